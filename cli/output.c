@@ -1,0 +1,2 @@
+/* PLACEHOLDER: to be written. */
+typedef int placeholder_unused_t;

@@ -1,0 +1,2 @@
+/* PLACEHOLDER: to be written. */
+int main(void) { return 1; }

@@ -1,0 +1,211 @@
+/*
+ * layout.h - the two shared-memory layouts of an rtaudio group.
+ *
+ * What it defines:
+ *  - the GROUP segment (daemon writes, replicas map it read-only): stream
+ *    configuration, the parameter history behind a seqlock, the leader word
+ *    (epoch + primary index), the sink position and the futex word replicas
+ *    wait on;
+ *  - the REPLICA segment (replica i writes, daemon reads): heartbeat,
+ *    progress, RT status, counters, render-time histogram, then the ring of
+ *    rendered blocks.
+ * and the few functions that read and write them consistently: parameter
+ * publication and lookup by sequence number, and the sanity checks the daemon
+ * applies to what a replica wrote.
+ *
+ * What it does not do: create or map segments (shm.h), move blocks (ring.h).
+ *
+ * All fields are fixed-width; every atomic is accessed with an explicit order.
+ * Anything read from a replica segment is untrusted (see layout_replica_sane).
+ */
+#ifndef RTAUDIO_LAYOUT_H
+#define RTAUDIO_LAYOUT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring.h"
+#include "shm.h"
+
+#define LAYOUT_VERSION       1u
+#define GROUP_MAGIC          0x50475452u /* "RTGP" */
+#define REPLICA_MAGIC        0x50525452u /* "RTRP" */
+#define SHM_KIND_GROUP       1u
+#define SHM_KIND_REPLICA     2u
+
+#define LAYOUT_MAX_REPLICAS  8u
+#define LAYOUT_MAX_CHANNELS  8u
+#define LAYOUT_MIN_FRAMES    16u
+#define LAYOUT_MAX_FRAMES    1024u
+#define LAYOUT_PARAM_HIST    16u
+#define LAYOUT_HIST_BUCKETS  128u  /* render time in % of the period; last = >= 127% */
+#define LAYOUT_NO_PRIMARY    0xffu
+
+enum standby_mode { STANDBY_HOT = 0, STANDBY_WARM = 1 };
+enum source_type { SOURCE_SINE = 0 };
+
+/* Role of a replica slot as the daemon publishes it. */
+enum replica_role {
+	ROLE_STARTING = 0,
+	ROLE_STANDBY = 1,
+	ROLE_PRIMARY = 2,
+	ROLE_DEAD = 3,
+};
+
+/* Replica-reported life-cycle state. */
+enum replica_state {
+	RSTATE_BOOT = 0,     /* process started, not yet rendering */
+	RSTATE_READY = 1,    /* mapped, configured, heartbeating */
+	RSTATE_EXITING = 2,  /* saw shutdown */
+};
+
+/* Group run state. */
+enum group_run { GROUP_RUN = 0, GROUP_SHUTDOWN = 1 };
+
+/* One parameter set and the first sequence number it applies to. */
+struct param_entry {
+	uint64_t at;
+	double gain;
+	double pan;
+	uint64_t reserved;
+};
+_Static_assert(sizeof(struct param_entry) == 32, "param_entry size");
+
+/* Parameter history: entries ordered by `at`, e[0].at == 0 conceptually. */
+struct param_hist {
+	uint32_t count;                        /* 1..LAYOUT_PARAM_HIST */
+	uint32_t reserved;
+	struct param_entry e[LAYOUT_PARAM_HIST];
+};
+_Static_assert(sizeof(struct param_hist) == 8 + 32 * LAYOUT_PARAM_HIST, "param_hist size");
+
+struct group_seg {
+	struct shm_hdr hdr;                    /* 0 */
+	/* Stream configuration: written before any replica starts, then fixed. */
+	uint32_t sample_rate;                  /* 64 */
+	uint32_t channels;
+	uint32_t frames;
+	uint32_t lead;
+	uint32_t ring_capacity;                /* 80 */
+	uint32_t standby;                      /* enum standby_mode */
+	uint32_t replicas;
+	uint32_t source;                       /* enum source_type */
+	uint64_t period_ns;                    /* 96 */
+	double frequency;                      /* 104 */
+	int32_t rt_priority;                   /* 112 */
+	uint32_t reserved0;
+	uint8_t pad0[8];
+	/* Hot words, each on its own cache line. */
+	_Atomic uint64_t position;             /* 128: next seq the sink plays */
+	uint8_t pad1[56];
+	_Atomic uint32_t wake;                 /* 192: futex word, bumped each period */
+	_Atomic uint32_t run;                  /* enum group_run */
+	uint8_t pad2[56];
+	_Atomic uint64_t leader;               /* 256: epoch << 8 | primary index */
+	_Atomic uint32_t role[LAYOUT_MAX_REPLICAS]; /* enum replica_role */
+	uint8_t pad3[24];
+	/* Parameters behind a seqlock (odd while the daemon writes). */
+	_Atomic uint32_t param_seq;            /* 320 */
+	uint32_t reserved1;
+	struct param_hist params;              /* 328 */
+};
+_Static_assert(offsetof(struct group_seg, sample_rate) == 64, "group_seg config offset");
+_Static_assert(offsetof(struct group_seg, position) == 128, "group_seg.position offset");
+_Static_assert(offsetof(struct group_seg, wake) == 192, "group_seg.wake offset");
+_Static_assert(offsetof(struct group_seg, leader) == 256, "group_seg.leader offset");
+_Static_assert(offsetof(struct group_seg, param_seq) == 320, "group_seg.param_seq offset");
+_Static_assert(sizeof(struct group_seg) == 328 + sizeof(struct param_hist), "group_seg size");
+
+#define GROUP_SEG_BYTES 4096u
+_Static_assert(sizeof(struct group_seg) <= GROUP_SEG_BYTES, "group_seg fits a page");
+
+struct replica_seg {
+	struct shm_hdr hdr;                    /* 0 */
+	_Atomic uint64_t heartbeat_ns;         /* 64: CLOCK_MONOTONIC of the last wake */
+	_Atomic uint64_t next_seq;             /* 72: 1 + last block rendered */
+	_Atomic uint32_t pid;                  /* 80 */
+	_Atomic uint32_t state;                /* enum replica_state */
+	_Atomic uint64_t boot_ns;              /* 88: when the process started */
+	/* RT status as the replica got it (struct rtprio_status, flattened). */
+	_Atomic int32_t rt_policy;             /* 96 */
+	_Atomic int32_t rt_priority;
+	_Atomic int32_t rt_error;
+	_Atomic int32_t rt_rlimit;
+	_Atomic int32_t rt_mlocked;            /* 112 */
+	_Atomic int32_t rt_mlock_error;
+	uint8_t pad0[8];
+	/* Counters (monotonic, reset only by a respawn or "stats reset"). */
+	_Atomic uint64_t blocks;               /* 128: blocks rendered */
+	_Atomic uint64_t wakeups;              /* futex returns */
+	_Atomic uint64_t timeouts;             /* futex waits that timed out */
+	_Atomic uint64_t overruns;             /* ring overwrote an unread block */
+	_Atomic uint64_t render_ns_last;       /* 160 */
+	_Atomic uint64_t render_ns_max;
+	_Atomic uint64_t render_ns_total;
+	_Atomic uint64_t reserved0;
+	_Atomic uint32_t render_hist[LAYOUT_HIST_BUCKETS]; /* 192 */
+	/* The ring starts at REPLICA_RING_OFFSET. */
+};
+_Static_assert(offsetof(struct replica_seg, heartbeat_ns) == 64, "replica_seg.heartbeat offset");
+_Static_assert(offsetof(struct replica_seg, rt_policy) == 96, "replica_seg.rt offset");
+_Static_assert(offsetof(struct replica_seg, blocks) == 128, "replica_seg.blocks offset");
+_Static_assert(offsetof(struct replica_seg, render_hist) == 192, "replica_seg.render_hist offset");
+
+#define REPLICA_RING_OFFSET 4096u
+_Static_assert(sizeof(struct replica_seg) <= REPLICA_RING_OFFSET, "replica_seg header fits a page");
+
+/* Leader word helpers. */
+static inline uint64_t layout_leader_make(uint64_t epoch, uint32_t index)
+{
+	return (epoch << 8) | (index & 0xffu);
+}
+static inline uint32_t layout_leader_index(uint64_t leader) { return (uint32_t)(leader & 0xffu); }
+static inline uint64_t layout_leader_epoch(uint64_t leader) { return leader >> 8; }
+
+/* Payload bytes of one audio block. */
+static inline uint32_t layout_block_bytes(uint32_t frames, uint32_t channels)
+{
+	return frames * channels * (uint32_t)sizeof(float);
+}
+
+/*
+ * Total bytes of a replica segment whose ring has `capacity` slots of
+ * `max_payload` bytes; 0 if the ring geometry is invalid. Pure.
+ */
+size_t layout_replica_bytes(uint32_t capacity, uint32_t max_payload);
+
+/*
+ * Daemon, loop thread only: make `gain`/`pan` apply from sequence number
+ * `at` on. `at` must be >= the `at` of the newest entry and beyond every
+ * replica's render horizon (the caller's job). Entries no longer needed by
+ * any seq >= `oldest_needed` are dropped. Returns 0, or -EBUSY if the history
+ * is full of entries still needed (the caller retries later).
+ */
+int layout_params_publish(struct group_seg *g, uint64_t at, double gain, double pan,
+                          uint64_t oldest_needed);
+
+/*
+ * Any process: copy the parameter history consistently (seqlock read) into
+ * *out. Spins only while the daemon is mid-write (a few stores). Returns the
+ * seqlock value it read, which callers may compare with param_seq to skip
+ * re-reading an unchanged history. Audio-path safe.
+ */
+uint32_t layout_params_snapshot(const struct group_seg *g, struct param_hist *out);
+
+/*
+ * Pure: the parameters in force at sequence number `seq` in history *h (the
+ * newest entry with at <= seq; the oldest entry if none). Audio-path safe.
+ */
+void layout_params_at(const struct param_hist *h, uint64_t seq, double *gain, double *pan);
+
+/*
+ * Daemon: check what it is about to believe from a replica segment it did
+ * not write. Returns 0 if the header (magic, version, kind, index, group,
+ * size) is intact, -EPROTO otherwise. Cheap; call from the watchdog.
+ */
+int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char *group,
+                        size_t size);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * rtprio.h - real-time scheduling and memory locking for audio threads.
+ *
+ * What it does: puts the calling thread on SCHED_FIFO at a priority (Linux),
+ * or on THREAD_TIME_CONSTRAINT_POLICY with period / computation = period/2 /
+ * constraint = period (macOS, as the seed did); locks the process's memory
+ * (mlockall); reports what it got, or why not (EPERM, RLIMIT_RTPRIO), so the
+ * caller can publish it ("rt: fifo/80", "rt: none (EPERM)").
+ *
+ * What it does not do: log, retry with other priorities, or fail the caller:
+ * running without RT is allowed (with a warning by whoever logs).
+ */
+#ifndef RTAUDIO_RTPRIO_H
+#define RTAUDIO_RTPRIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum rtprio_policy {
+	RTPRIO_NONE = 0,      /* normal time-sharing */
+	RTPRIO_FIFO = 1,      /* Linux SCHED_FIFO */
+	RTPRIO_TIMECONS = 2,  /* macOS THREAD_TIME_CONSTRAINT_POLICY */
+};
+
+struct rtprio_status {
+	int32_t policy;     /* enum rtprio_policy actually in force */
+	int32_t priority;   /* SCHED_FIFO priority in force, 0 otherwise */
+	int32_t error;      /* errno of the failed attempt, 0 if it worked */
+	int32_t rlimit;     /* RLIMIT_RTPRIO soft limit seen (-1 = unlimited) */
+	int32_t mlocked;    /* 1 if mlockall succeeded */
+	int32_t mlock_error;
+};
+
+/*
+ * Put the calling thread on real-time scheduling: SCHED_FIFO at `priority`
+ * (1..99) on Linux; the time-constraint policy for `period_ns` on macOS
+ * (priority ignored). Fills *st with what is in force. Returns 0 or -errno
+ * (-EPERM when not allowed; st->rlimit says what RLIMIT_RTPRIO allows).
+ * Thread-safe (affects the calling thread only).
+ */
+int rtprio_set(int priority, uint64_t period_ns, struct rtprio_status *st);
+
+/*
+ * mlockall(MCL_CURRENT | MCL_FUTURE) and pre-fault `stack_bytes` of the
+ * calling thread's stack. Records the outcome in *st. Returns 0 or -errno.
+ */
+int rtprio_lock_memory(size_t stack_bytes, struct rtprio_status *st);
+
+/*
+ * Human summary of *st into buf: "fifo/80", "timecons", "none (EPERM,
+ * RLIMIT_RTPRIO=0)". Returns buf.
+ */
+const char *rtprio_describe(const struct rtprio_status *st, char *buf, size_t len);
+
+#endif

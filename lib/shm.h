@@ -1,0 +1,106 @@
+/*
+ * shm.h - named POSIX shared-memory segments with a validated header.
+ *
+ * What it does: creates a segment exclusively (O_EXCL, explicit mode), sizes
+ * and maps it, stamps a header (magic, layout version, total size, kind,
+ * group name); opens an existing one read-write or read-only and refuses one
+ * whose header does not match; unlinks; removes the stale segments a crashed
+ * daemon left behind for one group, and only for that group; takes the
+ * per-group lock that keeps two daemons off the same group.
+ *
+ * What it does not do: define what lies after the header (layout.h does),
+ * log, or retry. Names follow shm_seg_name(); on macOS (31-character limit)
+ * long group names are hashed there, nowhere else.
+ */
+#ifndef RTAUDIO_SHM_H
+#define RTAUDIO_SHM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SHM_GROUP_MAX   32  /* longest group name, without the NUL */
+#define SHM_NAME_MAX    64  /* buffer size for a segment name */
+
+/* Header at offset 0 of every segment (one cache line). */
+struct shm_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t size;                  /* total mapped bytes, header included */
+	uint32_t kind;                  /* SHM_KIND_* (layout.h) */
+	uint32_t index;                 /* replica index, 0 for the group */
+	char group[SHM_GROUP_MAX + 8];  /* NUL-terminated group name */
+};
+_Static_assert(sizeof(struct shm_hdr) == 64, "shm_hdr is one cache line");
+
+/* A mapped segment (process-local). */
+struct shm_seg {
+	void *base;
+	size_t size;
+	bool writable;
+	char name[SHM_NAME_MAX];
+};
+
+/*
+ * True if `group` is a valid group name: 1..SHM_GROUP_MAX characters of
+ * [A-Za-z0-9_.-], not starting with '.' or '-'. Pure.
+ */
+bool shm_group_valid(const char *group);
+
+/*
+ * Write the segment name for `group` and `what` ("group", "r0".."r7",
+ * "lock") into buf: "/rtaudio-GROUP-WHAT" (hashed on macOS when too long).
+ * Returns 0, -EINVAL for an invalid group, -ENAMETOOLONG if buf is short.
+ */
+int shm_seg_name(char *buf, size_t buflen, const char *group, const char *what);
+
+/*
+ * Create segment `name` exclusively with `mode`, size it to `size` bytes
+ * (>= sizeof(struct shm_hdr)), map it read-write, zero it and stamp the
+ * header. The caller owns `seg` and must shm_seg_close() it. Returns 0,
+ * -EEXIST if the name exists, or another -errno from shm_open/ftruncate/mmap
+ * (the half-made segment is unlinked on failure).
+ */
+int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mode,
+                   uint32_t magic, uint32_t version, uint32_t kind, uint32_t index,
+                   const char *group);
+
+/*
+ * Open and map an existing segment, read-write if `writable`. Refuses it with
+ * -EPROTO if its magic, version or kind differ, and with -EINVAL if its file
+ * is smaller than a header, its recorded size differs from the file size, or
+ * `expect_size` is non-zero and differs. Never touches memory beyond the
+ * file's real size. Returns 0 or -errno.
+ */
+int shm_seg_open(struct shm_seg *seg, const char *name, bool writable, uint32_t magic,
+                 uint32_t version, uint32_t kind, size_t expect_size);
+
+/* Unmap `seg` (idempotent). Does not unlink. */
+void shm_seg_close(struct shm_seg *seg);
+
+/* Unlink segment `name`. Returns 0 or -errno (-ENOENT if absent). */
+int shm_seg_unlink(const char *name);
+
+/*
+ * Remove the stale segments of `group` (the group segment and r0..r7) whose
+ * header says they are ours: `magic_group`/`magic_replica` and the same group
+ * name. A segment of that name that is not ours is left alone and counted.
+ * Returns the number of segments removed, or -errno; *foreign (may be NULL)
+ * gets the number left alone.
+ */
+int shm_group_cleanup(const char *group, uint32_t magic_group, uint32_t magic_replica,
+                      int *foreign);
+
+/*
+ * Take the exclusive lock of `group` (a lock segment held with flock). On
+ * success stores the descriptor in *fd (keep it open for the daemon's life;
+ * close and shm_group_unlock() at exit) and returns 0; -EBUSY if another
+ * process holds it.
+ */
+int shm_group_lock(const char *group, int *fd);
+
+/* Release the lock taken by shm_group_lock() and unlink its segment. */
+void shm_group_unlock(const char *group, int fd);
+
+#endif

@@ -1,0 +1,3 @@
+#!/bin/sh
+# PLACEHOLDER
+echo "SKIP: not written yet"; exit 77
