@@ -1,2 +1,353 @@
-/* PLACEHOLDER: to be written. */
-typedef int placeholder_unused_t;
+/*
+ * cmd.c - the daemon's side of the control protocol.
+ *
+ * Does: parse a request with the shared table (lib/proto.c), refuse
+ * mutating verbs to unprivileged peers, run the handler indexed by the
+ * command id, build the JSON reply (jansson). kill-primary replies only once
+ * the death has been seen and a standby promoted (a deferred reply).
+ * Does not: touch sockets (ctl.c) or make supervision decisions (super.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "log.h"
+#include "rtprio.h"
+
+typedef json_t *(*cmd_fn)(struct daemon *d, struct ctl_client *c, const struct proto_req *r);
+
+static struct daemon *daemon_of(const struct ctl_client *c)
+{
+	return c->ctl->user;
+}
+
+static json_t *ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *fail(const char *msg)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+static json_t *json_index(int i)
+{
+	return i >= 0 ? json_integer(i) : json_null();
+}
+
+static json_t *replica_json(struct daemon *d, uint32_t i)
+{
+	const struct slot *sl = &d->sup.slot[i];
+	const struct replica_seg *r = d->gr.r[i];
+	/* Untrusted replica memory: only copied into numbers and a bounded string. */
+	struct rtprio_status rt = {
+		.policy = atomic_load_explicit(&r->rt_policy, memory_order_relaxed),
+		.priority = atomic_load_explicit(&r->rt_priority, memory_order_relaxed),
+		.error = atomic_load_explicit(&r->rt_error, memory_order_relaxed),
+		.rlimit = atomic_load_explicit(&r->rt_rlimit, memory_order_relaxed),
+		.mlocked = atomic_load_explicit(&r->rt_mlocked, memory_order_relaxed),
+		.mlock_error = atomic_load_explicit(&r->rt_mlock_error, memory_order_relaxed),
+	};
+	char rtbuf[96];
+	uint64_t next = atomic_load_explicit(&r->next_seq, memory_order_relaxed);
+	bool alive = sl->proc != NULL && sl->role != ROLE_DEAD;
+
+	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s}",
+	                 "index", (int)i,
+	                 "pid", sl->pid > 0 ? json_integer(sl->pid) : json_null(),
+	                 "role", super_role_name(sl->role),
+	                 "alive", alive,
+	                 "heartbeat_age_us", (json_int_t)super_heartbeat_age_us(&d->sup, i),
+	                 "rendered_seq", (json_int_t)next - 1,
+	                 "restarts", sl->restarts > 0 ? (int)sl->restarts - 1 : 0,
+	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-");
+}
+
+static json_t *failover_json(const struct failover_rec *fo)
+{
+	if (fo == NULL)
+		return json_null();
+	return json_pack("{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b}",
+	                 "reason", super_reason_name(fo->reason),
+	                 "from", fo->from,
+	                 "to", json_index(fo->to),
+	                 "detect_us", (json_int_t)fo->detect_us,
+	                 "detected_mono_ns", (json_int_t)fo->mono_ns,
+	                 "time_ms", (json_int_t)fo->wall_ms,
+	                 "lost_samples", (json_int_t)fo->lost_samples,
+	                 "rescued", (json_int_t)fo->rescued,
+	                 "settled", fo->settled);
+}
+
+static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	const struct config *cfg = &d->cfg;
+	const struct play_stats *st = &d->sink.play.st;
+	json_t *reps = json_array();
+	double gain, pan;
+
+	for (uint32_t i = 0; i < d->gr.n; i++)
+		json_array_append_new(reps, replica_json(d, i));
+	group_params(&d->gr, &gain, &pan);
+	return json_pack(
+	    "{s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
+	    " s:{s:f, s:f}, s:o, s:o,"
+	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
+	    "ok", 1,
+	    "daemon", "pid", (int)getpid(), "version", PACKAGE_VERSION,
+	    "uptime_ms", (json_int_t)((clock_now_ns() - d->start_ns) / NSEC_PER_MSEC),
+	    "state", super_state_name(d->sup.state), "group", d->gr.name,
+	    "stream", "sample_rate", (int)cfg->sample_rate, "channels", (int)cfg->channels,
+	    "frames", (int)cfg->frames, "period_ns", (json_int_t)d->gr.period_ns,
+	    "lead", (int)cfg->lead, "ring_capacity", (int)cfg->ring_capacity,
+	    "standby", config_standby_name(cfg->standby),
+	    "params", "gain", gain, "pan", pan,
+	    "primary", json_index(d->sup.primary),
+	    "replicas", reps,
+	    "sink", "type", sink_name(&d->sink),
+	    "seq", (json_int_t)group_position(&d->gr),
+	    "played", (json_int_t)atomic_load(&st->played),
+	    "underruns", (json_int_t)atomic_load(&st->underruns),
+	    "rescued", (json_int_t)atomic_load(&st->rescued),
+	    "lost_samples", (json_int_t)atomic_load(&st->lost_samples),
+	    "late", (json_int_t)atomic_load(&d->sink.late),
+	    "failovers", "count", (json_int_t)d->sup.fo_count,
+	    "last", failover_json(super_last_failover(&d->sup)));
+}
+
+static json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	double gain, pan;
+
+	group_params(&d->gr, &gain, &pan);
+	return json_pack("{s:b, s:f}", "ok", 1, r->argv[0],
+	                 strcmp(r->argv[0], "gain") == 0 ? gain : pan);
+}
+
+static json_t *cmd_set(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	const struct proto_param *p = proto_param_lookup(r->argv[0]);
+	const char *why = NULL;
+	double v, gain, pan;
+	uint64_t at = 0;
+
+	if (p == NULL || proto_param_value(p, r->argv[1], &v, &why) < 0)
+		return fail(why != NULL ? why : "unknown parameter");
+	group_params(&d->gr, &gain, &pan);
+	if (strcmp(p->name, "gain") == 0)
+		gain = v;
+	else
+		pan = v;
+	int rc = group_set_params(&d->gr, gain, pan, &at);
+	if (rc < 0)
+		return fail("parameter changes too fast; retry");
+	log_info("set %s %g (applies at block %llu)", p->name, v, (unsigned long long)at);
+	char detail[64];
+	snprintf(detail, sizeof(detail), "%s=%g at=%llu", p->name, v, (unsigned long long)at);
+	cmd_event(&d->sup, "param", -1, detail);
+	return json_pack("{s:b, s:f, s:I}", "ok", 1, p->name, v, "apply_at", (json_int_t)at);
+}
+
+static void kill_done(void *arg, int index, int pid, int primary)
+{
+	struct ctl_client *c = arg;
+
+	ctl_reply(c, json_pack("{s:b, s:{s:i, s:i}, s:o}", "ok", 1, "killed", "index", index,
+	                       "pid", pid, "primary", json_index(primary)));
+	ctl_resume(c);
+}
+
+static json_t *cmd_kill_primary(struct daemon *d, struct ctl_client *c,
+                                const struct proto_req *r)
+{
+	int rc = super_kill_primary(&d->sup, kill_done, c);
+
+	if (rc == -ESRCH)
+		return fail("no primary to kill");
+	if (rc < 0)
+		return fail("too many kill-primary requests pending");
+	c->deferred = true;
+	return NULL;
+}
+
+static json_t *cmd_failover(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	int from, to;
+	int rc = super_failover(&d->sup, &from, &to);
+
+	if (rc == -ESRCH)
+		return fail("no primary");
+	if (rc < 0)
+		return fail("no healthy standby to take over");
+	return json_pack("{s:b, s:i, s:i}", "ok", 1, "from", from, "to", to);
+}
+
+/* Median bucket of a render-time histogram (percent of the period). */
+static int hist_median(const struct replica_seg *rs)
+{
+	uint64_t total = 0, acc = 0;
+
+	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++)
+		total += atomic_load_explicit(&rs->render_hist[b], memory_order_relaxed);
+	if (total == 0)
+		return 0;
+	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++) {
+		acc += atomic_load_explicit(&rs->render_hist[b], memory_order_relaxed);
+		if (acc * 2 >= total)
+			return (int)b;
+	}
+	return LAYOUT_HIST_BUCKETS - 1;
+}
+
+static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	const struct play_stats *st = &d->sink.play.st;
+	json_t *reps = json_array();
+
+	if (r->argc == 1) {
+		play_stats_reset(&d->sink.play);
+		log_info("stats reset");
+		return ok();
+	}
+	for (uint32_t i = 0; i < d->gr.n; i++) {
+		const struct replica_seg *rs = d->gr.r[i];
+		uint64_t max_ns = atomic_load_explicit(&rs->render_ns_max, memory_order_relaxed);
+		json_array_append_new(reps, json_pack(
+		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:f, s:I}",
+		    "index", (int)i, "role", super_role_name(d->sup.slot[i].role),
+		    "blocks", (json_int_t)atomic_load(&rs->blocks),
+		    "wakeups", (json_int_t)atomic_load(&rs->wakeups),
+		    "timeouts", (json_int_t)atomic_load(&rs->timeouts),
+		    "overruns", (json_int_t)atomic_load(&rs->overruns),
+		    "render_ns_max", (json_int_t)max_ns,
+		    "busy_median_pct", hist_median(rs),
+		    "busy_max_pct", 100.0 * (double)max_ns / (double)d->gr.period_ns,
+		    "played_from", (json_int_t)atomic_load(&st->from_replica[i])));
+	}
+	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "ok", 1,
+	                 "sink", "played", (json_int_t)atomic_load(&st->played),
+	                 "from_primary", (json_int_t)atomic_load(&st->from_primary),
+	                 "rescued", (json_int_t)atomic_load(&st->rescued),
+	                 "underruns", (json_int_t)atomic_load(&st->underruns),
+	                 "lost_samples", (json_int_t)atomic_load(&st->lost_samples),
+	                 "bad_blocks", (json_int_t)atomic_load(&st->bad_blocks),
+	                 "late", (json_int_t)atomic_load(&d->sink.late),
+	                 "replicas", reps);
+}
+
+static json_t *cmd_events(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	c->streaming = true;
+	return json_pack("{s:b, s:b}", "ok", 1, "streaming", 1);
+}
+
+static json_t *cmd_reload_verb(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	char err[512];
+
+	if (cmd_reload(d, err, sizeof(err)) < 0)
+		return fail(err);
+	return ok();
+}
+
+static json_t *cmd_version(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	return json_pack("{s:b, s:s}", "ok", 1, "version", PACKAGE_VERSION);
+}
+
+static const cmd_fn handlers[CMD__COUNT] = {
+	[CMD_STATUS] = cmd_status,
+	[CMD_GET] = cmd_get,
+	[CMD_SET] = cmd_set,
+	[CMD_KILL_PRIMARY] = cmd_kill_primary,
+	[CMD_FAILOVER] = cmd_failover,
+	[CMD_STATS] = cmd_stats,
+	[CMD_EVENTS] = cmd_events,
+	[CMD_RELOAD] = cmd_reload_verb,
+	[CMD_VERSION] = cmd_version,
+};
+
+void cmd_line(struct ctl_client *c, const char *line, size_t len)
+{
+	struct daemon *d = daemon_of(c);
+	struct proto_req req;
+	const char *why = "bad request";
+	json_t *reply;
+
+	if (proto_parse(line, len, &req, &why) < 0) {
+		ctl_reply(c, fail(why));
+		return;
+	}
+	bool mutating = (req.cmd->flags & PROTO_MUTATING) != 0 ||
+	                (req.cmd->id == CMD_STATS && req.argc > 0);
+	if (mutating && !ctl_client_privileged(c)) {
+		ctl_error(c, "permission denied: '%s' needs root or uid %d", req.cmd->verb,
+		          (int)c->ctl->uid);
+		return;
+	}
+	if (d->stopping) {
+		ctl_reply(c, fail("daemon is shutting down"));
+		return;
+	}
+	reply = handlers[req.cmd->id](d, c, &req);
+	if (reply != NULL)
+		ctl_reply(c, reply);
+}
+
+void cmd_client_closed(struct ctl_client *c)
+{
+	super_cancel(&daemon_of(c)->sup, c);
+}
+
+void cmd_event(struct super *s, const char *type, int index, const char *detail)
+{
+	struct daemon *d = s->user;
+	json_t *ev = json_pack("{s:s, s:I, s:o, s:s}", "event", type, "mono_ns",
+	                       (json_int_t)clock_now_ns(), "index", json_index(index),
+	                       "state", super_state_name(s->state));
+	if (ev == NULL)
+		return;
+	if (detail != NULL)
+		json_object_set_new(ev, "detail", json_string(detail));
+	char *line = json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(ev);
+	if (line != NULL && d->ctl.listening)
+		ctl_broadcast(&d->ctl, line);
+	free(line);
+}
+
+int cmd_reload(struct daemon *d, char *err, size_t errlen)
+{
+	struct config fresh;
+	int rc;
+
+	config_defaults(&fresh);
+	rc = config_load(&fresh, d->config_path, !d->config_required, err, errlen);
+	if (rc < 0) {
+		log_warn("reload refused: %s", err);
+		return rc;
+	}
+	int changed = config_apply_reload(&d->cfg, &fresh);
+	if (changed & 1) {
+		uint64_t at;
+		if (group_set_params(&d->gr, d->cfg.gain, d->cfg.pan, &at) < 0) {
+			snprintf(err, errlen, "parameter changes too fast; retry");
+			return -EBUSY;
+		}
+		log_info("reload: gain %g pan %g from block %llu", d->cfg.gain, d->cfg.pan,
+		         (unsigned long long)at);
+	}
+	if (changed & 2) {
+		super_reconfigure(&d->sup);
+		log_info("reload: watchdog every %u ms, stall after %u periods", d->cfg.interval_ms,
+		         d->cfg.stall_periods);
+	}
+	if (changed == 0)
+		log_info("reload: nothing changed");
+	return 0;
+}

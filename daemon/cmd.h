@@ -1,1 +1,29 @@
-/* PLACEHOLDER */
+/*
+ * cmd.h - execute control requests.
+ *
+ * What it does: parses one request line with the shared command table
+ * (lib/proto.c), checks the peer may run it, runs the handler for its
+ * enum proto_cmd_id (a table indexed by id) and replies with one JSON line;
+ * builds event lines for streaming clients.
+ *
+ * What it does not do: socket I/O (ctl.c). Loop thread only.
+ */
+#ifndef RTAUDIOD_CMD_H
+#define RTAUDIOD_CMD_H
+
+#include "ctl.h"
+#include "daemon.h"
+
+/* ctl on_line hook: parse, authorise, dispatch, reply. */
+void cmd_line(struct ctl_client *c, const char *line, size_t len);
+
+/* ctl on_close hook: forget deferred replies for c. */
+void cmd_client_closed(struct ctl_client *c);
+
+/* super on_event hook: broadcast a JSON event line. */
+void cmd_event(struct super *s, const char *type, int index, const char *detail);
+
+/* Reload the config file's [params] and [watchdog] (SIGHUP, "reload"). 0 or -errno. */
+int cmd_reload(struct daemon *d, char *err, size_t errlen);
+
+#endif

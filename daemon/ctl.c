@@ -1,2 +1,320 @@
-/* PLACEHOLDER: to be written. */
-typedef int placeholder_unused_t;
+/*
+ * ctl.c - Unix-socket control server on libuv.
+ *
+ * Does: accept, per-client line framing with a hard size limit, replies as
+ * JSON lines, event streaming with a per-client queue bound, SO_PEERCRED.
+ * Does not: parse or execute commands (cmd.c), or ever block the loop: a
+ * client that does not read its replies is dropped once CTL_MAX_QUEUED bytes
+ * are pending, so memory stays bounded whatever clients do.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+
+struct wreq {
+	uv_write_t req;
+	size_t len;
+	char data[];
+};
+
+static void client_close(struct ctl_client *c);
+
+static void on_client_close(uv_handle_t *h)
+{
+	struct ctl_client *c = h->data;
+	struct ctl *ctl = c->ctl;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ctl->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	ctl->nclients--;
+	free(c);
+}
+
+static void client_close(struct ctl_client *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->ctl->on_close != NULL)
+		c->ctl->on_close(c);
+	uv_close((uv_handle_t *)&c->pipe, on_client_close);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+	struct wreq *w = (struct wreq *)req;
+	struct ctl_client *c = req->handle->data;
+
+	if (status < 0 && status != UV_ECANCELED)
+		client_close(c);
+	free(w);
+}
+
+static void send_bytes(struct ctl_client *c, const char *data, size_t len, bool newline)
+{
+	if (c->closing)
+		return;
+	if (c->pipe.write_queue_size + len > CTL_MAX_QUEUED) {
+		log_warn("control: dropping client pid %d: %zu bytes unread", (int)c->pid,
+		         c->pipe.write_queue_size);
+		client_close(c);
+		return;
+	}
+	struct wreq *w = malloc(sizeof(*w) + len + 1);
+	if (w == NULL) {
+		client_close(c);
+		return;
+	}
+	memcpy(w->data, data, len);
+	if (newline)
+		w->data[len++] = '\n';
+	w->len = len;
+	uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, on_write) < 0) {
+		free(w);
+		client_close(c);
+	}
+}
+
+void ctl_reply(struct ctl_client *c, json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	json_decref(obj);
+	if (s == NULL) {
+		client_close(c);
+		return;
+	}
+	send_bytes(c, s, strlen(s), true);
+	free(s);
+}
+
+void ctl_error(struct ctl_client *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctl_reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+}
+
+void ctl_broadcast(struct ctl *ctl, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (struct ctl_client *c = ctl->clients, *next; c != NULL; c = next) {
+		next = c->next;
+		if (c->streaming)
+			send_bytes(c, line, len, true);
+	}
+}
+
+bool ctl_client_privileged(const struct ctl_client *c)
+{
+	return c->cred_ok && (c->uid == 0 || c->uid == c->ctl->uid);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct ctl_client *c = h->data;
+	size_t room = sizeof(c->buf) - 1 - c->len;
+
+	/* Read straight into the line buffer: never more than one line + 1 byte. */
+	*buf = uv_buf_init(c->buf + c->len, (unsigned)room);
+}
+
+static void process(struct ctl_client *c)
+{
+	char *nl;
+
+	while (!c->closing && !c->deferred && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		size_t linelen = (size_t)(nl - c->buf);
+		*nl = '\0';
+		c->ctl->on_line(c, c->buf, linelen);
+		c->len -= linelen + 1;
+		memmove(c->buf, nl + 1, c->len);
+	}
+	if (c->deferred)
+		uv_read_stop((uv_stream_t *)&c->pipe);
+	if (!c->closing && c->len > PROTO_LINE_MAX) {
+		ctl_error(c, "line too long (limit %u bytes)", PROTO_LINE_MAX);
+		client_close(c);
+	}
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+	struct ctl_client *c = st->data;
+
+	if (n < 0) {
+		client_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	process(c);
+}
+
+void ctl_resume(struct ctl_client *c)
+{
+	if (c->closing || !c->deferred)
+		return;
+	c->deferred = false;
+	process(c);
+	if (!c->closing && !c->deferred)
+		uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+}
+
+static void peer_cred(struct ctl_client *c)
+{
+	uv_os_fd_t fd;
+
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0)
+		return;
+#ifdef SO_PEERCRED
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+		c->uid = uc.uid;
+		c->pid = uc.pid;
+		c->cred_ok = true;
+	}
+#else
+	uid_t uid;
+	gid_t gid;
+	if (getpeereid(fd, &uid, &gid) == 0) {
+		c->uid = uid;
+		c->cred_ok = true;
+	}
+#endif
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct ctl *ctl = server->data;
+	struct ctl_client *c;
+
+	if (status < 0) {
+		log_warn("control: accept: %s", uv_strerror(status));
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		log_warn("control: out of memory for a client");
+		return;
+	}
+	c->ctl = ctl;
+	uv_pipe_init(ctl->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	c->next = ctl->clients;
+	if (ctl->clients != NULL)
+		ctl->clients->prev = c;
+	ctl->clients = c;
+	ctl->nclients++;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0) {
+		client_close(c);
+		return;
+	}
+	peer_cred(c);
+	if (ctl->nclients > CTL_MAX_CLIENTS) {
+		ctl_error(c, "too many clients (limit %u)", CTL_MAX_CLIENTS);
+		client_close(c);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+}
+
+/* True if something accepts connections on `path` (a live daemon). */
+static bool socket_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return alive;
+}
+
+int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode, char *err,
+               size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	ctl->loop = loop;
+	ctl->uid = getuid();
+	if (strlen(path) >= sizeof(ctl->path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket", path);
+			return -EEXIST;
+		}
+		if (socket_alive(path)) {
+			snprintf(err, errlen, "%s: another rtaudiod is listening there", path);
+			return -EADDRINUSE;
+		}
+		unlink(path);
+	}
+	/* Create the parent (one level, e.g. /run/rtaudiod) if it is missing. */
+	char dir[sizeof(ctl->path)];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			return rc;
+		}
+	}
+	uv_pipe_init(loop, &ctl->server, 0);
+	ctl->server.data = ctl;
+	ctl->listening = true;
+	/* No window where the socket exists with looser permissions than asked. */
+	mode_t old = umask(0077);
+	rc = uv_pipe_bind(&ctl->server, path);
+	umask(old);
+	if (rc == 0 && chmod(path, mode) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&ctl->server, 128, on_connection);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", path, uv_strerror(rc));
+		ctl_close(ctl);
+		return rc;
+	}
+	return 0;
+}
+
+void ctl_close(struct ctl *ctl)
+{
+	if (!ctl->listening)
+		return;
+	ctl->listening = false;
+	uv_close((uv_handle_t *)&ctl->server, NULL);
+	unlink(ctl->path);
+	for (struct ctl_client *c = ctl->clients; c != NULL; c = c->next)
+		client_close(c);
+}

@@ -1,1 +1,84 @@
-/* PLACEHOLDER */
+/*
+ * ctl.h - the control socket: accept clients, frame lines, send replies.
+ *
+ * What it does: listens on a Unix stream socket (mode set exactly, stale
+ * socket replaced only if no daemon answers on it), reads request lines of
+ * at most PROTO_LINE_MAX bytes per client, hands each complete line to
+ * on_line, writes JSON replies (one line each), streams event lines to
+ * clients that asked for them, and drops clients that are too slow, send
+ * over-long lines, or are too many. It records each peer's credentials
+ * (SO_PEERCRED) for the mutating-verb check.
+ *
+ * What it does not do: interpret requests (cmd.c). Loop thread only. Every
+ * client is a struct owning its uv_pipe_t and freed in the close callback.
+ */
+#ifndef RTAUDIOD_CTL_H
+#define RTAUDIOD_CTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "proto.h"
+
+#define CTL_MAX_CLIENTS   256u
+#define CTL_MAX_QUEUED    (256u * 1024u)  /* bytes of unsent replies before a drop */
+
+struct ctl;
+
+struct ctl_client {
+	uv_pipe_t pipe;
+	struct ctl *ctl;
+	struct ctl_client *prev, *next;
+	uid_t uid;
+	pid_t pid;
+	bool cred_ok;
+	bool closing;
+	bool streaming;        /* receives event lines */
+	bool deferred;         /* a reply is pending: reading paused */
+	size_t len;
+	char buf[PROTO_LINE_MAX + 2];
+};
+
+struct ctl {
+	uv_loop_t *loop;
+	uv_pipe_t server;
+	bool listening;
+	char path[108];
+	struct ctl_client *clients;
+	unsigned nclients;
+	uid_t uid;             /* the daemon's uid */
+	void *user;
+	/* One request line (no newline, NUL-terminated at buf[len]). */
+	void (*on_line)(struct ctl_client *c, const char *line, size_t len);
+	/* A client is going away (cancel what waits on it). */
+	void (*on_close)(struct ctl_client *c);
+};
+
+/*
+ * Listen on `path` with `mode`. Refuses (-EADDRINUSE) if a daemon answers on
+ * an existing socket there; removes a dead one. Returns 0 or -errno with err.
+ */
+int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode, char *err,
+               size_t errlen);
+
+/* Stop accepting, close every client and unlink the socket. */
+void ctl_close(struct ctl *ctl);
+
+/* Send `obj` as one JSON line and take ownership of it (json_decref). */
+void ctl_reply(struct ctl_client *c, json_t *obj);
+
+/* Send {"ok":false,"error":msg}. */
+void ctl_error(struct ctl_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A deferred reply was sent: resume reading the client's next line. */
+void ctl_resume(struct ctl_client *c);
+
+/* Send `line` (newline added) to every streaming client; drops slow ones. */
+void ctl_broadcast(struct ctl *ctl, const char *line);
+
+/* Root or the daemon's own uid. */
+bool ctl_client_privileged(const struct ctl_client *c);
+
+#endif

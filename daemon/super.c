@@ -1,2 +1,571 @@
-/* PLACEHOLDER: to be written. */
-typedef int placeholder_unused_t;
+/*
+ * super.c - spawn, watch, fence and respawn replicas; fail over.
+ *
+ * Does: the supervision rules of DESIGN.md on the loop thread. A death is
+ * seen through libuv's exit callback (SIGCHLD), a stall through the watchdog
+ * timer reading heartbeats from untrusted replica memory. Either way the
+ * primary is demoted at once and a standby promoted; the sink needs no help
+ * for that (it already takes a standby's copy of a missing block), so the
+ * promotion only decides whose ring is asked first and who renders in warm
+ * mode. Does not: touch audio, or trust anything a replica wrote beyond
+ * bounds-checked numbers.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "super.h"
+
+#define START_TIMEOUT_NS   (5 * NSEC_PER_SEC)   /* spawn to READY */
+#define QUICK_DEATH_NS     (1 * NSEC_PER_SEC)   /* lived less: counts toward start_limit */
+#define GRACE_MS           1000                 /* SIGTERM to SIGKILL at shutdown */
+#define FUTURE_SLACK_NS    (1 * NSEC_PER_SEC)   /* heartbeats further ahead are garbage */
+
+static void spawn_slot(struct slot *sl);
+
+const char *super_state_name(int state)
+{
+	static const char *const names[] = { "starting", "running", "degraded", "stopping" };
+	return state >= 0 && state <= DSTATE_STOPPING ? names[state] : "unknown";
+}
+
+const char *super_role_name(int role)
+{
+	static const char *const names[] = { "starting", "standby", "primary", "dead" };
+	return role >= 0 && role <= ROLE_DEAD ? names[role] : "unknown";
+}
+
+const char *super_reason_name(int reason)
+{
+	static const char *const names[] = { "crash", "stall", "manual" };
+	return reason >= 0 && reason <= REASON_MANUAL ? names[reason] : "unknown";
+}
+
+static void emit(struct super *s, const char *type, int index, const char *detail)
+{
+	if (s->on_event != NULL)
+		s->on_event(s, type, index, detail);
+}
+
+static uint64_t period(const struct super *s)
+{
+	return s->gr->period_ns;
+}
+
+static void set_role(struct super *s, uint32_t i, int role)
+{
+	s->slot[i].role = role;
+	group_set_role(s->gr, i, (enum replica_role)role);
+}
+
+/* Heartbeat of slot i, or 0 if none or if it is garbage (in the future). */
+static uint64_t heartbeat(const struct super *s, uint32_t i, uint64_t now)
+{
+	uint64_t hb = atomic_load_explicit(&s->gr->r[i]->heartbeat_ns, memory_order_acquire);
+
+	if (hb > now + FUTURE_SLACK_NS || hb < s->slot[i].spawn_ns)
+		return 0;
+	return hb;
+}
+
+uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i)
+{
+	uint64_t now = clock_now_ns();
+	uint64_t hb = heartbeat(s, i, now);
+
+	if (s->slot[i].proc == NULL)
+		return 0;
+	if (hb == 0)
+		hb = s->slot[i].spawn_ns;
+	return hb < now ? (now - hb) / NSEC_PER_USEC : 0;
+}
+
+static bool healthy(const struct super *s, uint32_t i, uint64_t now)
+{
+	const struct slot *sl = &s->slot[i];
+	uint64_t hb = heartbeat(s, i, now);
+
+	return sl->proc != NULL && sl->kill_ns == 0 && sl->role == ROLE_STANDBY && hb != 0 &&
+	       now - hb <= (uint64_t)s->cfg->stall_periods * period(s);
+}
+
+/* Lowest-index healthy standby other than `except`, or -1. */
+static int pick_standby(const struct super *s, int except, uint64_t now)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if ((int)i != except && healthy(s, i, now))
+			return (int)i;
+	return -1;
+}
+
+static void promote(struct super *s, int to)
+{
+	s->epoch++;
+	s->primary = to;
+	if (to >= 0)
+		set_role(s, (uint32_t)to, ROLE_PRIMARY);
+	group_set_leader(s->gr, s->epoch, to >= 0 ? (uint32_t)to : LAYOUT_NO_PRIMARY);
+}
+
+static void snapshot(struct super *s, uint64_t now)
+{
+	const struct play_stats *st = &s->sink->play.st;
+	uint32_t h = s->snap_head++ % SUPER_SNAPSHOTS;
+
+	s->snap[h].t = now;
+	s->snap[h].lost = atomic_load_explicit(&st->lost_samples, memory_order_relaxed);
+	s->snap[h].rescued = atomic_load_explicit(&st->rescued, memory_order_relaxed);
+}
+
+/* The newest snapshot taken at or before `t` (the oldest we have otherwise). */
+static uint32_t snapshot_at(const struct super *s, uint64_t t)
+{
+	uint32_t n = s->snap_head < SUPER_SNAPSHOTS ? s->snap_head : SUPER_SNAPSHOTS;
+
+	for (uint32_t k = 1; k <= n; k++) {
+		uint32_t h = (s->snap_head - k) % SUPER_SNAPSHOTS;
+		if (s->snap[h].t <= t || k == n)
+			return h;
+	}
+	return 0;
+}
+
+/*
+ * Demote primary `from` for `reason`, promote the best standby and record
+ * it. `fault_ns` is when the fault happened, or our best lower bound of it.
+ */
+static void failover(struct super *s, int from, int reason, uint64_t fault_ns)
+{
+	uint64_t now = clock_now_ns();
+	int to = pick_standby(s, from, now);
+	struct failover_rec *fo = &s->fo[s->fo_count++ % SUPER_FAILOVER_LOG];
+	struct timespec ts;
+
+	if (from >= 0)
+		set_role(s, (uint32_t)from, reason == REASON_MANUAL ? ROLE_STANDBY : ROLE_DEAD);
+	promote(s, to);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint32_t base = snapshot_at(s, fault_ns > period(s) ? fault_ns - period(s) : 0);
+	memset(fo, 0, sizeof(*fo));
+	fo->mono_ns = now;
+	fo->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	fo->reason = reason;
+	fo->from = from;
+	fo->to = to;
+	fo->detect_us = now > fault_ns ? (now - fault_ns) / NSEC_PER_USEC : 0;
+	fo->base_lost = s->snap[base].lost;
+	fo->base_rescued = s->snap[base].rescued;
+	fo->settle_ns = now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s);
+
+	char detail[96];
+	snprintf(detail, sizeof(detail), "%s: %d -> %d, detected in %llu us",
+	         super_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
+	if (to >= 0)
+		log_warn("failover (%s): primary %d -> %d, detected in %llu us",
+		         super_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
+	else
+		log_error("failover (%s): primary %d lost and no healthy standby",
+		          super_reason_name(reason), from);
+	emit(s, "failover", to, detail);
+}
+
+static void settle(struct super *s)
+{
+	const struct play_stats *st = &s->sink->play.st;
+	uint64_t now = clock_now_ns();
+	uint64_t n = s->fo_count < SUPER_FAILOVER_LOG ? s->fo_count : SUPER_FAILOVER_LOG;
+
+	for (uint64_t k = 0; k < n; k++) {
+		struct failover_rec *fo = &s->fo[k];
+		uint64_t lost = atomic_load_explicit(&st->lost_samples, memory_order_relaxed);
+		uint64_t resc = atomic_load_explicit(&st->rescued, memory_order_relaxed);
+
+		if (fo->settled)
+			continue;
+		/* "stats reset" may have zeroed the counters under us: clamp. */
+		fo->lost_samples = lost >= fo->base_lost ? lost - fo->base_lost : 0;
+		fo->rescued = resc >= fo->base_rescued ? resc - fo->base_rescued : 0;
+		if (now >= fo->settle_ns) {
+			fo->settled = true;
+			if (fo->lost_samples > 0)
+				log_warn("failover %d -> %d lost %llu samples", fo->from, fo->to,
+				         (unsigned long long)fo->lost_samples);
+		}
+	}
+}
+
+/* SIGKILL slot i's process group (once), remembering why. */
+static void fence(struct super *s, uint32_t i, int reason)
+{
+	struct slot *sl = &s->slot[i];
+
+	if (sl->proc == NULL || sl->kill_ns != 0)
+		return;
+	sl->kill_ns = clock_now_ns();
+	sl->kill_reason = reason;
+	if (kill(-sl->pid, SIGKILL) < 0 && kill(sl->pid, SIGKILL) < 0)
+		log_warn("replica %u: kill %d: %s", i, sl->pid, strerror(errno));
+}
+
+static void update_state(struct super *s)
+{
+	bool looping = false;
+	int st;
+
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->slot[i].quick_deaths >= s->cfg->start_limit)
+			looping = true;
+	if (s->stopping)
+		st = DSTATE_STOPPING;
+	else if (s->primary >= 0)
+		st = looping ? DSTATE_DEGRADED : sink_playing(s->sink) ? DSTATE_RUNNING
+		                                                      : DSTATE_STARTING;
+	else
+		st = looping || s->fo_count > 0 ? DSTATE_DEGRADED : DSTATE_STARTING;
+	if (st == s->state)
+		return;
+	if (st == DSTATE_DEGRADED) {
+		log_warn("state: degraded (%s)", s->primary < 0 ? "no primary" : "crash loop");
+		emit(s, "degraded", s->primary, NULL);
+	} else if (s->state == DSTATE_DEGRADED) {
+		log_info("state: %s (recovered)", super_state_name(st));
+		emit(s, "recovered", s->primary, NULL);
+	} else {
+		log_info("state: %s", super_state_name(st));
+	}
+	s->state = st;
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+	struct super *s = t->data;
+	uint64_t now = clock_now_ns();
+	uint64_t limit = (uint64_t)s->cfg->stall_periods * period(s);
+
+	snapshot(s, now);
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct slot *sl = &s->slot[i];
+		const struct replica_seg *r = s->gr->r[i];
+
+		if (sl->proc == NULL || sl->kill_ns != 0)
+			continue;
+		if (layout_replica_sane(r, i, s->gr->name, s->gr->rbytes) < 0) {
+			log_warn("replica %u: segment header corrupted; fencing it", i);
+			if (sl->role == ROLE_PRIMARY)
+				failover(s, (int)i, REASON_CRASH, now);
+			fence(s, i, REASON_CRASH);
+			continue;
+		}
+		uint64_t hb = heartbeat(s, i, now);
+		if (sl->role == ROLE_STARTING) {
+			if (hb != 0 && atomic_load_explicit(&r->state, memory_order_acquire) ==
+			                   RSTATE_READY) {
+				set_role(s, i, ROLE_STANDBY);
+				log_info("replica %u (pid %d) ready", i, sl->pid);
+				emit(s, "ready", (int)i, NULL);
+				if (s->primary < 0) {
+					promote(s, (int)i);
+					log_info("replica %u is primary (epoch %llu)", i,
+					         (unsigned long long)s->epoch);
+				}
+			} else if (now - sl->spawn_ns > START_TIMEOUT_NS) {
+				log_warn("replica %u (pid %d) not ready after 5 s; killing it", i, sl->pid);
+				fence(s, i, REASON_STALL);
+			}
+			continue;
+		}
+		if (hb != 0 && now - hb <= limit)
+			continue;
+		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
+		log_warn("replica %u (pid %d) stalled: no heartbeat for %llu us", i, sl->pid,
+		         (unsigned long long)((now - last) / NSEC_PER_USEC));
+		emit(s, "stall", (int)i, NULL);
+		if (sl->role == ROLE_PRIMARY)
+			failover(s, (int)i, REASON_STALL, last);
+		else
+			set_role(s, i, ROLE_DEAD);
+		fence(s, i, REASON_STALL);
+	}
+	settle(s);
+	update_state(s);
+}
+
+static void on_restart(uv_timer_t *t)
+{
+	struct slot *sl = t->data;
+
+	sl->restart_pending = false;
+	if (!sl->sup->stopping)
+		spawn_slot(sl);
+}
+
+static void schedule_restart(struct slot *sl, bool quick)
+{
+	struct super *s = sl->sup;
+	const struct config *cfg = s->cfg;
+	uint64_t delay = cfg->restart_backoff_ms;
+
+	sl->quick_deaths = quick ? sl->quick_deaths + 1 : 0;
+	if (sl->quick_deaths >= cfg->start_limit) {
+		delay = cfg->restart_backoff_max_ms;
+	} else if (sl->quick_deaths > 1) {
+		unsigned shift = sl->quick_deaths - 1 < 20 ? sl->quick_deaths - 1 : 20;
+		delay = (uint64_t)cfg->restart_backoff_ms << shift;
+		if (delay > cfg->restart_backoff_max_ms)
+			delay = cfg->restart_backoff_max_ms;
+	}
+	sl->restart_pending = true;
+	uv_timer_start(&sl->restart, on_restart, delay, 0);
+	log_debug("replica %u: respawn in %llu ms (quick deaths %u)", sl->index,
+	          (unsigned long long)delay, sl->quick_deaths);
+}
+
+static void on_proc_close(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void notify_waiters(struct super *s, uint32_t index, int pid)
+{
+	for (unsigned k = 0; k < SUPER_WAITERS; k++) {
+		if (s->waiter[k].cb == NULL || s->waiter[k].index != (int)index ||
+		    s->waiter[k].pid != pid)
+			continue;
+		super_kill_cb cb = s->waiter[k].cb;
+		void *arg = s->waiter[k].arg;
+		s->waiter[k].cb = NULL;
+		cb(arg, (int)index, pid, s->primary);
+	}
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+{
+	struct slot *sl = p->data;
+	struct super *s = sl->sup;
+	uint64_t now = clock_now_ns();
+	int pid = sl->pid;
+	bool quick = now - sl->spawn_ns < QUICK_DEATH_NS;
+
+	uv_close((uv_handle_t *)p, on_proc_close);
+	sl->proc = NULL;
+	sl->pid = 0;
+	sl->last_exit = term_signal != 0 ? -term_signal : (int)status;
+	s->live--;
+	if (s->stopping) {
+		set_role(s, sl->index, ROLE_DEAD);
+		if (s->live == 0 && s->on_stopped != NULL)
+			s->on_stopped(s);
+		return;
+	}
+	if (term_signal != 0)
+		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
+	else
+		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
+		         (long long)status);
+	emit(s, "crash", (int)sl->index, NULL);
+
+	if (sl->role == ROLE_PRIMARY) {
+		/* We killed it ourselves (kill-primary): the fault began then. */
+		uint64_t fault = sl->kill_ns;
+		if (fault == 0) {
+			fault = heartbeat(s, sl->index, now);
+			if (fault == 0)
+				fault = sl->spawn_ns;
+		}
+		failover(s, (int)sl->index, REASON_CRASH, fault);
+	} else {
+		set_role(s, sl->index, ROLE_DEAD);
+	}
+	/* A fence or kill-primary is not the replica's fault: no backoff growth. */
+	schedule_restart(sl, quick && sl->kill_ns == 0);
+	sl->kill_ns = 0;
+	sl->kill_reason = -1;
+	notify_waiters(s, sl->index, pid);
+	update_state(s);
+}
+
+static void spawn_slot(struct slot *sl)
+{
+	struct super *s = sl->sup;
+	char idx[16], ppid[16];
+	char *args[] = { s->cfg->replica, "--group", s->gr->name, "--index", idx,
+	                 "--parent", ppid, NULL };
+	uv_stdio_container_t stdio[3] = {
+		{ .flags = UV_IGNORE },
+		{ .flags = UV_INHERIT_FD, .data.fd = 1 },
+		{ .flags = UV_INHERIT_FD, .data.fd = 2 },
+	};
+	uv_process_options_t opt = {
+		.exit_cb = on_exit_cb,
+		.file = s->cfg->replica,
+		.args = args,
+		.flags = UV_PROCESS_DETACHED,  /* own process group: fence with kill(-pid) */
+		.stdio_count = 3,
+		.stdio = stdio,
+	};
+	int rc;
+
+	snprintf(idx, sizeof(idx), "%u", sl->index);
+	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());
+	group_replica_reset(s->gr, sl->index);
+	set_role(s, sl->index, ROLE_STARTING);
+	sl->proc = calloc(1, sizeof(*sl->proc));
+	if (sl->proc == NULL)
+		fatal("out of memory");
+	sl->proc->data = sl;
+	sl->spawn_ns = clock_now_ns();
+	sl->kill_ns = 0;
+	sl->kill_reason = -1;
+	rc = uv_spawn(s->loop, sl->proc, &opt);
+	if (rc < 0) {
+		log_warn("replica %u: cannot spawn %s: %s", sl->index, s->cfg->replica,
+		         uv_strerror(rc));
+		uv_close((uv_handle_t *)sl->proc, on_proc_close);
+		sl->proc = NULL;
+		set_role(s, sl->index, ROLE_DEAD);
+		schedule_restart(sl, true);
+		update_state(s);
+		return;
+	}
+	sl->pid = sl->proc->pid;
+	s->live++;
+	if (sl->restarts++ > 0)
+		emit(s, "respawn", (int)sl->index, NULL);
+	log_debug("replica %u: spawned pid %d", sl->index, sl->pid);
+}
+
+int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct group *gr,
+                struct sink *sink, char *err, size_t errlen)
+{
+	s->loop = loop;
+	s->cfg = cfg;
+	s->gr = gr;
+	s->sink = sink;
+	s->n = gr->n;
+	s->primary = -1;
+	s->state = DSTATE_STARTING;
+	uv_timer_init(loop, &s->watchdog);
+	uv_timer_init(loop, &s->grace);
+	s->watchdog.data = s->grace.data = s;
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct slot *sl = &s->slot[i];
+		sl->sup = s;
+		sl->index = i;
+		sl->kill_reason = -1;
+		uv_timer_init(loop, &sl->restart);
+		sl->restart.data = sl;
+	}
+	for (uint32_t i = 0; i < s->n; i++)
+		spawn_slot(&s->slot[i]);
+	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, cfg->interval_ms);
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+void super_reconfigure(struct super *s)
+{
+	if (!s->stopping)
+		uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, s->cfg->interval_ms);
+}
+
+static void on_grace(uv_timer_t *t)
+{
+	struct super *s = t->data;
+
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->slot[i].proc != NULL) {
+			log_warn("replica %u (pid %d) ignored SIGTERM; killing it", i, s->slot[i].pid);
+			kill(-s->slot[i].pid, SIGKILL);
+		}
+}
+
+void super_stop(struct super *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	s->state = DSTATE_STOPPING;
+	uv_timer_stop(&s->watchdog);
+	atomic_store_explicit(&s->gr->g->run, GROUP_SHUTDOWN, memory_order_release);
+	group_wake(s->gr);
+	for (uint32_t i = 0; i < s->n; i++) {
+		uv_timer_stop(&s->slot[i].restart);
+		if (s->slot[i].proc != NULL)
+			kill(s->slot[i].pid, SIGTERM);
+	}
+	for (unsigned k = 0; k < SUPER_WAITERS; k++)
+		s->waiter[k].cb = NULL;
+	if (s->live == 0) {
+		if (s->on_stopped != NULL)
+			s->on_stopped(s);
+		return;
+	}
+	uv_timer_start(&s->grace, on_grace, GRACE_MS, 0);
+}
+
+void super_close(struct super *s)
+{
+	uv_close((uv_handle_t *)&s->watchdog, NULL);
+	uv_close((uv_handle_t *)&s->grace, NULL);
+	for (uint32_t i = 0; i < s->n; i++)
+		uv_close((uv_handle_t *)&s->slot[i].restart, NULL);
+}
+
+int super_kill_primary(struct super *s, super_kill_cb cb, void *arg)
+{
+	if (s->primary < 0 || s->slot[s->primary].proc == NULL)
+		return -ESRCH;
+	for (unsigned k = 0; k < SUPER_WAITERS; k++) {
+		if (s->waiter[k].cb != NULL)
+			continue;
+		struct slot *sl = &s->slot[s->primary];
+		s->waiter[k].cb = cb;
+		s->waiter[k].arg = arg;
+		s->waiter[k].index = (int)sl->index;
+		s->waiter[k].pid = sl->pid;
+		log_info("kill-primary: SIGKILL to replica %u (pid %d)", sl->index, sl->pid);
+		sl->kill_ns = clock_now_ns();
+		sl->kill_reason = REASON_CRASH;
+		kill(-sl->pid, SIGKILL);
+		return 0;
+	}
+	return -EBUSY;
+}
+
+void super_cancel(struct super *s, void *arg)
+{
+	for (unsigned k = 0; k < SUPER_WAITERS; k++)
+		if (s->waiter[k].arg == arg)
+			s->waiter[k].cb = NULL;
+}
+
+int super_failover(struct super *s, int *from, int *to)
+{
+	uint64_t now = clock_now_ns();
+	int old = s->primary;
+
+	if (old < 0)
+		return -ESRCH;
+	if (pick_standby(s, old, now) < 0)
+		return -EAGAIN;
+	failover(s, old, REASON_MANUAL, now);
+	*from = old;
+	*to = s->primary;
+	update_state(s);
+	return 0;
+}
+
+const struct failover_rec *super_last_failover(const struct super *s)
+{
+	if (s->fo_count == 0)
+		return NULL;
+	return &s->fo[(s->fo_count - 1) % SUPER_FAILOVER_LOG];
+}

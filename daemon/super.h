@@ -1,1 +1,135 @@
-/* PLACEHOLDER */
+/*
+ * super.h - the supervisor: replica processes, watchdog, failover.
+ *
+ * What it does: spawns each replica (uv_spawn, own process group), elects
+ * the lowest-index healthy one PRIMARY, watches heartbeats from a uv_timer
+ * every interval_ms, reacts to deaths (the libuv exit callback) and stalls
+ * (heartbeat older than stall_periods periods): demotes the primary at once,
+ * promotes a standby (epoch + 1), fences the bad process (SIGKILL to its
+ * group), respawns it as STANDBY with exponential backoff, and records each
+ * failover (reason, detection latency, blocks rescued, samples lost). After
+ * start_limit quick deaths in a row a slot waits at the maximum backoff and
+ * the daemon is "degraded": never a busy loop, never an exit.
+ *
+ * What it does not do: play audio (sink.c) or talk to clients (ctl.c, cmd.c).
+ * Everything here runs on the loop thread.
+ */
+#ifndef RTAUDIOD_SUPER_H
+#define RTAUDIOD_SUPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "group.h"
+#include "sink.h"
+
+enum daemon_state { DSTATE_STARTING = 0, DSTATE_RUNNING, DSTATE_DEGRADED, DSTATE_STOPPING };
+enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL };
+
+#define SUPER_FAILOVER_LOG 32u
+#define SUPER_SNAPSHOTS    256u
+#define SUPER_WAITERS      16u
+
+struct failover_rec {
+	uint64_t mono_ns;       /* detection time, CLOCK_MONOTONIC */
+	uint64_t wall_ms;       /* detection time, Unix epoch ms */
+	int reason;             /* enum failover_reason */
+	int from;
+	int to;                 /* -1: no standby could take over */
+	uint64_t detect_us;     /* from the fault (or last sign of life) to detection */
+	uint64_t base_lost;     /* sink counters before the fault */
+	uint64_t base_rescued;
+	uint64_t lost_samples;  /* final once settled */
+	uint64_t rescued;
+	uint64_t settle_ns;
+	bool settled;
+};
+
+struct super;
+
+struct slot {
+	struct super *sup;
+	uint32_t index;
+	uv_process_t *proc;     /* NULL when no process; freed in its close callback */
+	int pid;
+	int role;               /* enum replica_role */
+	uint64_t spawn_ns;
+	uint64_t kill_ns;       /* when we fenced it, 0 if we did not */
+	int kill_reason;        /* enum failover_reason, or -1 */
+	unsigned restarts;
+	unsigned quick_deaths;
+	bool restart_pending;
+	uv_timer_t restart;     /* embedded; closed by super_close() */
+	int last_exit;          /* exit status or -signal of the last death */
+};
+
+/* Reply hook for kill-primary: called once the death was seen and acted on. */
+typedef void (*super_kill_cb)(void *arg, int index, int pid, int primary);
+
+struct super {
+	uv_loop_t *loop;
+	struct config *cfg;
+	struct group *gr;
+	struct sink *sink;
+	struct slot slot[LAYOUT_MAX_REPLICAS];
+	uint32_t n;
+	uv_timer_t watchdog;
+	uv_timer_t grace;
+	uint64_t epoch;
+	int primary;            /* -1: none */
+	int state;              /* enum daemon_state */
+	bool stopping;
+	unsigned live;          /* processes not yet reaped */
+	void (*on_stopped)(struct super *);
+	void (*on_event)(struct super *, const char *type, int index, const char *detail);
+	void *user;
+	struct failover_rec fo[SUPER_FAILOVER_LOG];
+	uint64_t fo_count;
+	struct { uint64_t t, lost, rescued; } snap[SUPER_SNAPSHOTS];
+	uint32_t snap_head;
+	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
+};
+
+/* Initialise the timers and spawn every replica. 0 or -errno with err set. */
+int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct group *gr,
+                struct sink *sink, char *err, size_t errlen);
+
+/*
+ * Begin shutdown: tell replicas to stop (shutdown flag, then SIGTERM, then
+ * SIGKILL after a grace period). Calls on_stopped once every process has been
+ * reaped (maybe before returning).
+ */
+void super_stop(struct super *s);
+
+/* Close the supervisor's timers (after super_stop completed). */
+void super_close(struct super *s);
+
+/*
+ * kill-primary: SIGKILL the primary's process group; `cb` is called with its
+ * index and pid and the new primary once the exit was handled. Returns 0,
+ * -ESRCH if there is no primary, -EBUSY if too many requests are pending.
+ */
+int super_kill_primary(struct super *s, super_kill_cb cb, void *arg);
+
+/* Forget pending kill-primary callbacks for `arg` (the client went away). */
+void super_cancel(struct super *s, void *arg);
+
+/* failover: hand over to a healthy standby without killing. 0, -ESRCH, -EAGAIN. */
+int super_failover(struct super *s, int *from, int *to);
+
+/* Apply reloaded [watchdog] settings (interval). */
+void super_reconfigure(struct super *s);
+
+/* Heartbeat age in µs of slot i (0 if unknown). */
+uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i);
+
+/* The most recent failover record, or NULL. */
+const struct failover_rec *super_last_failover(const struct super *s);
+
+const char *super_state_name(int state);
+const char *super_role_name(int role);
+const char *super_reason_name(int reason);
+
+#endif
