@@ -1,2 +1,368 @@
-/* PLACEHOLDER: to be written. */
-typedef int placeholder_unused_t;
+/*
+ * proto.c - the control protocol's command table, parameter table, request
+ * tokenizer and argument checks (see proto.h for the contracts).
+ *
+ * What it does: tokenizes one request line into words in place (no
+ * allocation, never reading past the given length), looks the verb up in
+ * proto_cmds, checks the arity and runs the verb's `check`; builds a request
+ * line back from words with the quoting the tokenizer undoes (proto_join).
+ *
+ * What it does not do: I/O, JSON, permission checks or executing a command.
+ * Numbers are parsed with strtod and therefore follow LC_NUMERIC; both the
+ * daemon and rtaudioctl leave it at "C", so the decimal point is '.'.
+ */
+#include "proto.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The parameters, once: the table and its "out of range" messages are both
+ * generated from this list, so a message can never disagree with the range
+ * it describes. Bounds are written as plain literals for the stringification.
+ */
+#define PROTO_PARAM_LIST(X) \
+	X("gain", 0, 4, "output gain, linear (1 = unity)") \
+	X("pan", -1, 1, "stereo balance (-1 = left, 0 = centre, 1 = right)")
+
+#define PARAM_ENTRY(name, lo, hi, help) { name, lo, hi, help },
+#define PARAM_RANGE_MSG(name, lo, hi, help) "out of range " #lo ".." #hi,
+
+const struct proto_param proto_params[] = {
+	PROTO_PARAM_LIST(PARAM_ENTRY)
+	{ NULL, 0, 0, NULL }
+};
+
+static const char *const param_range_msg[] = {
+	PROTO_PARAM_LIST(PARAM_RANGE_MSG)
+};
+
+#define NPARAMS (sizeof param_range_msg / sizeof param_range_msg[0])
+_Static_assert(sizeof proto_params / sizeof proto_params[0] == NPARAMS + 1,
+	       "one range message per parameter");
+
+/* Kept in step with PROTO_PARAM_LIST by a unit test (every name appears). */
+#define PARAM_ALTS "gain|pan"
+
+static int check_get(int argc, char *const argv[], const char **err);
+static int check_set(int argc, char *const argv[], const char **err);
+static int check_stats(int argc, char *const argv[], const char **err);
+
+/* Designated by id, so proto_cmds[id].id == id holds by construction. */
+#define CMD(id_, verb_, usage_, min_, max_, flags_, check_, help_) \
+	[id_] = { .id = id_, .verb = verb_, .usage = usage_, .help = help_, \
+		  .min_args = min_, .max_args = max_, .flags = flags_, .check = check_ }
+
+const struct proto_cmd proto_cmds[CMD__COUNT + 1] = {
+	CMD(CMD_STATUS, "status", "", 0, 0, 0, NULL,
+	    "show the daemon, stream, sink, failovers and one row per replica"),
+	CMD(CMD_GET, "get", PARAM_ALTS, 1, 1, 0, check_get,
+	    "print the current value of a parameter"),
+	CMD(CMD_SET, "set", PARAM_ALTS " VALUE", 2, 2, PROTO_MUTATING, check_set,
+	    "change a parameter; every replica applies it at the same block"),
+	CMD(CMD_KILL_PRIMARY, "kill-primary", "", 0, 0, PROTO_MUTATING, NULL,
+	    "SIGKILL the primary replica and report the new primary"),
+	CMD(CMD_FAILOVER, "failover", "", 0, 0, PROTO_MUTATING, NULL,
+	    "hand the primary role to a standby without killing anything"),
+	/* Mutating only with "reset": the daemon decides from the arguments. */
+	CMD(CMD_STATS, "stats", "[reset]", 0, 1, 0, check_stats,
+	    "print the counters; 'stats reset' zeroes them"),
+	CMD(CMD_EVENTS, "events", "", 0, 0, PROTO_STREAM, NULL,
+	    "print events (failovers, role changes) as they happen, until interrupted"),
+	CMD(CMD_RELOAD, "reload", "", 0, 0, PROTO_MUTATING, NULL,
+	    "re-read [params] and [watchdog] from the configuration file"),
+	CMD(CMD_VERSION, "version", "", 0, 0, 0, NULL,
+	    "print the daemon's version"),
+	[CMD__COUNT] = { .id = CMD__COUNT, .verb = NULL },
+};
+
+const struct proto_cmd *proto_lookup(const char *verb)
+{
+	if (verb == NULL)
+		return NULL;
+	for (const struct proto_cmd *c = proto_cmds; c->verb != NULL; c++)
+		if (strcmp(c->verb, verb) == 0)
+			return c;
+	return NULL;
+}
+
+const struct proto_param *proto_param_lookup(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (const struct proto_param *p = proto_params; p->name != NULL; p++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+/*
+ * strtod also takes hex, "nan", "inf" and leading blanks; a control
+ * protocol wants one spelling per number, so the plain decimal grammar
+ * [+-]digits[.digits][(e|E)[+-]digits] (at least one mantissa digit) is
+ * checked first.
+ */
+static int is_decimal(const char *s)
+{
+	size_t digits = 0;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (digits == 0)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+int proto_param_value(const struct proto_param *p, const char *s, double *out, const char **err)
+{
+	char *end;
+	double v;
+
+	if (p == NULL || s == NULL) {
+		*err = "no such parameter";
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0') {
+		*err = "not a number";
+		return -EINVAL;
+	}
+	/* 1e999 overflows to inf with ERANGE; underflow to 0 is harmless. */
+	if (!isfinite(v)) {
+		*err = "not a finite number";
+		return -EINVAL;
+	}
+	if (!is_decimal(s)) {
+		*err = "not a decimal number";
+		return -EINVAL;
+	}
+	if (!(v >= p->min && v <= p->max)) {
+		/* A caller's own struct (not from the table) gets no bounds. */
+		*err = "out of range";
+		for (size_t i = 0; i < NPARAMS; i++)
+			if (p == &proto_params[i])
+				*err = param_range_msg[i];
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int check_get(int argc, char *const argv[], const char **err)
+{
+	if (argc < 1 || proto_param_lookup(argv[0]) == NULL) {
+		*err = "unknown parameter (expected " PARAM_ALTS ")";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_set(int argc, char *const argv[], const char **err)
+{
+	const struct proto_param *p;
+	double v;
+
+	if (argc < 2 || (p = proto_param_lookup(argv[0])) == NULL) {
+		*err = "unknown parameter (expected " PARAM_ALTS ")";
+		return -EINVAL;
+	}
+	return proto_param_value(p, argv[1], &v, err);
+}
+
+static int check_stats(int argc, char *const argv[], const char **err)
+{
+	if (argc == 1 && strcmp(argv[0], "reset") != 0) {
+		*err = "unknown argument (expected reset)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Tab is a blank; every other C0 byte (NUL, CR, LF, ESC...) and DEL are refused. */
+static int is_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* req->argc is left alone: after tokenizing, the words stay for the caller. */
+static int fail(struct proto_req *req, const char **err, const char *msg)
+{
+	req->cmd = NULL;
+	*err = msg;
+	return -EINVAL;
+}
+
+/*
+ * Splits line[0..len) into NUL-terminated words in req->buf. The output
+ * never exceeds len + 1 bytes (quotes and blanks vanish, one NUL per word and
+ * each word but the first is preceded by a consumed blank), and len is at
+ * most PROTO_LINE_MAX, so buf cannot overflow.
+ */
+static int tokenize(const char *line, size_t len, struct proto_req *req,
+		    char **verb, const char **err)
+{
+	size_t i = 0, o = 0;
+	int nwords = 0;
+
+	*verb = NULL;
+	while (i < len) {
+		while (i < len && is_blank(line[i]))
+			i++;
+		if (i == len)
+			break;
+		if (nwords == 1 + PROTO_ARGS_MAX)
+			return fail(req, err, "too many arguments");
+		char *word = req->buf + o;
+		while (i < len && !is_blank(line[i])) {
+			char q = line[i];
+			if (q == '\'' || q == '"') {
+				for (i++; i < len && line[i] != q; i++)
+					req->buf[o++] = line[i];
+				if (i == len)
+					return fail(req, err, "unterminated quote");
+				i++;
+			} else {
+				req->buf[o++] = line[i++];
+			}
+		}
+		req->buf[o++] = '\0';
+		if (nwords == 0)
+			*verb = word;
+		else
+			req->argv[nwords - 1] = word;
+		nwords++;
+	}
+	if (nwords == 0)
+		return fail(req, err, "empty request");
+	req->argc = nwords - 1;
+	return 0;
+}
+
+int proto_parse(const char *line, size_t len, struct proto_req *req, const char **err)
+{
+	const struct proto_cmd *cmd;
+	char *verb;
+	int r;
+
+	req->cmd = NULL;
+	req->argc = 0;
+	req->errbuf[0] = '\0';
+	if (line == NULL)
+		return fail(req, err, "empty request");
+	/* Tolerate the line terminator, LF or CRLF, if the caller kept it. */
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len > PROTO_LINE_MAX)
+		return fail(req, err, "line too long");
+	for (size_t i = 0; i < len; i++)
+		if (is_control((unsigned char)line[i]))
+			return fail(req, err, "control character in request");
+
+	if ((r = tokenize(line, len, req, &verb, err)) < 0)
+		return r;
+
+	if ((cmd = proto_lookup(verb)) == NULL) {
+		snprintf(req->errbuf, sizeof req->errbuf, "unknown command '%.64s%s'",
+			 verb, strlen(verb) > 64 ? "..." : "");
+		return fail(req, err, req->errbuf);
+	}
+	if ((unsigned)req->argc < cmd->min_args || (unsigned)req->argc > cmd->max_args) {
+		snprintf(req->errbuf, sizeof req->errbuf, "usage: %s%s%s",
+			 cmd->verb, cmd->usage[0] != '\0' ? " " : "", cmd->usage);
+		return fail(req, err, req->errbuf);
+	}
+	if (cmd->check != NULL) {
+		const char *why = "invalid arguments";
+		if (cmd->check(req->argc, req->argv, &why) < 0) {
+			/* Name what was refused: "set gain 9: out of range 0..4". */
+			char *words[1 + PROTO_ARGS_MAX];
+			char what[64];
+			words[0] = verb;
+			memcpy(words + 1, req->argv, (size_t)req->argc * sizeof words[0]);
+			if (proto_join(what, sizeof what, req->argc + 1, words) < 0)
+				snprintf(what, sizeof what, "%s ...", cmd->verb);
+			snprintf(req->errbuf, sizeof req->errbuf, "%s: %s", what, why);
+			return fail(req, err, req->errbuf);
+		}
+	}
+	req->cmd = cmd;
+	return 0;
+}
+
+static int needs_quotes(const char *w)
+{
+	if (*w == '\0')
+		return 1;
+	for (; *w != '\0'; w++)
+		if (is_blank(*w) || *w == '\'' || *w == '"')
+			return 1;
+	return 0;
+}
+
+/*
+ * Quoted words are concatenations of segments, as in sh: a run without
+ * single quotes goes inside '...', a run of single quotes inside "...", so
+ * any word survives the round trip (it's -> 'it'"'"'s').
+ */
+int proto_join(char *buf, size_t buflen, int argc, char *const argv[])
+{
+	size_t cap, o = 0;
+
+	if (buf == NULL || buflen == 0)
+		return -ENAMETOOLONG;
+	cap = buflen - 1 < PROTO_LINE_MAX ? buflen - 1 : PROTO_LINE_MAX;
+#define PUT(c) do { if (o >= cap) goto toolong; buf[o++] = (c); } while (0)
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+		if (i > 0)
+			PUT(' ');
+		if (!needs_quotes(w)) {
+			for (; *w != '\0'; w++)
+				PUT(*w);
+			continue;
+		}
+		if (*w == '\0') {
+			PUT('\'');
+			PUT('\'');
+			continue;
+		}
+		while (*w != '\0') {
+			char q = *w == '\'' ? '"' : '\'';
+			PUT(q);
+			for (; *w != '\0' && (*w == '\'') == (q == '"'); w++)
+				PUT(*w);
+			PUT(q);
+		}
+	}
+#undef PUT
+	buf[o] = '\0';
+	return (int)o;
+toolong:
+	buf[0] = '\0';
+	return -ENAMETOOLONG;
+}

@@ -19,6 +19,7 @@
 
 #define PROTO_LINE_MAX 1024  /* bytes of one request line, without the newline */
 #define PROTO_ARGS_MAX 8     /* words after the verb */
+#define PROTO_ERR_MAX 128    /* bytes of a composed error message, with NUL */
 
 enum proto_cmd_id {
 	CMD_STATUS = 0,
@@ -57,12 +58,17 @@ struct proto_param {
 	const char *help;
 };
 
-/* A parsed request. Owns copies of the words in buf. */
+/*
+ * A parsed request. Owns copies of the words in buf; argv points into buf.
+ * errbuf holds a message proto_parse composed (one naming the user's word),
+ * so errors need no allocation and stay thread-safe.
+ */
 struct proto_req {
 	const struct proto_cmd *cmd;
 	int argc;                       /* words after the verb */
 	char *argv[PROTO_ARGS_MAX];
 	char buf[PROTO_LINE_MAX + 1];
+	char errbuf[PROTO_ERR_MAX];
 };
 
 /* The table, terminated by an entry whose verb is NULL; proto_cmds[id].id == id. */
@@ -77,25 +83,41 @@ const struct proto_cmd *proto_lookup(const char *verb);
 const struct proto_param *proto_param_lookup(const char *name);
 
 /*
- * Parse a finite number in [p->min, p->max] from `s` into *out. Returns 0, or
- * -EINVAL with *err set to a static message ("not a number", "out of range
- * 0..4", ...).
+ * Parse a finite number in [p->min, p->max] from `s` into *out. Only plain
+ * decimal is accepted ([+-]digits[.digits][e[+-]digits]: no hex, no blanks,
+ * no "nan"/"inf"). Returns 0, or -EINVAL with *out untouched and *err set to
+ * a static message: "not a number" (empty, trailing junk), "not a finite
+ * number" (nan, inf, 1e999), "not a decimal number" (0x10), "out of range
+ * 0..4" (the bounds of a table entry). Pure; follows LC_NUMERIC (keep "C").
  */
 int proto_param_value(const struct proto_param *p, const char *s, double *out, const char **err);
 
 /*
- * Tokenize `line` (`len` bytes, no newline needed; a trailing "\r" is
- * ignored) into *req, look the verb up and check the arguments. Returns 0 or
- * -EINVAL with *err set to a static, human-readable reason ("empty request",
- * "unknown command 'x'", "line too long", "usage: set gain|pan VALUE", ...).
- * Pure (no I/O); thread-safe on distinct reqs.
+ * Tokenize `line` (`len` bytes, no newline needed; one trailing "\n" and then
+ * one trailing "\r" are ignored) into *req, look the verb up and check the
+ * arguments. Words are separated by blanks (space, tab); '...' and "..."
+ * quote literally (no escapes) and concatenate with adjacent text as in sh.
+ * Never reads line[len] or beyond; NUL bytes inside len are data (refused as
+ * control characters). Returns 0 with req->cmd set, or -EINVAL with
+ * req->cmd NULL and *err set to a human-readable reason, either static or in
+ * req->errbuf (valid until req is reused): "empty request", "line too long"
+ * (over PROTO_LINE_MAX), "control character in request" (C0 other than tab,
+ * DEL), "unterminated quote", "too many arguments" (over PROTO_ARGS_MAX),
+ * "unknown command 'x'", "usage: set gain|pan VALUE", or the verb's check
+ * as "set gain 9: out of range 0..4". When the line tokenized but was then
+ * refused (unknown verb, arity, check), req->buf starts with the verb and
+ * argc/argv hold the other words (for logging); otherwise argc is 0.
+ * No allocation, no I/O; thread-safe on distinct reqs.
  */
 int proto_parse(const char *line, size_t len, struct proto_req *req, const char **err);
 
 /*
  * Build a request line from words (as the CLI got them from argv), quoting
- * words that contain blanks or quotes, into buf (without newline). Returns
- * the length, or -ENAMETOOLONG if it does not fit PROTO_LINE_MAX/buflen.
+ * words that are empty or contain blanks or quotes, into buf (NUL-terminated,
+ * without newline), so that proto_parse gives the same words back. Control
+ * characters are copied as they are (proto_parse then refuses the line).
+ * Returns the length, or -ENAMETOOLONG (buf set to "") if it does not fit
+ * min(PROTO_LINE_MAX, buflen - 1) bytes. Pure; thread-safe.
  */
 int proto_join(char *buf, size_t buflen, int argc, char *const argv[]);
 
