@@ -64,6 +64,12 @@ static void set_role(struct super *s, uint32_t i, int role)
 	group_set_role(s->gr, i, (enum replica_role)role);
 }
 
+/* now - t, saturating: a replica may stamp its heartbeat after we read the clock. */
+static uint64_t age_ns(uint64_t t, uint64_t now)
+{
+	return t < now ? now - t : 0;
+}
+
 /* Heartbeat of slot i, or 0 if none or if it is garbage (in the future). */
 static uint64_t heartbeat(const struct super *s, uint32_t i, uint64_t now)
 {
@@ -83,7 +89,7 @@ uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i)
 		return 0;
 	if (hb == 0)
 		hb = s->slot[i].spawn_ns;
-	return hb < now ? (now - hb) / NSEC_PER_USEC : 0;
+	return age_ns(hb, now) / NSEC_PER_USEC;
 }
 
 static bool healthy(const struct super *s, uint32_t i, uint64_t now)
@@ -92,7 +98,7 @@ static bool healthy(const struct super *s, uint32_t i, uint64_t now)
 	uint64_t hb = heartbeat(s, i, now);
 
 	return sl->proc != NULL && sl->kill_ns == 0 && sl->role == ROLE_STANDBY && hb != 0 &&
-	       now - hb <= (uint64_t)s->cfg->stall_periods * period(s);
+	       age_ns(hb, now) <= (uint64_t)s->cfg->stall_periods * period(s);
 }
 
 /* Lowest-index healthy standby other than `except`, or -1. */
@@ -159,7 +165,7 @@ static void failover(struct super *s, int from, int reason, uint64_t fault_ns)
 	fo->reason = reason;
 	fo->from = from;
 	fo->to = to;
-	fo->detect_us = now > fault_ns ? (now - fault_ns) / NSEC_PER_USEC : 0;
+	fo->detect_us = age_ns(fault_ns, now) / NSEC_PER_USEC;
 	fo->base_lost = s->snap[base].lost;
 	fo->base_rescued = s->snap[base].rescued;
 	fo->settle_ns = now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s);
@@ -275,17 +281,17 @@ static void on_watchdog(uv_timer_t *t)
 					log_info("replica %u is primary (epoch %llu)", i,
 					         (unsigned long long)s->epoch);
 				}
-			} else if (now - sl->spawn_ns > START_TIMEOUT_NS) {
+			} else if (age_ns(sl->spawn_ns, now) > START_TIMEOUT_NS) {
 				log_warn("replica %u (pid %d) not ready after 5 s; killing it", i, sl->pid);
 				fence(s, i, REASON_STALL);
 			}
 			continue;
 		}
-		if (hb != 0 && now - hb <= limit)
+		if (hb != 0 && age_ns(hb, now) <= limit)
 			continue;
 		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
 		log_warn("replica %u (pid %d) stalled: no heartbeat for %llu us", i, sl->pid,
-		         (unsigned long long)((now - last) / NSEC_PER_USEC));
+		         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
 		emit(s, "stall", (int)i, NULL);
 		if (sl->role == ROLE_PRIMARY)
 			failover(s, (int)i, REASON_STALL, last);
@@ -351,7 +357,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 	struct super *s = sl->sup;
 	uint64_t now = clock_now_ns();
 	int pid = sl->pid;
-	bool quick = now - sl->spawn_ns < QUICK_DEATH_NS;
+	bool quick = age_ns(sl->spawn_ns, now) < QUICK_DEATH_NS;
 
 	uv_close((uv_handle_t *)p, on_proc_close);
 	sl->proc = NULL;

@@ -1,2 +1,312 @@
-/* PLACEHOLDER: to be written. */
-int main(void) { return 1; }
+/*
+ * failover_bench.c - failover figures of the real daemon (make bench).
+ *
+ * Starts rtaudiod (the binary named by $RTAUDIOD, replicas from $REPLICA) at
+ * 48 kHz / 256 frames with the null sink, then:
+ *  - N kill cycles (default 200, hot standby): SIGKILL the primary from here,
+ *    time from our kill() to the daemon's detection (its failover record
+ *    carries the CLOCK_MONOTONIC detection time), wait for the respawn;
+ *  - M SIGSTOP cycles (default 50, hot): same, from SIGSTOP to detection;
+ *  - K kill cycles with standby = warm (default 50);
+ *  - 10 s of idle supervision: daemon CPU % of one core and RSS.
+ * Prints median / p99 / max detection latency, samples lost, and each figure
+ * against its goal. Figures, not pass/fail: the exit status is 0 unless the
+ * daemon could not be run at all.
+ *
+ * usage: failover_bench [KILLS [STOPS [WARM_KILLS [IDLE_SECONDS]]]]
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+struct bench {
+	char dir[64];
+	char sock[100];
+	char conf[128];
+	pid_t pid;
+};
+
+static json_t *request(const struct bench *b, const char *line)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[65536];
+	size_t len = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", b->sock);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	dprintf(fd, "%s\n", line);
+	while (len < sizeof(buf) - 1) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len) != NULL)
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return json_loads(buf, 0, NULL);
+}
+
+static json_int_t jint(json_t *st, const char *path)
+{
+	json_t *v = st;
+	char key[64];
+
+	while (v != NULL && *path != '\0') {
+		size_t n = strcspn(path, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(key)) : json_object_get(v, key);
+		path += n + (path[n] == '.');
+	}
+	return v != NULL && json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static bool all_ready(const struct bench *b)
+{
+	json_t *st = request(b, "status");
+	bool ok = st != NULL;
+	json_t *reps = json_object_get(st, "replicas");
+
+	for (size_t i = 0; ok && i < json_array_size(reps); i++) {
+		const char *role = json_string_value(json_object_get(json_array_get(reps, i), "role"));
+		ok = role != NULL && (strcmp(role, "primary") == 0 || strcmp(role, "standby") == 0);
+	}
+	ok = ok && json_is_integer(json_object_get(st, "primary"));
+	json_decref(st);
+	return ok;
+}
+
+static bool wait_ready(const struct bench *b, int seconds)
+{
+	uint64_t end = clock_now_ns() + (uint64_t)seconds * NSEC_PER_SEC;
+
+	while (clock_now_ns() < end) {
+		if (all_ready(b))
+			return true;
+		usleep(2000);
+	}
+	return false;
+}
+
+static int start(struct bench *b, const char *standby)
+{
+	const char *rtaudiod = getenv("RTAUDIOD"), *replica = getenv("REPLICA");
+	FILE *f;
+
+	if (rtaudiod == NULL || replica == NULL) {
+		fprintf(stderr, "failover_bench: set RTAUDIOD and REPLICA (make bench does)\n");
+		return -1;
+	}
+	snprintf(b->dir, sizeof(b->dir), "/tmp/rtaudio-bench.XXXXXX");
+	if (mkdtemp(b->dir) == NULL)
+		return -1;
+	snprintf(b->sock, sizeof(b->sock), "%s/ctl.sock", b->dir);
+	snprintf(b->conf, sizeof(b->conf), "%s/rtaudiod.conf", b->dir);
+	f = fopen(b->conf, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "[daemon]\nsocket = %s\nlog_level = error\n[group]\nname = bench%d\n"
+	           "replica = %s\nstandby = %s\n[stream]\nsample_rate = 48000\nframes = 256\n"
+	           "[watchdog]\nrestart_backoff_ms = 20\n",
+	        b->sock, (int)getpid(), replica, standby);
+	fclose(f);
+	b->pid = fork();
+	if (b->pid == 0) {
+		execl(rtaudiod, "rtaudiod", "-c", b->conf, (char *)NULL);
+		_exit(127);
+	}
+	if (!wait_ready(b, 10)) {
+		fprintf(stderr, "failover_bench: daemon did not become ready\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void stop(struct bench *b)
+{
+	int status;
+
+	kill(b->pid, SIGTERM);
+	waitpid(b->pid, &status, 0);
+	unlink(b->conf);
+	rmdir(b->dir);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct result {
+	uint64_t *lat_ns;
+	int n;
+	long long lost;
+	long long underruns;
+	long long rescued;
+	char rt[64];
+};
+
+/* One failover per cycle, caused by `sig` sent to the primary from here. */
+static int cycles(struct bench *b, int n, int sig, struct result *r)
+{
+	json_t *st0 = request(b, "status");
+	json_int_t lost0 = jint(st0, "sink.lost_samples"), under0 = jint(st0, "sink.underruns");
+	json_int_t resc0 = jint(st0, "sink.rescued");
+
+	json_decref(st0);
+	r->lat_ns = calloc((size_t)n, sizeof(uint64_t));
+	r->n = 0;
+	for (int i = 0; i < n; i++) {
+		json_t *st = request(b, "status");
+		json_int_t count = jint(st, "failovers.count");
+		json_int_t primary = jint(st, "primary");
+		json_int_t pid = primary >= 0 ? jint(st, "replicas.0.pid") : -1;
+		if (primary == 1)
+			pid = jint(st, "replicas.1.pid");
+		json_decref(st);
+		if (pid <= 0)
+			return -1;
+		uint64_t t0 = clock_now_ns();
+		kill((pid_t)pid, sig);
+		uint64_t end = t0 + 5 * NSEC_PER_SEC;
+		json_int_t det = -1;
+		while (clock_now_ns() < end) {
+			st = request(b, "status");
+			if (jint(st, "failovers.count") > count) {
+				det = jint(st, "failovers.last.detected_mono_ns");
+				json_decref(st);
+				break;
+			}
+			json_decref(st);
+			usleep(200);
+		}
+		if (det < 0 || !wait_ready(b, 10))
+			return -1;
+		r->lat_ns[r->n++] = (uint64_t)det > t0 ? (uint64_t)det - t0 : 0;
+	}
+	usleep(100 * 1000);  /* let the last record settle */
+	json_t *st = request(b, "status");
+	r->lost = jint(st, "sink.lost_samples") - lost0;
+	r->underruns = jint(st, "sink.underruns") - under0;
+	r->rescued = jint(st, "sink.rescued") - resc0;
+	const char *rt = json_string_value(json_object_get(
+	    json_array_get(json_object_get(st, "replicas"), 0), "rt"));
+	snprintf(r->rt, sizeof(r->rt), "%s", rt != NULL ? rt : "?");
+	json_decref(st);
+	qsort(r->lat_ns, (size_t)r->n, sizeof(uint64_t), cmp_u64);
+	return 0;
+}
+
+static void report(const char *name, const struct result *r, double goal_p99_us)
+{
+	double med = r->lat_ns[r->n / 2] / 1e3;
+	double p99 = r->lat_ns[(r->n * 99) / 100 < r->n ? (r->n * 99) / 100 : r->n - 1] / 1e3;
+	double max = r->lat_ns[r->n - 1] / 1e3;
+
+	printf("%-22s %5d %10.0f %10.0f %10.0f %12lld %10lld %8lld   p99 goal < %.0f us: %s; "
+	       "lost goal 0: %s\n",
+	       name, r->n, med, p99, max, r->lost, r->underruns, r->rescued, goal_p99_us,
+	       p99 < goal_p99_us ? "met" : "MISSED", r->lost == 0 ? "met" : "MISSED");
+}
+
+static void idle(struct bench *b, int seconds)
+{
+	char path[64], line[256];
+	unsigned long ut0, st0, ut1, st1;
+	long hz = sysconf(_SC_CLK_TCK), rss_kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)b->pid);
+	f = fopen(path, "r");
+	if (f == NULL || fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	                        &ut0, &st0) != 2) {
+		printf("idle: cannot read %s\n", path);
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	uint64_t t0 = clock_now_ns();
+	sleep((unsigned)seconds);
+	f = fopen(path, "r");
+	if (f == NULL || fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	                        &ut1, &st1) != 2) {
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	double secs = (double)(clock_now_ns() - t0) / 1e9;
+	double cpu = 100.0 * (double)(ut1 + st1 - ut0 - st0) / (double)hz / secs;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)b->pid);
+	f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &rss_kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	printf("idle supervision (%.1f s): daemon CPU %.2f%% of one core (goal < 2%%: %s), "
+	       "RSS %.2f MiB (goal < 8 MiB: %s)\n",
+	       secs, cpu, cpu < 2 ? "met" : "MISSED", rss_kb / 1024.0,
+	       rss_kb >= 0 && rss_kb < 8 * 1024 ? "met" : "MISSED");
+}
+
+int main(int argc, char **argv)
+{
+	int kills = argc > 1 ? atoi(argv[1]) : 200;
+	int stops = argc > 2 ? atoi(argv[2]) : 50;
+	int warm = argc > 3 ? atoi(argv[3]) : 50;
+	int idle_s = argc > 4 ? atoi(argv[4]) : 10;
+	double period_us = 256 * 1e6 / 48000;
+	struct bench b;
+	struct result r;
+
+	signal(SIGPIPE, SIG_IGN);
+	printf("failover_bench: rtaudiod at 48000 Hz / 256 frames (period %.0f us), lead 2, "
+	       "null sink\n", period_us);
+	printf("%-22s %5s %10s %10s %10s %12s %10s %8s\n", "scenario", "n", "median us", "p99 us",
+	       "max us", "lost samples", "underruns", "rescued");
+	if (start(&b, "hot") < 0)
+		return 1;
+	if (cycles(&b, kills, SIGKILL, &r) == 0)
+		report("crash (hot, SIGKILL)", &r, 1000);
+	else
+		printf("crash cycles failed after %d\n", r.n);
+	free(r.lat_ns);
+	if (cycles(&b, stops, SIGSTOP, &r) == 0)
+		report("stall (hot, SIGSTOP)", &r, 2 * period_us + 1000);
+	else
+		printf("stall cycles failed after %d\n", r.n);
+	printf("replica RT scheduling: %s\n", r.rt);
+	free(r.lat_ns);
+	idle(&b, idle_s);
+	stop(&b);
+
+	if (start(&b, "warm") < 0)
+		return 1;
+	if (cycles(&b, warm, SIGKILL, &r) == 0)
+		report("crash (warm, SIGKILL)", &r, 1000);
+	else
+		printf("warm crash cycles failed after %d\n", r.n);
+	free(r.lat_ns);
+	stop(&b);
+	return 0;
+}

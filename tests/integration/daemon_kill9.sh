@@ -1,3 +1,20 @@
 #!/bin/sh
-# PLACEHOLDER
-echo "SKIP: not written yet"; exit 77
+# kill -9 of the daemon: its replicas die with it (PR_SET_PDEATHSIG) within
+# 200 ms, and a new daemon starts cleanly on the same group and socket
+# (stale segments and socket removed).
+. "$(dirname "$0")/lib.sh"
+
+write_conf
+start_daemon
+pids=$(st '.replicas[].pid')
+kill -KILL "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+t0=$(date +%s%N)
+gone() { for p in $pids; do alive_pid "$p" && return 1; done; return 0; }
+wait_until 2 gone || fail "replicas $pids still alive 2 s after kill -9"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -le 200 ] || fail "replicas took $ms ms to die"
+ok "replicas gone $ms ms after kill -9 of the daemon"
+ls /dev/shm | grep -q "rtaudio-$GROUP-" || fail "expected stale segments after kill -9"
+start_daemon
+ok "restarted on the same group: $(jctl status | jq -c '.daemon')"
+finish

@@ -1,0 +1,117 @@
+# lib.sh - shared helpers for the integration tests (sourced, POSIX sh).
+#
+# Each test gets its own temporary directory, group name and socket, starts
+# the real rtaudiod with the real rtaudio-replica, drives it with the real
+# rtaudioctl, and on exit checks what every test must leave behind: nothing
+# (no segment of its group under /dev/shm, no socket, no live replica).
+# Environment (set by `make check`): RTAUDIOD RTAUDIOCTL REPLICA SINECHECK.
+
+set -u
+: "${RTAUDIOD:?RTAUDIOD not set (run through make check)}"
+: "${RTAUDIOCTL:?}"
+: "${REPLICA:?}"
+
+TEST=$(basename "$0" .sh)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rtaudio-$TEST.XXXXXX")
+GROUP="t$$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')"
+SOCK="$TMP/ctl.sock"
+CONF="$TMP/rtaudiod.conf"
+DLOG="$TMP/rtaudiod.log"
+DPID=""
+FAILED=0
+PIDS_SEEN=""
+
+skip() { echo "SKIP: $TEST: $*"; cleanup_files; exit 77; }
+fail() { echo "FAIL: $TEST: $*"; FAILED=1; }
+die() { echo "FAIL: $TEST: $*"; show_log; teardown; exit 1; }
+ok() { echo "ok: $*"; }
+show_log() { [ -f "$DLOG" ] && { echo "--- daemon log ($DLOG) ---"; tail -n 40 "$DLOG"; }; }
+
+command -v jq >/dev/null 2>&1 || skip "jq is not installed (./bootstrap --install-deps)"
+
+# write_conf [extra lines...]: the test's config; extra lines are appended
+# raw (sections included), later keys of a section win.
+write_conf() {
+	{
+		echo "[daemon]"
+		echo "socket = $SOCK"
+		echo "[group]"
+		echo "name = $GROUP"
+		echo "replica = $REPLICA"
+		for l in "$@"; do echo "$l"; done
+	} > "$CONF"
+}
+
+ctl() { "$RTAUDIOCTL" -s "$SOCK" "$@"; }
+jctl() { "$RTAUDIOCTL" -s "$SOCK" --json "$@"; }
+st() { jctl status | jq -r "$1"; }
+
+# wait_until SECONDS CMD...: poll CMD every 20 ms until it succeeds.
+wait_until() {
+	limit=$1; shift
+	end=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
+	while [ $(( $(date +%s%N) / 1000000 )) -lt $end ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+is_running() { [ "$(st .daemon.state 2>/dev/null)" = running ]; }
+all_ready() {
+	n=$(st '[.replicas[] | select(.role == "primary" or .role == "standby")] | length' 2>/dev/null)
+	[ "$n" = "$(st '.replicas | length')" ] && is_running
+}
+
+start_daemon() {
+	"$RTAUDIOD" -c "$CONF" "$@" > "$DLOG" 2>&1 &
+	DPID=$!
+	wait_until 10 all_ready || die "daemon did not become ready with all replicas"
+	PIDS_SEEN="$PIDS_SEEN $(st '.replicas[].pid')"
+}
+
+# Record the replica pids now alive, for the leftover check.
+note_pids() { PIDS_SEEN="$PIDS_SEEN $(st '.replicas[] | select(.pid != null) | .pid' 2>/dev/null)"; }
+
+alive_pid() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	note_pids
+	kill -TERM "$DPID" 2>/dev/null
+	rc=0
+	wait "$DPID" || rc=$?
+	DPID=""
+	[ "$rc" -eq 0 ] || fail "daemon exited with status $rc after SIGTERM"
+	grep -q "handle still open" "$DLOG" && fail "event loop not empty at exit"
+	return 0
+}
+
+cleanup_files() { rm -rf "$TMP"; }
+
+# Everything a test leaves behind must be nothing.
+teardown() {
+	if [ -n "$DPID" ]; then
+		kill -KILL "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=""
+	fi
+	sleep 0.1
+	left=$(ls /dev/shm 2>/dev/null | grep -F "rtaudio-$GROUP-" || true)
+	[ -z "$left" ] || fail "segments left behind: $left"
+	[ ! -e "$SOCK" ] || fail "socket left behind: $SOCK"
+	for p in $PIDS_SEEN; do
+		[ "$p" = null ] && continue
+		alive_pid "$p" && fail "replica pid $p still alive" && kill -KILL "$p" 2>/dev/null
+	done
+	rm -f /dev/shm/rtaudio-"$GROUP"-* 2>/dev/null
+	[ "$FAILED" -eq 0 ] || show_log
+	cleanup_files
+}
+
+finish() {
+	stop_daemon
+	teardown
+	if [ "$FAILED" -eq 0 ]; then echo "PASS: $TEST"; exit 0; fi
+	exit 1
+}
+
+trap 'teardown; exit 1' INT TERM
