@@ -1,3 +1,137 @@
 #!/bin/sh
-# PLACEHOLDER
-echo "SKIP: not written yet"; exit 77
+# config_errors.sh - `rtaudiod -n -c FILE` on bad and good configuration files.
+#
+# What it checks: each bad file under configs/ (one per error kind) makes
+# rtaudiod exit 78 (EX_CONFIG) with nothing on stdout and
+# "rtaudiod: FILE:LINE: ..." naming the right line and key on stderr; an
+# explicit -c of a missing file exits 78; a good file, an empty file and the
+# shipped conf/rtaudiod.conf exit 0 and print the effective configuration,
+# which rtaudiod accepts back unchanged; -S shows in it.
+# What it does not check: the wording after the key (tests/check_config.c
+# does), or anything about running the daemon (-n starts nothing).
+#
+# Environment (set by `make check`): RTAUDIOD, top_srcdir.
+# Exit: 0 pass, 1 fail, 77 skip.
+
+if [ -z "$RTAUDIOD" ] || [ ! -x "$RTAUDIOD" ]; then
+	echo "SKIP: RTAUDIOD is not an executable ('$RTAUDIOD')"
+	exit 77
+fi
+if [ -z "$top_srcdir" ] || [ ! -d "$top_srcdir/tests/integration/configs" ]; then
+	echo "SKIP: top_srcdir does not hold tests/integration/configs ('$top_srcdir')"
+	exit 77
+fi
+
+configs=$top_srcdir/tests/integration/configs
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/config_errors.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+failed=0
+
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+# Run rtaudiod -n with the given arguments; sets $rc, fills $tmp/out, $tmp/err.
+check_config() {
+	"$RTAUDIOD" -n "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# bad NAME LINE WHAT: configs/NAME is refused at LINE; stderr's first line
+# starts with "rtaudiod: FILE:LINE: WHAT".
+bad() {
+	file=$configs/$1
+	want="rtaudiod: $file:$2: $3"
+	check_config -c "$file"
+	got=$(head -n 1 "$tmp/err")
+	if [ "$rc" -ne 78 ]; then
+		fail "$1: exit status $rc, want 78 (stderr: $got)"
+		return
+	fi
+	case $got in
+	"$want"*) echo "ok: $1 -> ${got#rtaudiod: "$configs"/}" ;;
+	*) fail "$1: stderr is '$got', want it to start with '$want'" ;;
+	esac
+	if [ -s "$tmp/out" ]; then
+		fail "$1: printed a configuration although it is refused"
+	fi
+}
+
+bad bad-range.conf           5 "key 'replicas': "
+bad bad-number.conf          2 "key 'sample_rate': "
+bad bad-junk.conf            3 "key 'frames': "
+bad bad-real.conf            3 "key 'pan': "
+bad bad-key.conf             3 "key 'socket_mod': unknown key in [daemon]"
+bad bad-section.conf         3 "unknown section [groups]"
+bad bad-empty-section.conf   4 "unknown section [bogus]"
+bad bad-outside.conf         2 "key 'gain': "
+bad bad-syntax.conf          3 "syntax error"
+bad bad-enum.conf            2 "key 'standby': "
+bad bad-group-name.conf      2 "key 'name': "
+bad bad-replica-path.conf    2 "key 'replica': "
+bad bad-octal.conf           2 "key 'socket_mode': "
+bad bad-duplicate.conf       4 "key 'gain': "
+bad bad-cross-lead.conf      4 "key 'ring_capacity': "
+bad bad-cross-backoff.conf   2 "key 'restart_backoff_max_ms': "
+bad bad-cross-frequency.conf 4 "key 'sample_rate': "
+bad bad-cross-wav.conf       2 "key 'type': "
+
+# An explicitly named file that does not exist is an error, not the defaults.
+missing=$tmp/no-such.conf
+check_config -c "$missing"
+if [ "$rc" -ne 78 ]; then
+	fail "missing -c file: exit status $rc, want 78"
+else
+	case $(head -n 1 "$tmp/err") in
+	"rtaudiod: $missing: "*) echo "ok: missing -c file" ;;
+	*) fail "missing -c file: stderr is '$(head -n 1 "$tmp/err")'" ;;
+	esac
+fi
+
+# good NAME FILE: accepted, prints a configuration that is accepted back
+# unchanged; the printed text is left in $tmp/NAME.out.
+good() {
+	check_config -c "$2"
+	if [ "$rc" -ne 0 ]; then
+		fail "$1: exit status $rc, want 0 (stderr: $(head -n 1 "$tmp/err"))"
+		return 1
+	fi
+	cp "$tmp/out" "$tmp/$1.out"
+	for section in daemon group stream watchdog params source sink; do
+		grep -qx "\[$section\]" "$tmp/$1.out" || fail "$1: no [$section] in the printed configuration"
+	done
+	check_config -c "$tmp/$1.out"
+	if [ "$rc" -ne 0 ]; then
+		fail "$1: the printed configuration is refused: $(head -n 1 "$tmp/err")"
+	elif ! cmp -s "$tmp/out" "$tmp/$1.out"; then
+		fail "$1: printing the printed configuration changes it"
+	else
+		echo "ok: $1 accepted, printed configuration round-trips"
+	fi
+}
+
+: >"$tmp/empty.conf"
+if good empty "$tmp/empty.conf" && good shipped "$top_srcdir/conf/rtaudiod.conf" &&
+    ! cmp -s "$tmp/empty.out" "$tmp/shipped.out"; then
+	fail "conf/rtaudiod.conf does not equal the defaults:"
+	diff "$tmp/empty.out" "$tmp/shipped.out"
+fi
+if good full "$configs/good-full.conf"; then
+	for line in "replicas = 8" "standby = warm" "socket_mode = 0600" "gain = 0.5" \
+	    "pan = -0.25" "frequency = 1000.5" "type = wav" "path = /tmp/rtaudio-config-test.wav" \
+	    "name = cfg-test.1"; do
+		grep -qxF "$line" "$tmp/full.out" || fail "good-full.conf: '$line' not printed"
+	done
+fi
+
+# -S is part of the effective configuration.
+check_config -c "$tmp/empty.conf" -S "$tmp/other.sock"
+if [ "$rc" -ne 0 ] || ! grep -qxF "socket = $tmp/other.sock" "$tmp/out"; then
+	fail "-S: exit status $rc, or 'socket = $tmp/other.sock' not printed"
+else
+	echo "ok: -S shows in the effective configuration"
+fi
+
+exit $failed

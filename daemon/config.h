@@ -1,0 +1,113 @@
+/*
+ * config.h - rtaudiod's configuration: defaults, the key table, the loader.
+ *
+ * What it does: holds every setting with its default; loads an INI file with
+ * inih, validating each key (type, range) and the cross-key rules, and on the
+ * first error produces "FILE:LINE: key 'x': why"; prints the effective
+ * configuration (rtaudiod -n); copies the reloadable keys ([params],
+ * [watchdog]) from a freshly loaded config onto the live one.
+ *
+ * What it does not do: log, exit, or act on the values. The key table
+ * (config_keys) is what the man page test and `rtaudiod -n` enumerate.
+ */
+#ifndef RTAUDIOD_CONFIG_H
+#define RTAUDIOD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "layout.h"
+#include "shm.h"
+
+#define CONFIG_EXIT_BAD 78  /* EX_CONFIG */
+
+enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2 };
+
+struct config {
+	/* [daemon] */
+	char socket[108];            /* sun_path size */
+	unsigned socket_mode;        /* octal in the file, default 0660 */
+	int log_level;               /* enum log_level: error|warn|info|debug */
+	/* [group] */
+	char name[SHM_GROUP_MAX + 1];
+	unsigned replicas;           /* 1..8, default 2 */
+	unsigned standby;            /* enum standby_mode: hot|warm */
+	char replica[PATH_MAX];      /* rtaudio-replica program */
+	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
+	/* [stream] */
+	unsigned sample_rate;        /* 8000..384000, default 48000 */
+	unsigned channels;           /* 1..8, default 2 */
+	unsigned frames;             /* 16..1024, default 256 */
+	unsigned lead;               /* 1..ring_capacity-1, default 2 */
+	unsigned ring_capacity;      /* power of two 2..1024, default 4 */
+	/* [watchdog] (reloadable) */
+	unsigned interval_ms;        /* 1..1000, default 1 */
+	unsigned stall_periods;      /* 1..1000, default 2 */
+	unsigned restart_backoff_ms;     /* 1..60000, default 100 */
+	unsigned restart_backoff_max_ms; /* >= restart_backoff_ms, <= 600000, default 5000 */
+	unsigned start_limit;        /* 1..1000, default 5 */
+	/* [params] (reloadable) */
+	double gain;                 /* 0..4, default 1 */
+	double pan;                  /* -1..1, default 0 */
+	/* [source] */
+	unsigned source;             /* enum source_type: sine */
+	double frequency;            /* > 0, < sample_rate / 2, default 440 */
+	/* [sink] */
+	unsigned sink;               /* enum sink_type: null|wav|jack */
+	char sink_path[PATH_MAX];    /* wav: output file (required for wav) */
+	char jack_client[64];        /* default "rtaudiod" */
+	char jack_connect[256];      /* comma-separated port names or empty */
+};
+
+/* One documented key (for -n, the man page test and the annotated file). */
+struct config_key {
+	const char *section;
+	const char *name;
+	const char *type;        /* "integer", "number", "string", "octal", "enum" */
+	const char *range;       /* human text: "1..8", "hot|warm" */
+	const char *defval;      /* default as written in the file */
+	bool reloadable;
+};
+
+/* Table of every key, terminated by an entry whose name is NULL. */
+extern const struct config_key config_keys[];
+
+/* Fill *c with every default. */
+void config_defaults(struct config *c);
+
+/*
+ * Load `path` over the defaults in *c. If the file does not exist and
+ * `missing_ok` is true, keeps the defaults and returns 0. On the first error
+ * in file order (unreadable file, syntax error, unknown section or key, bad
+ * value, duplicate key, line too long for inih, broken cross-key rule) writes
+ * "PATH:LINE: key 'KEY': WHY" ("PATH:LINE: unknown section [x]",
+ * "PATH:LINE: syntax error", or "PATH: WHY" when no line applies) into err
+ * and returns -EINVAL (-ENOENT for a missing file when !missing_ok). A
+ * cross-key rule is reported at the later line of its two keys. *c is
+ * unspecified after an error. Not thread-safe.
+ */
+int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen);
+
+/* Print the effective configuration as a valid INI file. */
+void config_print(const struct config *c, FILE *f);
+
+/*
+ * Copy the reloadable keys ([params], [watchdog]) of `fresh` into `live`.
+ * Returns a bit mask: 1 if [params] changed, 2 if [watchdog] changed.
+ */
+int config_apply_reload(struct config *live, const struct config *fresh);
+
+/*
+ * The first key that is not reloadable and differs between `live` and
+ * `fresh` (so a reload can warn that it needs a restart), or NULL. Pure.
+ */
+const struct config_key *config_static_change(const struct config *live,
+                                              const struct config *fresh);
+
+/* Names of enum values, for status output. */
+const char *config_sink_name(unsigned sink);
+const char *config_standby_name(unsigned standby);
+
+#endif
