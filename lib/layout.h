@@ -179,24 +179,34 @@ size_t layout_replica_bytes(uint32_t capacity, uint32_t max_payload);
 /*
  * Daemon, loop thread only: make `gain`/`pan` apply from sequence number
  * `at` on. `at` must be >= the `at` of the newest entry and beyond every
- * replica's render horizon (the caller's job). Entries no longer needed by
- * any seq >= `oldest_needed` are dropped. Returns 0, or -EBUSY if the history
- * is full of entries still needed (the caller retries later).
+ * replica's render horizon (the caller's job); an `at` equal to the newest
+ * entry's replaces that entry. Entries no longer needed by any seq >=
+ * `oldest_needed` (those followed by an entry with at <= oldest_needed) are
+ * dropped. Returns 0, -EINVAL if `at` is below the newest entry's, -EBUSY if
+ * the history is full of entries still needed (the caller retries later),
+ * -EPROTO if the stored count is corrupt. On error nothing is written.
  */
 int layout_params_publish(struct group_seg *g, uint64_t at, double gain, double pan,
                           uint64_t oldest_needed);
 
 /*
  * Any process: copy the parameter history consistently (seqlock read) into
- * *out. Spins only while the daemon is mid-write (a few stores). Returns the
- * seqlock value it read, which callers may compare with param_seq to skip
- * re-reading an unchanged history. Audio-path safe.
+ * *out, with out->count clamped to 1..LAYOUT_PARAM_HIST. Spins only while
+ * the daemon is mid-write (a few stores), and only for a bounded number of
+ * tries: if the writer stays mid-write (preempted, or dead), *out is left
+ * unchanged and an odd value is returned, which never equals a completed
+ * param_seq, so a caller comparing with param_seq keeps its previous snapshot
+ * and tries again later. Otherwise returns the (even) seqlock value it read,
+ * which callers may compare with param_seq to skip re-reading an unchanged
+ * history. Loads only (works on a read-only mapping). Audio-path safe.
  */
 uint32_t layout_params_snapshot(const struct group_seg *g, struct param_hist *out);
 
 /*
  * Pure: the parameters in force at sequence number `seq` in history *h (the
- * newest entry with at <= seq; the oldest entry if none). Audio-path safe.
+ * newest entry with at <= seq; the oldest entry if none). h->count is
+ * clamped to 1..LAYOUT_PARAM_HIST, so a corrupt history gives wrong values,
+ * never an out-of-bounds read. Audio-path safe.
  */
 void layout_params_at(const struct param_hist *h, uint64_t seq, double *gain, double *pan);
 

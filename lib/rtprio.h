@@ -35,15 +35,21 @@ struct rtprio_status {
 /*
  * Put the calling thread on real-time scheduling: SCHED_FIFO at `priority`
  * (1..99) on Linux; the time-constraint policy for `period_ns` on macOS
- * (priority ignored). Fills *st with what is in force. Returns 0 or -errno
- * (-EPERM when not allowed; st->rlimit says what RLIMIT_RTPRIO allows).
- * Thread-safe (affects the calling thread only).
+ * (priority ignored). Fills policy, priority (read back from the kernel:
+ * what is in force, not what was asked), error and rlimit of *st; leaves the
+ * mlock fields alone. Returns 0 or -errno (-EPERM when not allowed;
+ * st->rlimit says what RLIMIT_RTPRIO allows, -1 if unlimited or, on macOS,
+ * not applicable; -EINVAL for a priority out of range, or period_ns 0 on
+ * macOS). Thread-safe (affects the calling thread only).
  */
 int rtprio_set(int priority, uint64_t period_ns, struct rtprio_status *st);
 
 /*
- * mlockall(MCL_CURRENT | MCL_FUTURE) and pre-fault `stack_bytes` of the
- * calling thread's stack. Records the outcome in *st. Returns 0 or -errno.
+ * mlockall(MCL_CURRENT | MCL_FUTURE) and pre-fault `stack_bytes` (at most
+ * 1 MiB; keep it below the thread's stack size) of the calling thread's
+ * stack, one page-sized frame at a time. Records the outcome in st->mlocked
+ * and st->mlock_error only. The stack is pre-faulted even if mlockall fails.
+ * Returns 0 or -errno (-EPERM / -ENOMEM under RLIMIT_MEMLOCK).
  */
 int rtprio_lock_memory(size_t stack_bytes, struct rtprio_status *st);
 

@@ -58,8 +58,11 @@ int shm_seg_name(char *buf, size_t buflen, const char *group, const char *what);
 /*
  * Create segment `name` exclusively with `mode`, size it to `size` bytes
  * (>= sizeof(struct shm_hdr)), map it read-write, zero it and stamp the
- * header. The caller owns `seg` and must shm_seg_close() it. Returns 0,
- * -EEXIST if the name exists, or another -errno from shm_open/ftruncate/mmap
+ * header (magic last). `mode` holds permission bits only (no bit outside
+ * 0777) and is set exactly: the umask neither removes nor adds bits. The
+ * caller owns `seg` and must shm_seg_close() it. Returns 0, -EEXIST if the
+ * name exists (the existing object is not touched), -EINVAL for a bad name,
+ * group, size or mode, or another -errno from shm_open/fchmod/ftruncate/mmap
  * (the half-made segment is unlinked on failure).
  */
 int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mode,
@@ -71,7 +74,9 @@ int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mo
  * -EPROTO if its magic, version or kind differ, and with -EINVAL if its file
  * is smaller than a header, its recorded size differs from the file size, or
  * `expect_size` is non-zero and differs. Never touches memory beyond the
- * file's real size. Returns 0 or -errno.
+ * file's real size (it maps exactly st_size bytes; read-only opens map
+ * PROT_READ, so a write through seg->base faults). Returns 0 or -errno
+ * (-ENOENT if absent); on error seg->base is NULL.
  */
 int shm_seg_open(struct shm_seg *seg, const char *name, bool writable, uint32_t magic,
                  uint32_t version, uint32_t kind, size_t expect_size);
@@ -84,23 +89,33 @@ int shm_seg_unlink(const char *name);
 
 /*
  * Remove the stale segments of `group` (the group segment and r0..r7) whose
- * header says they are ours: `magic_group`/`magic_replica` and the same group
- * name. A segment of that name that is not ours is left alone and counted.
- * Returns the number of segments removed, or -errno; *foreign (may be NULL)
- * gets the number left alone.
+ * header says they are ours: `magic_group`/`magic_replica`, the matching
+ * SHM_KIND_* and index, and the same group name (any layout version, so an
+ * upgrade can clean up after an older daemon). A segment of that name that
+ * is not ours (or cannot be read, or is shorter than a header) is left alone
+ * and counted. Never touches the lock segment. Call while holding the group
+ * lock. Returns the number of segments removed, -EINVAL for an invalid group
+ * or another -errno; *foreign (may be NULL) gets the number left alone.
  */
 int shm_group_cleanup(const char *group, uint32_t magic_group, uint32_t magic_replica,
                       int *foreign);
 
 /*
- * Take the exclusive lock of `group` (a lock segment held with flock). On
- * success stores the descriptor in *fd (keep it open for the daemon's life;
- * close and shm_group_unlock() at exit) and returns 0; -EBUSY if another
- * process holds it.
+ * Take the exclusive lock of `group` (a lock segment, mode 0600, held with
+ * flock; on macOS, where flock does not work on shm, a file of the same name
+ * in /tmp; the kernel releases it when the holder dies). On success stores the
+ * descriptor (close-on-exec, so spawned replicas never hold it) in *fd: keep
+ * it open for the daemon's life and pass it to shm_group_unlock() at exit.
+ * Returns 0; -EBUSY if another open of the lock holds it (another process,
+ * or another call in this one); -EINVAL for an invalid group; another
+ * -errno. *fd is -1 on failure.
  */
 int shm_group_lock(const char *group, int *fd);
 
-/* Release the lock taken by shm_group_lock() and unlink its segment. */
+/*
+ * Release the lock taken by shm_group_lock(): unlink its segment (while
+ * still holding it, so never another daemon's) and close fd. fd < 0: no-op.
+ */
 void shm_group_unlock(const char *group, int fd);
 
 #endif
