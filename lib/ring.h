@@ -59,7 +59,8 @@ _Static_assert(sizeof(struct ring_slot) == 64, "ring_slot header is one cache li
 
 /*
  * Process-local handle. The geometry is copied here at init/attach time and is
- * never re-read from shared memory.
+ * never re-read from shared memory. One handle may serve the producer thread
+ * and any reader threads at once (readers only read it).
  */
 struct ring {
 	struct ring_hdr *hdr;
@@ -70,12 +71,23 @@ struct ring {
 	uint32_t max_payload;
 	/* Producer side only: optional consumer position for overrun accounting. */
 	const _Atomic uint64_t *consumer;
+	/*
+	 * Producer side only: whether ring_write_begin() destroyed an unread
+	 * block, for ring_write_commit() to return (the slot's old stamp is gone
+	 * once the slot is marked odd). Stored only when it changes, so a handle
+	 * shared by a producer and reader threads is not written per block.
+	 */
+	bool wr_overrun;
 };
 
-/* A reader's private cursor for the in-order ring_read() API. */
+/*
+ * A reader's private cursor for the in-order ring_read() API. Start it zeroed
+ * (or with next = ring_head() to follow only new blocks).
+ */
 struct ring_reader {
 	uint64_t next; /* next sequence number this reader wants */
 	uint64_t lost; /* blocks skipped because the producer lapped this reader */
+	uint64_t head; /* the ring's head when last loaded: a hint, 0 is always safe */
 };
 
 /*
@@ -102,25 +114,32 @@ int ring_init(struct ring *r, void *mem, size_t len, uint32_t capacity, uint32_t
 int ring_attach(struct ring *r, void *mem, size_t len);
 
 /*
- * Producer: give write_overwrite() a consumer position (the sequence number
- * the consumer will read next) to decide what an overrun is. May be NULL: then
- * any overwrite of a complete block counts as an overrun, as in the seed.
+ * Producer: give write_overwrite()/write_begin() a consumer position (the
+ * sequence number the consumer will read next, usually in shared memory) to
+ * decide what an overrun is: destroying complete block old_s is an overrun
+ * iff old_s >= *consumer. May be NULL: then any overwrite of a complete block
+ * counts as an overrun, as in the seed. The pointer is borrowed, not owned.
  */
 void ring_set_consumer(struct ring *r, const _Atomic uint64_t *consumer);
 
 /*
  * Producer, zero-copy: open block `seq` for writing and return a pointer to
  * its payload (max_payload bytes). `seq` must be >= the ring's head (blocks
- * go forward; skipping sequence numbers is allowed). Returns NULL if `seq` is
- * behind the head. Must be followed by ring_write_commit() with the same seq
- * before the next begin. Never blocks. Audio-path safe.
+ * go forward; skipping sequence numbers is allowed: readers see the skipped
+ * ones as -ENODATA). Returns NULL if `seq` is behind the head or above
+ * 2^62 - 1. From this call on, the block that was in the slot is gone (the
+ * overrun decision is taken here). Must be followed by ring_write_commit()
+ * with the same seq before the next begin. Single producer only. Never
+ * blocks. Audio-path safe.
  */
 void *ring_write_begin(struct ring *r, uint64_t seq);
 
 /*
- * Producer: publish block `seq` of `len` bytes (len <= max_payload) opened by
- * ring_write_begin(). Returns true if this write displaced a block nobody had
- * read (an overrun; see ring_set_consumer()). Audio-path safe.
+ * Producer: publish block `seq` of `len` bytes (len <= max_payload; larger is
+ * truncated to it) opened by ring_write_begin(), and advance the head to
+ * seq + 1. Returns true if this write displaced a block nobody had read (an
+ * overrun; see ring_set_consumer()). A seq that is not the one opened is
+ * ignored (nothing published, returns false). Audio-path safe.
  */
 bool ring_write_commit(struct ring *r, uint64_t seq, uint32_t len, uint32_t check);
 
@@ -133,12 +152,15 @@ bool ring_write_overwrite(struct ring *r, const void *data, uint32_t len);
 
 /*
  * Reader: copy block `seq` into `out` (capacity `outlen`) if it is complete
- * and still in the ring. On success stores its length in *len (and its
- * checksum in *check when not NULL) and returns 0. Otherwise: -EAGAIN if the
- * block is not complete yet (future or being written), -ENODATA if it was
- * overwritten (or never written before a later block took its slot),
- * -EBADMSG if the slot holds an impossible length, -ENOBUFS if outlen is too
- * small. Writes nothing to ring memory. Audio-path safe; any thread.
+ * and still in the ring. On success stores its length in *len (when not NULL;
+ * and its checksum in *check when not NULL) and returns 0. Otherwise:
+ * -EAGAIN if the block is not complete yet (future or being written),
+ * -ENODATA if it was overwritten, before or during the copy (or skipped by
+ * the producer: the head is past it and it never completed), -EBADMSG if the
+ * slot holds an impossible length, -ENOBUFS if outlen is too small, -EINVAL
+ * if seq > 2^62 - 1. On any error `out` may hold garbage. Writes nothing to
+ * ring memory (a PROT_READ mapping is enough). Audio-path safe; any thread,
+ * any number of readers.
  */
 int ring_read_seq(const struct ring *r, uint64_t seq, void *out, uint32_t outlen,
                   uint32_t *len, uint32_t *check);
@@ -147,9 +169,18 @@ int ring_read_seq(const struct ring *r, uint64_t seq, void *out, uint32_t outlen
  * Reader, the seed's API: copy the oldest block this reader has not read yet.
  * Returns 1 and advances rd->next past it on success, 0 when the ring holds
  * nothing new for this reader. When the producer lapped the reader, skips to
- * the oldest block still intact and adds what was skipped to rd->lost; never
- * returns a torn, stale or repeated block. On success *seq (if not NULL) gets
- * the block's sequence number. Returns -EBADMSG/-ENOBUFS as ring_read_seq().
+ * the oldest block still intact (if the producer overwrites that one too
+ * while we copy, to ever newer ones, so that a reader slower than the
+ * producer still makes progress) and adds what was skipped to rd->lost (so
+ * rd->lost always equals the gaps between the sequence numbers returned);
+ * never returns a torn, stale or repeated block. On success *seq (if not
+ * NULL) gets the block's sequence number. -ENOBUFS: outlen is too small for
+ * the next block (the cursor stays, retry with a larger buffer). -EBADMSG:
+ * the next block is corrupt (it is skipped and counted in lost, so the next
+ * call moves on) or the head is impossible. If a producer keeps lapping the
+ * reader faster than it can copy a block, gives up after a bounded number of
+ * tries and returns 0 (call again). rd is private to one reader. Writes
+ * nothing to ring memory. Audio-path safe.
  */
 int ring_read(const struct ring *r, struct ring_reader *rd, void *out, uint32_t outlen,
               uint32_t *len, uint64_t *seq);
