@@ -84,7 +84,8 @@ int play_next(struct play *p)
 	}
 	if (src < 0) {
 		memset(p->buf, 0, p->block_bytes);
-		atomic_fetch_add_explicit(&p->st.underruns, 1, memory_order_relaxed);
+		atomic_store_explicit(&p->st.last_underrun, seq, memory_order_relaxed);
+		atomic_fetch_add_explicit(&p->st.underruns, 1, memory_order_release);
 		atomic_fetch_add_explicit(&p->st.lost_samples, (uint64_t)p->frames * p->channels,
 		                          memory_order_relaxed);
 	} else {

@@ -26,6 +26,7 @@ struct play_stats {
 	_Atomic uint64_t lost_samples;  /* frames x channels of silence played */
 	_Atomic uint64_t bad_blocks;    /* slots that failed validation */
 	_Atomic uint64_t last_ok_ns;    /* when a real block was last played */
+	_Atomic uint64_t last_underrun; /* sequence number of the last silent block */
 	_Atomic uint64_t from_replica[LAYOUT_MAX_REPLICAS];
 };
 

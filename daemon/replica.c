@@ -357,7 +357,10 @@ static void replica_loop(struct replica *rp)
 			                                            memory_order_acquire));
 		if (replica_stop)
 			break;
-		int rc = futex_wait(wake, w, (int64_t)rp->period_ns);
+		/* Half a period: the heartbeat then never ages past one period
+		 * plus scheduling latency, twice the margin below the daemon's
+		 * stall limit (2 periods) that one wake a period would leave. */
+		int rc = futex_wait(wake, w, (int64_t)(rp->period_ns / 2));
 		if (rc == -ETIMEDOUT)
 			replica_count(&r->timeouts, 1);
 		else if (rc != -EINTR)
@@ -413,21 +416,28 @@ int main(int argc, char **argv)
 	atomic_store_explicit(&r->boot_ns, boot_ns, memory_order_relaxed);
 	atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
 
-	/* Running without RT is allowed; what we got is published for status. */
 	struct rtprio_status st = { 0 };
+	(void)rtprio_lock_memory(REPLICA_STACK_LOCK, &st);
+
+	replica_prefault(&rp, &gseg, &rseg);
+	/*
+	 * Real-time only now, after the slow start-up (mlockall, pre-faulting):
+	 * at SCHED_FIFO that work would hold a CPU the running replicas and the
+	 * sink, at the same priority, could not take back, and on a small
+	 * machine make them miss their deadlines. Running without RT is
+	 * allowed; what we got is published for status.
+	 */
 	if (rp.g->rt_priority > 0)
 		(void)rtprio_set(rp.g->rt_priority > 99 ? 99 : rp.g->rt_priority, rp.period_ns, &st);
-	(void)rtprio_lock_memory(REPLICA_STACK_LOCK, &st);
 	replica_publish_rt(r, &st);
 
+	/* Last set-up step: the syscall test takes it as the loop's start. */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = replica_on_signal; /* no SA_RESTART: futex_wait returns -EINTR */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
 		replica_die("sigaction", errno);
-
-	replica_prefault(&rp, &gseg, &rseg);
 	/* rp.next starts at 0: the loop moves it to max(position, ring head). */
 	atomic_store_explicit(&r->state, RSTATE_READY, memory_order_release);
 

@@ -60,10 +60,16 @@ static void *sink_main(void *arg)
 		if (hold != 0)
 			clock_sleep_until_ns(now + hold);
 		deadline += period;
-		if (now > deadline + 4 * period) {
-			/* Preempted far past the deadline: play on from now. */
+		if (now + period / 2 > deadline) {
+			/*
+			 * We woke late (the kernel, or the host of a VM, held us).
+			 * Playing the overdue blocks back to back would ask for
+			 * blocks the replicas were only just woken to render: give
+			 * them half a period after every wake-up. A null or wav sink
+			 * has no device clock to keep up with; count the slip.
+			 */
 			atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
-			deadline = now + period;
+			deadline = now + period / 2;
 		}
 	}
 	atomic_store_explicit(&s->state, SINK_STOPPED, memory_order_release);

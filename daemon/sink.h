@@ -50,7 +50,7 @@ struct sink {
 	_Atomic int stop;
 	_Atomic int state;          /* enum sink_state */
 	_Atomic uint64_t beat_ns;   /* last time the sink thread went round its loop */
-	_Atomic uint64_t late;      /* deadlines missed by more than 4 periods */
+	_Atomic uint64_t late;      /* periods started over half a period late */
 	_Atomic uint64_t started_ns;/* when the first real block was played */
 	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it) */
 	struct rtprio_status rt;

@@ -28,6 +28,7 @@
 #define FUTURE_SLACK_NS    (1 * NSEC_PER_SEC)   /* heartbeats further ahead are garbage */
 
 static void spawn_slot(struct slot *sl);
+static void on_watchdog(uv_timer_t *t);
 
 const char *super_state_name(int state)
 {
@@ -249,6 +250,60 @@ static void update_state(struct super *s)
 	s->state = st;
 }
 
+/* Report new underruns: at most one log line and event a second. */
+static void report_underruns(struct super *s, uint64_t now)
+{
+	const struct play_stats *st = &s->sink->play.st;
+	uint64_t n = atomic_load_explicit(&st->underruns, memory_order_acquire);
+
+	if (n < s->underruns_seen)
+		s->underruns_seen = n;  /* stats reset */
+	if (n == s->underruns_seen || age_ns(s->underrun_report_ns, now) < NSEC_PER_SEC)
+		return;
+	uint64_t seq = atomic_load_explicit(&st->last_underrun, memory_order_relaxed);
+	char detail[96];
+	snprintf(detail, sizeof(detail), "%llu underruns, last at block %llu",
+	         (unsigned long long)(n - s->underruns_seen), (unsigned long long)seq);
+	log_warn("sink: %s (primary %d)", detail, s->primary);
+	emit(s, "underrun", s->primary, detail);
+	s->underruns_seen = n;
+	s->underrun_report_ns = now;
+}
+
+/*
+ * Re-arm the watchdog for the first moment anything can need us: a heartbeat
+ * turning stale, a starting replica, a failover record to settle. Detection
+ * is as prompt as a fixed 1 ms tick, at a fraction of the wake-ups, because a
+ * heartbeat can only go stale at (its time + the limit), never earlier.
+ */
+static void arm(struct super *s, uint64_t now)
+{
+	uint64_t limit = (uint64_t)s->cfg->stall_periods * period(s);
+	uint64_t soonest = now + 100 * NSEC_PER_MSEC;  /* reports, snapshots */
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct slot *sl = &s->slot[i];
+		if (sl->proc == NULL || sl->kill_ns != 0)
+			continue;
+		if (sl->role == ROLE_STARTING) {
+			soonest = now;
+			break;
+		}
+		uint64_t hb = heartbeat(s, i, now);
+		uint64_t due = (hb != 0 ? hb : sl->spawn_ns) + (sl->late_logged ? 4 : 1) * limit;
+		if (due < soonest)
+			soonest = due;
+	}
+	uint64_t n = s->fo_count < SUPER_FAILOVER_LOG ? s->fo_count : SUPER_FAILOVER_LOG;
+	for (uint64_t k = 0; k < n; k++)
+		if (!s->fo[k].settled && s->fo[k].settle_ns < soonest)
+			soonest = s->fo[k].settle_ns;
+	uint64_t ms = (age_ns(now, soonest) + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+	if (ms < s->cfg->interval_ms)
+		ms = s->cfg->interval_ms;
+	uv_timer_start(&s->watchdog, on_watchdog, ms, 0);
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
 	struct super *s = t->data;
@@ -287,9 +342,26 @@ static void on_watchdog(uv_timer_t *t)
 			}
 			continue;
 		}
-		if (hb != 0 && age_ns(hb, now) <= limit)
+		if (hb != 0 && age_ns(hb, now) <= limit) {
+			sl->late_logged = false;
 			continue;
+		}
 		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
+		/*
+		 * With nobody to hand over to, killing a late primary guarantees
+		 * a gap (the respawn takes a restart delay) while waiting costs
+		 * nothing if it was only descheduled: give it 4x the limit.
+		 */
+		if (sl->role == ROLE_PRIMARY && pick_standby(s, (int)i, now) < 0 &&
+		    age_ns(last, now) <= 4 * limit) {
+			if (!sl->late_logged)
+				log_warn("primary %u (pid %d) late by %llu us and no standby to take "
+				         "over: waiting", i, sl->pid,
+				         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
+			sl->late_logged = true;
+			continue;
+		}
+		sl->late_logged = false;
 		log_warn("replica %u (pid %d) stalled: no heartbeat for %llu us", i, sl->pid,
 		         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
 		emit(s, "stall", (int)i, NULL);
@@ -300,7 +372,10 @@ static void on_watchdog(uv_timer_t *t)
 		fence(s, i, REASON_STALL);
 	}
 	settle(s);
+	report_underruns(s, now);
 	update_state(s);
+	if (!s->stopping)
+		arm(s, clock_now_ns());
 }
 
 static void on_restart(uv_timer_t *t)
@@ -442,6 +517,9 @@ static void spawn_slot(struct slot *sl)
 	}
 	sl->pid = sl->proc->pid;
 	s->live++;
+	/* A starting replica is polled every interval_ms until it is ready. */
+	if (!s->stopping)
+		uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
 	if (sl->restarts++ > 0)
 		emit(s, "respawn", (int)sl->index, NULL);
 	log_debug("replica %u: spawned pid %d", sl->index, sl->pid);
@@ -470,7 +548,7 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	}
 	for (uint32_t i = 0; i < s->n; i++)
 		spawn_slot(&s->slot[i]);
-	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, cfg->interval_ms);
+	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);
 	(void)err;
 	(void)errlen;
 	return 0;
@@ -479,7 +557,7 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 void super_reconfigure(struct super *s)
 {
 	if (!s->stopping)
-		uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, s->cfg->interval_ms);
+		uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
 }
 
 static void on_grace(uv_timer_t *t)

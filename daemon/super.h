@@ -61,6 +61,7 @@ struct slot {
 	unsigned restarts;
 	unsigned quick_deaths;
 	bool restart_pending;
+	bool late_logged;       /* "late, no standby" already said */
 	uv_timer_t restart;     /* embedded; closed by super_close() */
 	int last_exit;          /* exit status or -signal of the last death */
 };
@@ -88,6 +89,8 @@ struct super {
 	struct failover_rec fo[SUPER_FAILOVER_LOG];
 	uint64_t fo_count;
 	struct { uint64_t t, lost, rescued; } snap[SUPER_SNAPSHOTS];
+	uint64_t underruns_seen;    /* sink underruns already reported */
+	uint64_t underrun_report_ns;/* last report: at most one a second */
 	uint32_t snap_head;
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
