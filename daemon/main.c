@@ -23,6 +23,16 @@
 #include "log.h"
 #include "notify.h"
 
+#if defined(HAVE_JACK) && defined(HAVE_SYSTEMD)
+#define FEATURES "jack, systemd"
+#elif defined(HAVE_JACK)
+#define FEATURES "jack"
+#elif defined(HAVE_SYSTEMD)
+#define FEATURES "systemd"
+#else
+#define FEATURES "no optional features"
+#endif
+
 #define EXIT_USAGE 64
 #define EXIT_START 1
 
@@ -172,7 +182,7 @@ int main(int argc, char **argv)
 		case 'S': d.socket_override = optarg; break;
 		case 'v': verbose = true; break;
 		case 'L': use_syslog = true; break;
-		case 'V': printf("rtaudiod %s\n", PACKAGE_VERSION); return 0;
+		case 'V': printf("rtaudiod %s (%s)\n", PACKAGE_VERSION, FEATURES); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
