@@ -260,6 +260,44 @@ static json_t *cmd_version(struct daemon *d, struct ctl_client *c, const struct 
 	return json_pack("{s:b, s:s}", "ok", 1, "version", PACKAGE_VERSION);
 }
 
+/*
+ * tap: the group's geometry as JSON, with read-only descriptors of the group
+ * segment and of every replica segment (in that order) passed in the same
+ * message (SCM_RIGHTS). The reply is sent here, not returned: it must be one
+ * sendmsg with the descriptors attached to its first byte.
+ */
+static json_t *cmd_tap(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	int fds[1 + LAYOUT_MAX_REPLICAS];
+	int n = group_tap_fds(&d->gr, fds, sizeof(fds) / sizeof(fds[0]));
+
+	if (n < 0) {
+		log_warn("tap: cannot open the segments: %s", strerror(-n));
+		return fail("cannot open the segments");
+	}
+	json_t *segs = json_array();
+	json_array_append_new(segs, json_pack("{s:s, s:I}", "name", d->gr.gseg.name, "bytes",
+	                                      (json_int_t)d->gr.gseg.size));
+	for (uint32_t i = 0; i < d->gr.n; i++)
+		json_array_append_new(segs, json_pack("{s:s, s:I}", "name", d->gr.rseg[i].name,
+		                                      "bytes", (json_int_t)d->gr.rseg[i].size));
+	const struct group_seg *g = d->gr.g;
+	json_t *reply = json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:o}", "ok", 1,
+	                          "group", d->gr.name, "replicas", (int)d->gr.n,
+	                          "sample_rate", (int)g->sample_rate, "channels", (int)g->channels,
+	                          "frames", (int)g->frames, "lead", (int)g->lead,
+	                          "ring_capacity", (int)g->ring_capacity,
+	                          "period_ns", (json_int_t)g->period_ns, "segments", segs);
+	int rc = ctl_reply_fds(c, reply, fds, (unsigned)n);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	if (rc == -EAGAIN)
+		return fail("tap: replies to this client are still queued; retry on a new connection");
+	if (rc == 0)
+		log_info("tap: segments passed to pid %d (uid %d)", (int)c->pid, (int)c->uid);
+	return NULL;
+}
+
 static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_STATUS] = cmd_status,
 	[CMD_GET] = cmd_get,
@@ -270,6 +308,8 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_EVENTS] = cmd_events,
 	[CMD_RELOAD] = cmd_reload_verb,
 	[CMD_VERSION] = cmd_version,
+	[CMD_TAP] = cmd_tap,
+	/* CMD_RECORD and CMD_METER are PROTO_LOCAL: no handler, cmd_line refuses them. */
 };
 
 void cmd_line(struct ctl_client *c, const char *line, size_t len)
@@ -283,11 +323,18 @@ void cmd_line(struct ctl_client *c, const char *line, size_t len)
 		ctl_reply(c, fail(why));
 		return;
 	}
+	if ((req.cmd->flags & PROTO_LOCAL) != 0 || handlers[req.cmd->id] == NULL) {
+		ctl_error(c, "'%s' runs in rtaudioctl, not in the daemon (it is built on 'tap')",
+		          req.cmd->verb);
+		return;
+	}
 	bool mutating = (req.cmd->flags & PROTO_MUTATING) != 0 ||
 	                (req.cmd->id == CMD_STATS && req.argc > 0);
-	if (mutating && !ctl_client_privileged(c)) {
-		ctl_error(c, "permission denied: '%s' needs root or uid %d", req.cmd->verb,
-		          (int)c->ctl->uid);
+	/* PROTO_PRIVILEGED (tap) hands out the segments: the owners only, for now. */
+	bool owner_only = mutating || (req.cmd->flags & PROTO_PRIVILEGED) != 0;
+	if (owner_only ? !ctl_client_privileged(c) : !ctl_client_reader(c)) {
+		ctl_error(c, "permission denied: '%s' needs root or uid %d%s", req.cmd->verb,
+		          (int)c->ctl->uid, owner_only ? "" : " or the socket's group");
 		return;
 	}
 	if (d->stopping) {

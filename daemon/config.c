@@ -17,6 +17,7 @@
  * It does not interpret values beyond validating them.
  */
 #include <errno.h>
+#include <grp.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -96,6 +97,12 @@ static int check_socket_mode(const struct config *c, const void *v, char *why, s
 	            "0%03o does not give the owner read and write (0600)", c->socket_mode);
 }
 
+static int check_socket_group(const struct config *c, const void *v, char *why, size_t len)
+{
+	return rule(c->socket_group[0] == '\0' || getgrnam(c->socket_group) != NULL, why, len,
+	            "no such group '%s'", c->socket_group);
+}
+
 static int check_name(const struct config *c, const void *v, char *why, size_t len)
 {
 	return rule(shm_group_valid(c->name), why, len, "'%s' is not a valid group name "
@@ -137,6 +144,8 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_STR, socket, 0, 0, NULL, check_nonempty) \
 	X("daemon", "socket_mode", false, "0660", "0..0777, owner read and write", \
 	  K_OCTAL, socket_mode, 0, 0777, NULL, check_socket_mode) \
+	X("daemon", "socket_group", false, "", "a group name, may be empty", \
+	  K_STR, socket_group, 0, 0, NULL, check_socket_group) \
 	X("daemon", "log_level", false, "info", "error|warn|info|debug", \
 	  K_ENUM, log_level, 0, 0, names_log_level, NULL) \
 	X("group", "name", false, "default", "1..32 of [A-Za-z0-9_.-], not starting with . or -", \

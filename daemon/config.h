@@ -29,6 +29,7 @@ struct config {
 	/* [daemon] */
 	char socket[108];            /* sun_path size */
 	unsigned socket_mode;        /* octal in the file, default 0660 */
+	char socket_group[64];       /* group of the socket; its members get read-only verbs */
 	int log_level;               /* enum log_level: error|warn|info|debug */
 	/* [group] */
 	char name[SHM_GROUP_MAX + 1];

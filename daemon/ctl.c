@@ -8,6 +8,7 @@
  * are pending, so memory stays bounded whatever clients do.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,11 @@ bool ctl_client_privileged(const struct ctl_client *c)
 	return c->cred_ok && (c->uid == 0 || c->uid == c->ctl->uid);
 }
 
+bool ctl_client_reader(const struct ctl_client *c)
+{
+	return ctl_client_privileged(c) || (c->cred_ok && c->member);
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct ctl_client *c = h->data;
@@ -179,8 +185,10 @@ void ctl_resume(struct ctl_client *c)
 		uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
+/* The peer's credentials, and whether it belongs to the socket's group. */
 static void peer_cred(struct ctl_client *c)
 {
+	gid_t group = c->ctl->group;
 	uv_os_fd_t fd;
 
 	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0)
@@ -192,13 +200,25 @@ static void peer_cred(struct ctl_client *c)
 		c->uid = uc.uid;
 		c->pid = uc.pid;
 		c->cred_ok = true;
+		c->member = group != (gid_t)-1 && uc.gid == group;
 	}
+#ifdef SO_PEERGROUPS
+	/* Supplementary groups as they were when the peer connected. */
+	gid_t groups[64];
+	len = sizeof(groups);
+	if (c->cred_ok && !c->member && group != (gid_t)-1 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		for (size_t k = 0; k < len / sizeof(gid_t); k++)
+			if (groups[k] == group)
+				c->member = true;
+#endif
 #else
 	uid_t uid;
 	gid_t gid;
 	if (getpeereid(fd, &uid, &gid) == 0) {
 		c->uid = uid;
 		c->cred_ok = true;
+		c->member = group != (gid_t)-1 && gid == group;
 	}
 #endif
 }
@@ -253,14 +273,23 @@ static bool socket_alive(const char *path)
 	return alive;
 }
 
-int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode, char *err,
-               size_t errlen)
+int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode,
+               const char *group, char *err, size_t errlen)
 {
 	struct stat st;
 	int rc;
 
 	ctl->loop = loop;
 	ctl->uid = getuid();
+	ctl->group = (gid_t)-1;
+	if (group != NULL && group[0] != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			snprintf(err, errlen, "socket_group: no such group '%s'", group);
+			return -ENOENT;
+		}
+		ctl->group = gr->gr_gid;
+	}
 	if (strlen(path) >= sizeof(ctl->path)) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
@@ -296,6 +325,8 @@ int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode
 	mode_t old = umask(0077);
 	rc = uv_pipe_bind(&ctl->server, path);
 	umask(old);
+	if (rc == 0 && ctl->group != (gid_t)-1 && chown(path, (uid_t)-1, ctl->group) < 0)
+		rc = -errno;
 	if (rc == 0 && chmod(path, mode) < 0)
 		rc = -errno;
 	if (rc == 0)

@@ -34,6 +34,7 @@ struct ctl_client {
 	uid_t uid;
 	pid_t pid;
 	bool cred_ok;
+	bool member;           /* in the socket's group (read-only access) */
 	bool closing;
 	bool streaming;        /* receives event lines */
 	bool deferred;         /* a reply is pending: reading paused */
@@ -49,6 +50,7 @@ struct ctl {
 	struct ctl_client *clients;
 	unsigned nclients;
 	uid_t uid;             /* the daemon's uid */
+	gid_t group;           /* socket_group's gid, or (gid_t)-1 */
 	void *user;
 	/* One request line (no newline, NUL-terminated at buf[len]). */
 	void (*on_line)(struct ctl_client *c, const char *line, size_t len);
@@ -57,11 +59,12 @@ struct ctl {
 };
 
 /*
- * Listen on `path` with `mode`. Refuses (-EADDRINUSE) if a daemon answers on
- * an existing socket there; removes a dead one. Returns 0 or -errno with err.
+ * Listen on `path` with `mode`, owned by group `group` unless it is empty.
+ * Refuses (-EADDRINUSE) if a daemon answers on an existing socket there;
+ * removes a dead one. Returns 0 or -errno with err.
  */
-int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode, char *err,
-               size_t errlen);
+int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode,
+               const char *group, char *err, size_t errlen);
 
 /* Stop accepting, close every client and unlink the socket. */
 void ctl_close(struct ctl *ctl);
@@ -78,7 +81,10 @@ void ctl_resume(struct ctl_client *c);
 /* Send `line` (newline added) to every streaming client; drops slow ones. */
 void ctl_broadcast(struct ctl *ctl, const char *line);
 
-/* Root or the daemon's own uid. */
+/* Root or the daemon's own uid: every command. */
 bool ctl_client_privileged(const struct ctl_client *c);
+
+/* Privileged, or a member of socket_group: the read-only commands. */
+bool ctl_client_reader(const struct ctl_client *c);
 
 #endif

@@ -142,7 +142,8 @@ static int start(struct daemon *d)
 	d->ctl.user = d;
 	d->ctl.on_line = cmd_line;
 	d->ctl.on_close = cmd_client_closed;
-	rc = ctl_listen(&d->ctl, &d->loop, d->cfg.socket, d->cfg.socket_mode, err, sizeof(err));
+	rc = ctl_listen(&d->ctl, &d->loop, d->cfg.socket, d->cfg.socket_mode, d->cfg.socket_group,
+	                err, sizeof(err));
 	if (rc < 0) {
 		log_error("control socket: %s", err);
 		d->exit_code = EXIT_START;
