@@ -1,0 +1,135 @@
+#!/bin/sh
+# rtaudioctl events, end to end: two subscribers (human and --json) see the
+# crash, failover, respawn, ready and param events of a kill-primary and a
+# `set gain`, each printed as documented. Then a subscriber that never reads
+# is dropped by the daemon while thousands of events (set gain, failover)
+# flow, the two readers get every one of them, and audio loses nothing. The
+# daemon's private resident memory (RssAnon: its heap, not the replicas'
+# rings it maps, whose pages become resident as the sink reads them) reaches
+# its high-water mark at the first drop, and grows by less than 1 MiB over
+# three more stuck subscribers and 9000+ more events.
+. "$(dirname "$0")/lib.sh"
+command -v socat >/dev/null 2>&1 || skip "socat is not installed"
+
+write_conf
+start_daemon
+
+"$RTAUDIOCTL" -s "$SOCK" events > "$TMP/human.txt" 2> "$TMP/human.err" & hpid=$!
+"$RTAUDIOCTL" -s "$SOCK" --json events > "$TMP/json.txt" 2> "$TMP/json.err" & jpid=$!
+stop_readers() {
+	kill "$hpid" "$jpid" 2>/dev/null
+	wait "$hpid" "$jpid" 2>/dev/null
+}
+# Subscribed once a param event reaches both (they connect in the background).
+subscribed() {
+	jctl set gain 1 >/dev/null
+	grep -q '"event":"param"' "$TMP/json.txt" && grep -q ' param ' "$TMP/human.txt"
+}
+wait_until 5 subscribed || die "the event readers never got a param event"
+
+reply=$(jctl kill-primary) || die "kill-primary: $reply"
+wait_until 10 all_ready || die "slot 0 did not come back"
+note_pids
+jctl set gain 0.5 >/dev/null || fail "set gain 0.5"
+wait_until 5 grep -q 'gain=0.5 ' "$TMP/json.txt" || fail "no param event for gain 0.5"
+
+# --json: every line is an object; the acknowledgement first, then events.
+jq -e -s 'all(type == "object")' "$TMP/json.txt" >/dev/null || fail "json: not all objects"
+[ "$(head -n 1 "$TMP/json.txt" | jq -c .)" = '{"ok":true,"streaming":true}' ] ||
+	fail "json: first line is $(head -n 1 "$TMP/json.txt")"
+has() {  # has EVENT INDEX: the json stream holds that event for that replica
+	jq -e -s --arg e "$1" --argjson i "$2" \
+		'any(.event == $e and .index == $i and (.mono_ns | type) == "number"
+		     and (.state | type) == "string")' "$TMP/json.txt" >/dev/null ||
+		fail "json: no '$1' event for replica $2"
+}
+has crash 0
+has failover 1
+has respawn 0
+has ready 0
+jq -e -s 'any(.event == "failover" and (.detail | startswith("crash: 0 -> 1")))' \
+	"$TMP/json.txt" >/dev/null || fail "json: failover detail: $(grep failover "$TMP/json.txt")"
+jq -e -s 'any(.event == "param" and .index == null and (.detail | startswith("gain=0.5 at=")))' \
+	"$TMP/json.txt" >/dev/null || fail "json: param event: $(grep param "$TMP/json.txt" | tail -n 1)"
+ok "json events: $(jq -r -s 'map(.event // empty) | unique | join(" ")' "$TMP/json.txt")"
+
+# Human: "HH:MM:SS.mmm NAME replica N STATE DETAIL", no acknowledgement line.
+t='[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9][0-9][0-9]'
+grep -q "^$t failover  replica 1 *[a-z]* *crash: 0 -> 1, detected in [0-9]* us\$" "$TMP/human.txt" ||
+	fail "human: no failover line"
+grep -q "^$t crash     replica 0  [a-z]*\$" "$TMP/human.txt" || fail "human: no crash line"
+grep -q "^$t respawn   replica 0  " "$TMP/human.txt" || fail "human: no respawn line"
+grep -q "^$t ready     replica 0  " "$TMP/human.txt" || fail "human: no ready line"
+grep -q "^$t param     -          [a-z]* *gain=0.5 at=[0-9]*\$" "$TMP/human.txt" ||
+	fail "human: no param line"
+bad=$(grep -v "^$t [a-z]" "$TMP/human.txt" | head -n 3)
+[ -z "$bad" ] || fail "human: unexpected lines: $bad"
+[ ! -s "$TMP/human.err" ] && [ ! -s "$TMP/json.err" ] ||
+	fail "readers wrote errors: $(cat "$TMP/human.err" "$TMP/json.err")"
+ok "human events, e.g. '$(grep ' failover ' "$TMP/human.txt" | head -n 1)'"
+
+# --- a subscriber that never reads is dropped; memory stays bounded -------
+rss() { awk '/^RssAnon:/ { print $2 }' "/proc/$DPID/status"; }
+[ -n "$(rss)" ] || skip "no RssAnon in /proc/PID/status (Linux >= 4.5 needed)"
+# flood N: N events on one connection, a failover every 500 (replies discarded).
+flood() {
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		if [ $((i % 500)) = 499 ]; then echo failover
+		elif [ $((i % 2)) = 0 ]; then echo "set gain 0.25"
+		else echo "set gain 0.75"; fi
+		i=$((i + 1))
+	done > "$TMP/flood.req"
+	socat -t 5 - "UNIX-CONNECT:$SOCK" < "$TMP/flood.req" > /dev/null ||
+		fail "flood connection failed"
+}
+params() { grep -c '"event":"param"' "$TMP/json.txt"; }
+# Each failover line of a flood is a failover event instead of a param one.
+caught_up() { [ "$(params)" -ge "$1" ] && [ "$(grep -c ' param ' "$TMP/human.txt")" -ge "$1" ]; }
+printf 'events\n' > "$TMP/stuck.req"
+# stuck_round: a new subscriber that never reads, and floods until the
+# daemon drops it (at most 3 x 3000 events); adds to n the events sent.
+stuck_round() {
+	# -u: socat only copies the file into the socket and never reads from it.
+	socat -u "OPEN:$TMP/stuck.req,ignoreeof" "UNIX-CONNECT:$SOCK" & stuck=$!
+	sleep 0.3
+	for round in 1 2 3; do
+		flood 3000
+		n=$((n + 3000))
+		grep -q "dropping client pid $stuck" "$DLOG" && break
+	done
+	grep -q "dropping client pid $stuck" "$DLOG" || fail "stuck subscriber pid $stuck was not dropped"
+	kill "$stuck" 2>/dev/null; wait "$stuck" 2>/dev/null
+	sleep 0.5
+}
+before=$(params)
+n=0
+rss_start=$(rss)
+# The first drop takes the heap to its high-water mark: the dropped client's
+# queue (CTL_MAX_QUEUED) and whatever the readers had in theirs meanwhile.
+stuck_round
+rss0=$(rss)
+# Three clients' queues at most, each bounded: a sanity bound, not a figure.
+asan_skip "RssAnon bound" || [ $((rss0 - rss_start)) -lt 4096 ] || fail "RssAnon grew from $rss_start to $rss0 KiB at the first drop"
+ok "stuck subscriber 1 dropped; RssAnon $rss_start -> $rss0 KiB (first drop)"
+# Every later one reuses that memory: nothing adds up.
+for client in 2 3 4; do
+	stuck_round
+	rss1=$(rss)
+	growth=$((rss1 - rss0))
+	asan_skip "RssAnon bound" || [ "$growth" -lt 1024 ] || fail "RssAnon grew by $growth KiB (from $rss0 to $rss1 KiB)"
+	ok "stuck subscriber $client dropped; RssAnon $rss0 -> $rss1 KiB after $n events"
+done
+
+# The readers got every param event of the flood (each failover line is one
+# failover event instead), and audio lost nothing.
+want=$((before + n - n / 500))
+wait_until 10 caught_up "$want" ||
+	fail "readers got $(params) and $(grep -c ' param ' "$TMP/human.txt") param events, expected $want"
+[ "$(st .daemon.state)" = running ] || fail "daemon state $(st .daemon.state)"
+lost=$(st .sink.lost_samples)
+[ "$lost" = 0 ] || fail "lost $lost samples ($(st .sink.underruns) underruns)"
+ok "readers served: $(params) param events; lost $lost samples"
+
+stop_readers
+finish
