@@ -1,0 +1,440 @@
+/*
+ * sink_jack.c - the jack sink: rtaudiod as a client of a JACK server.
+ *
+ * Does: before the group exists, connect to the running JACK server (never
+ * start one) and make the stream follow the server's sample rate and buffer
+ * size; then register one output port per channel ("out_1".."out_N"),
+ * connect them to the ports named in [sink] jack_connect, and activate. From
+ * then on JACK's process callback is the group's clock: each callback plays
+ * one block (sink_period) and de-interleaves it into the port buffers.
+ * A link thread of ours (normal priority) looks after the connection: if the
+ * server goes away, the shutdown callback only raises a flag and wakes it;
+ * it logs the loss, closes the dead client and retries every second until a
+ * server with the same rate and buffer size is back, then registers,
+ * activates and connects again, and the group's sequence carries on where it
+ * stopped. It also reports buffer-size changes. The loop thread never makes
+ * a JACK call after start-up: jack_client_open() blocks for as long as a
+ * hung server does not answer, and the loop must keep supervising.
+ *
+ * Does not: start a JACK server, resample or re-block (a server whose rate or
+ * buffer size differs from the group's plays silence until they match again
+ * or rtaudiod restarts), or log, allocate, lock or make a syscall other than
+ * futex and clock calls in the process callback. libjack's own messages are
+ * silenced (they would come from its threads, one a second while the server
+ * is down); this file logs its own, from the loop and link threads.
+ */
+#include <errno.h>
+#include <jack/jack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "futex.h"
+#include "log.h"
+#include "sink.h"
+
+#define JK_RETRY_NS (1000 * NSEC_PER_MSEC)  /* reconnect attempts */
+#define JK_DOWN_TICK_NS (100 * NSEC_PER_MSEC)
+#define JK_UP_TICK_NS (1000 * NSEC_PER_MSEC)
+#define JK_REASON_MAX 128
+
+struct jk {
+	/* The loop thread until the link thread starts, then only the link thread. */
+	jack_client_t *client;                    /* NULL while the server is away */
+	jack_port_t *port[LAYOUT_MAX_CHANNELS];   /* set before jack_activate */
+	float *out[LAYOUT_MAX_CHANNELS];          /* process callback only */
+	_Atomic int gone;                         /* shutdown callback -> link */
+	_Atomic uint32_t server_frames;           /* buffer-size callback -> link */
+	_Atomic uint32_t wake;                    /* futex word the link thread waits on */
+	_Atomic int stop;                         /* loop -> link: exit */
+	char reason[JK_REASON_MAX];               /* written before `gone` is set */
+	pthread_t link;
+	bool link_started;
+	/* link thread only */
+	uint64_t down_ns;                         /* when we saw it go */
+	uint64_t retry_ns;                        /* next reconnect attempt */
+	uint32_t frames_logged;                   /* last server size reported */
+	uint32_t bad_rate_logged, bad_frames_logged;
+};
+
+static void jk_quiet(const char *msg)
+{
+	(void)msg;
+}
+
+static const char *jk_server_name(void)
+{
+	const char *n = getenv("JACK_DEFAULT_SERVER");
+
+	return n != NULL && n[0] != '\0' ? n : "default";
+}
+
+/* ---- JACK's threads ------------------------------------------------------ */
+
+static void jk_silence(struct jk *j, uint32_t channels, jack_nframes_t nframes)
+{
+	for (uint32_t c = 0; c < channels; c++)
+		if (j->out[c] != NULL)
+			memset(j->out[c], 0, sizeof(float) * nframes);
+}
+
+/*
+ * The process callback: JACK's real-time thread, once per server period.
+ * Calls only jack_port_get_buffer, memset/loops, atomics, clock reads and
+ * (through sink_prime/sink_period) play.c's ring reads and futex_wake.
+ */
+static int jk_process(jack_nframes_t nframes, void *arg)
+{
+	struct sink *s = arg;
+	struct jk *j = s->priv;
+	uint32_t channels = s->play.channels;
+
+	for (uint32_t c = 0; c < channels; c++)
+		j->out[c] = jack_port_get_buffer(j->port[c], nframes);
+	if (nframes != s->play.frames) {
+		/* The server changed its buffer size under us: the link thread reports it. */
+		jk_silence(j, channels, nframes);
+		atomic_store_explicit(&s->beat_ns, clock_now_ns(), memory_order_relaxed);
+		return 0;
+	}
+	if (atomic_load_explicit(&s->state, memory_order_relaxed) != SINK_RUNNING &&
+	    !sink_prime(s)) {
+		jk_silence(j, channels, nframes);
+		return 0;
+	}
+	sink_period(s);  /* calls jk_write with the block */
+	return 0;
+}
+
+/* Called by sink_period() inside jk_process: de-interleave into the ports. */
+static void jk_write(struct sink *s, const float *buf)
+{
+	struct jk *j = s->priv;
+	uint32_t channels = s->play.channels, frames = s->play.frames;
+
+	for (uint32_t c = 0; c < channels; c++) {
+		float *o = j->out[c];
+		if (o == NULL)
+			continue;
+		for (uint32_t f = 0; f < frames; f++)
+			o[f] = buf[(size_t)f * channels + c];
+	}
+}
+
+/* Async-signal-safe by JACK's contract: copy the reason, raise the flag. */
+static void jk_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+	struct sink *s = arg;
+	struct jk *j = s->priv;
+	size_t k = 0;
+
+	(void)code;
+	for (; reason != NULL && reason[k] != '\0' && k + 1 < sizeof(j->reason); k++)
+		j->reason[k] = reason[k];
+	j->reason[k] = '\0';
+	atomic_store_explicit(&j->gone, 1, memory_order_release);
+	atomic_fetch_add_explicit(&j->wake, 1, memory_order_release);
+	futex_wake(&j->wake, 1);
+}
+
+static int jk_bufsize(jack_nframes_t nframes, void *arg)
+{
+	struct sink *s = arg;
+	struct jk *j = s->priv;
+
+	atomic_store_explicit(&j->server_frames, nframes, memory_order_relaxed);
+	atomic_fetch_add_explicit(&j->wake, 1, memory_order_release);
+	futex_wake(&j->wake, 1);
+	return 0;
+}
+
+static int jk_xrun(void *arg)
+{
+	struct sink *s = arg;
+
+	atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* ---- loop thread (start-up, shutdown) and link thread -------------------- */
+
+static int jk_client_open(struct jk *j, const char *name, char *err, size_t errlen)
+{
+	jack_status_t st = 0;
+
+	j->client = jack_client_open(name, JackNoStartServer | JackUseExactName, &st);
+	if (j->client != NULL) {
+		atomic_store_explicit(&j->gone, 0, memory_order_relaxed);
+		j->reason[0] = '\0';
+		return 0;
+	}
+	/* jackd2 reports a taken exact name as a server error, not JackNameNotUnique. */
+	if (st & (JackNameNotUnique | JackServerError)) {
+		snprintf(err, errlen, "JACK server '%s' refused client '%s' (is the name taken? "
+		         "[sink] jack_client)", jk_server_name(), name);
+		return -EEXIST;
+	}
+	if (st & JackServerFailed) {
+		snprintf(err, errlen, "cannot connect to JACK server '%s' (is it running? rtaudiod "
+		         "never starts one)", jk_server_name());
+		return -ECONNREFUSED;
+	}
+	if (st & JackVersionError) {
+		snprintf(err, errlen, "JACK server '%s' speaks another protocol version",
+		         jk_server_name());
+		return -EPROTO;
+	}
+	snprintf(err, errlen, "cannot open a client of JACK server '%s' (status 0x%x)",
+	         jk_server_name(), (unsigned)st);
+	return -EIO;
+}
+
+static void jk_client_close(struct jk *j)
+{
+	if (j->client == NULL)
+		return;
+	jack_client_close(j->client);  /* deactivates: no callback after this */
+	j->client = NULL;
+	memset(j->port, 0, sizeof(j->port));
+}
+
+/* Connect out_K to the listed ports: the n-th name gets channel n mod channels. */
+static void jk_connect_ports(struct sink *s)
+{
+	struct jk *j = s->priv;
+	char list[sizeof(s->cfg->jack_connect)];
+	char *save = NULL;
+	uint32_t n = 0;
+
+	snprintf(list, sizeof(list), "%s", s->cfg->jack_connect);
+	for (char *tok = strtok_r(list, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		size_t len = strlen(tok);
+		while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+			tok[--len] = '\0';
+		if (len == 0)
+			continue;
+		const char *from = jack_port_name(j->port[n++ % s->play.channels]);
+		int rc = jack_connect(j->client, from, tok);
+		if (rc == 0 || rc == EEXIST)
+			log_debug("jack: %s -> %s", from, tok);
+		else
+			log_warn("jack: cannot connect %s to %s (no such port?)", from, tok);
+	}
+}
+
+/* Callbacks, ports, activation, connections: at start and at each reconnect. */
+static int jk_activate(struct sink *s, char *err, size_t errlen)
+{
+	struct jk *j = s->priv;
+	jack_client_t *c = j->client;
+
+	atomic_store_explicit(&j->server_frames, jack_get_buffer_size(c), memory_order_relaxed);
+	if (jack_set_process_callback(c, jk_process, s) != 0 ||
+	    jack_set_buffer_size_callback(c, jk_bufsize, s) != 0 ||
+	    jack_set_xrun_callback(c, jk_xrun, s) != 0) {
+		snprintf(err, errlen, "cannot set the JACK callbacks");
+		return -EIO;
+	}
+	jack_on_info_shutdown(c, jk_shutdown, s);
+	for (uint32_t ch = 0; ch < s->play.channels; ch++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "out_%u", ch + 1);
+		j->port[ch] = jack_port_register(c, name, JACK_DEFAULT_AUDIO_TYPE,
+		                                 JackPortIsOutput | JackPortIsTerminal, 0);
+		if (j->port[ch] == NULL) {
+			snprintf(err, errlen, "cannot register JACK port %s", name);
+			return -EIO;
+		}
+	}
+	if (jack_activate(c) != 0) {
+		snprintf(err, errlen, "cannot activate the JACK client");
+		return -EIO;
+	}
+	jk_connect_ports(s);
+	return 0;
+}
+
+static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen)
+{
+	struct jk *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (j == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->priv = j;
+	jack_set_error_function(jk_quiet);
+	jack_set_info_function(jk_quiet);
+	rc = jk_client_open(j, cfg->jack_client, err, errlen);
+	if (rc < 0)
+		return rc;
+
+	unsigned rate = jack_get_sample_rate(j->client);
+	unsigned frames = jack_get_buffer_size(j->client);
+	if (frames < LAYOUT_MIN_FRAMES || frames > LAYOUT_MAX_FRAMES) {
+		snprintf(err, errlen, "JACK server '%s' runs %u frames per period; rtaudiod "
+		         "supports %u..%u", jk_server_name(), frames, LAYOUT_MIN_FRAMES,
+		         LAYOUT_MAX_FRAMES);
+		return -EINVAL;
+	}
+	if (rate < 8000 || rate > 384000) {
+		snprintf(err, errlen, "JACK server '%s' runs at %u Hz; rtaudiod supports "
+		         "8000..384000", jk_server_name(), rate);
+		return -EINVAL;
+	}
+	if (cfg->frequency >= rate / 2.0) {
+		snprintf(err, errlen, "[source] frequency %g is not below half the JACK server's "
+		         "rate (%u Hz)", cfg->frequency, rate);
+		return -EINVAL;
+	}
+	if (cfg->lead >= cfg->ring_capacity) {
+		snprintf(err, errlen, "lead (%u) must be less than ring_capacity (%u)", cfg->lead,
+		         cfg->ring_capacity);
+		return -EINVAL;
+	}
+	if (rate != cfg->sample_rate || frames != cfg->frames) {
+		log_info("jack: following the server: %u Hz, %u frames (config said %u Hz, %u "
+		         "frames)", rate, frames, cfg->sample_rate, cfg->frames);
+		cfg->sample_rate = rate;
+		cfg->frames = frames;
+	}
+	log_info("jack: client '%s' of server '%s', %u Hz, %u frames per period",
+	         jack_get_client_name(j->client), jk_server_name(), rate, frames);
+	return 0;
+}
+
+/* One reconnect attempt: same client name, same rate and buffer size, or nothing. */
+static void jk_reconnect(struct sink *s, uint64_t now)
+{
+	struct jk *j = s->priv;
+	char err[256];
+
+	if (jk_client_open(j, s->cfg->jack_client, err, sizeof(err)) < 0) {
+		log_debug("jack: %s", err);
+		return;
+	}
+	unsigned rate = jack_get_sample_rate(j->client);
+	unsigned frames = jack_get_buffer_size(j->client);
+	if (rate != s->cfg->sample_rate || frames != s->play.frames) {
+		if (rate != j->bad_rate_logged || frames != j->bad_frames_logged)
+			log_error("jack: server '%s' is back at %u Hz, %u frames, but the group runs "
+			          "at %u Hz, %u frames: not playing into it (restart rtaudiod to "
+			          "follow it)", jk_server_name(), rate, frames, s->cfg->sample_rate,
+			          s->play.frames);
+		j->bad_rate_logged = rate;
+		j->bad_frames_logged = frames;
+		jk_client_close(j);
+		return;
+	}
+	uint64_t resume = group_position(s->gr);
+	if (jk_activate(s, err, sizeof(err)) < 0) {
+		log_warn("jack: %s", err);
+		jk_client_close(j);
+		return;
+	}
+	j->bad_rate_logged = j->bad_frames_logged = 0;
+	j->frames_logged = frames;
+	log_info("jack: reconnected to server '%s' after %.1f s; audio resumed at block %llu",
+	         jk_server_name(), (double)(now - j->down_ns) / 1e9, (unsigned long long)resume);
+}
+
+/* A server that changed its buffer size plays silence (jk_process): say so. */
+static void jk_check_frames(struct sink *s)
+{
+	struct jk *j = s->priv;
+	uint32_t frames = atomic_load_explicit(&j->server_frames, memory_order_relaxed);
+
+	if (frames == 0 || frames == j->frames_logged)
+		return;
+	if (frames != s->play.frames)
+		log_error("jack: the server now runs %u frames per period, the group %u: playing "
+		          "silence until it changes back (or restart rtaudiod)", frames,
+		          s->play.frames);
+	else
+		log_info("jack: the server is back to %u frames per period; playing", frames);
+	j->frames_logged = frames;
+}
+
+/* The link thread: notice the server going, reconnect, report size changes. */
+static void *jk_link(void *arg)
+{
+	struct sink *s = arg;
+	struct jk *j = s->priv;
+
+	while (!atomic_load_explicit(&j->stop, memory_order_acquire)) {
+		uint32_t seen = atomic_load_explicit(&j->wake, memory_order_acquire);
+		uint64_t now = clock_now_ns();
+
+		if (j->client != NULL && atomic_load_explicit(&j->gone, memory_order_acquire)) {
+			log_warn("jack: server '%s' went away (%s); audio stopped at block %llu, "
+			         "replicas keep running; reconnecting every second",
+			         jk_server_name(), j->reason[0] != '\0' ? j->reason : "no reason given",
+			         (unsigned long long)group_position(s->gr));
+			jk_client_close(j);
+			j->down_ns = now;
+			j->retry_ns = now + JK_RETRY_NS;
+		}
+		if (j->client == NULL) {
+			/* Waiting for the server is not a stuck sink (notify.c's WATCHDOG). */
+			atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
+			if (now >= j->retry_ns) {
+				j->retry_ns = now + JK_RETRY_NS;
+				jk_reconnect(s, now);
+			}
+		} else {
+			jk_check_frames(s);
+		}
+		futex_wait(&j->wake, seen, j->client == NULL ? JK_DOWN_TICK_NS : JK_UP_TICK_NS);
+	}
+	return NULL;
+}
+
+static int jk_start(struct sink *s, char *err, size_t errlen)
+{
+	struct jk *j = s->priv;
+	int rc;
+
+	j->frames_logged = s->play.frames;
+	rc = jk_activate(s, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = -pthread_create(&j->link, NULL, jk_link, s);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the jack link thread: %s", strerror(-rc));
+		return rc;
+	}
+	j->link_started = true;
+	return 0;
+}
+
+static void jk_close(struct sink *s)
+{
+	struct jk *j = s->priv;
+
+	if (j == NULL)
+		return;
+	if (j->link_started) {
+		atomic_store_explicit(&j->stop, 1, memory_order_release);
+		atomic_fetch_add_explicit(&j->wake, 1, memory_order_release);
+		futex_wake(&j->wake, 1);
+		pthread_join(j->link, NULL);
+		j->link_started = false;
+	}
+	jk_client_close(j);
+	free(j);
+	s->priv = NULL;
+}
+
+const struct sink_backend sink_jack_backend = {
+	.name = "jack",
+	.probe = jk_probe,
+	.write = jk_write,
+	.start = jk_start,
+	.close = jk_close,
+};

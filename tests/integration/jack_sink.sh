@@ -1,0 +1,196 @@
+#!/bin/sh
+# JACK sink: rtaudiod plays into a real JACK server (jackd's dummy driver,
+# no audio hardware, a server name of our own). Checks that:
+#   0. with no server running rtaudiod fails start-up (exit 1) and says why;
+#   1. the stream follows the server's rate and buffer size (the config says
+#      44100 Hz, 128 frames; the server runs 48000 Hz, 256) and logs it; a
+#      second daemon asking for the same client name is refused (exit 1);
+#      JACK's process thread in rtaudiod makes no syscall but futex (strace);
+#   2. a recording of rtaudiod's ports made while the primary is killed five
+#      times is a continuous sine (sinecheck), with no lost sample, no underrun;
+#   3. when jackd dies the daemon logs it, keeps supervising (a failover while
+#      the server is away) and holds its position;
+#   4. when jackd comes back it reconnects and plays on from where it stopped,
+#      again a continuous sine without a lost sample;
+#   5. a server back at another buffer size is not played into (logged), and a
+#      daemon starting against a 2048-frame server is refused (exit 1).
+# jackd runs synchronous (-S): the dummy driver has no hardware deadline, and
+# in sync mode a scheduling hiccup of a loaded machine delays a JACK cycle
+# instead of dropping one, so the recording shows exactly the block sequence
+# rtaudiod played (its xruns are still counted, in sink.late, and printed).
+# The recorder is tests/integration/jack_record (float WAV, recording from
+# the first period its ports are connected), not jack_rec: jack_rec writes
+# integer samples and records silence before its connections are made.
+. "$(dirname "$0")/lib.sh"
+
+command -v jackd >/dev/null 2>&1 || skip "jackd is not installed (Debian package jackd2)"
+[ -x "${JACK_RECORD:-}" ] || skip "built without JACK (no tests/integration/jack_record)"
+
+# A server of our own, never the user's, and no client may start one.
+JACK_DEFAULT_SERVER="rtaudio-$GROUP"
+JACK_NO_START_SERVER=1
+export JACK_DEFAULT_SERVER JACK_NO_START_SERVER
+JPID=""
+
+# start_jackd [FRAMES]: the dummy driver at 48000 Hz, 256 frames by default;
+# status 1 if the server does not answer within 10 s.
+start_jackd() {
+	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p "${1:-256}" >> "$TMP/jackd.log" 2>&1 &
+	JPID=$!
+	wait_until 10 jack_lsp
+}
+jackd_died() { die "jackd did not start: $(tail -n 5 "$TMP/jackd.log")"; }
+stop_jackd() {
+	[ -n "$JPID" ] || return 0
+	kill -TERM "$JPID" 2>/dev/null
+	wait "$JPID" 2>/dev/null
+	JPID=""
+}
+# jackd2 may leave a client's semaphore file behind when it is stopped just
+# after the client left: remove what belongs to our server.
+trap 'stop_jackd; rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_*' EXIT
+trap 'stop_jackd; teardown; exit 1' INT TERM
+
+# record_start FILE SECONDS: record rtaudiod's two ports in the background;
+# record_wait FILE MIN_SECONDS: wait for it and check the file is a continuous sine.
+record_start() {
+	"$JACK_RECORD" "$1" "$2" rtaudiod:out_1 rtaudiod:out_2 > "$TMP/rec.log" 2>&1 &
+	RPID=$!
+}
+record_wait() {
+	wait "$RPID" || fail "jack_record: $(cat "$TMP/rec.log")"
+	"$SINECHECK" "$1" 440 "$2" || fail "$1 is not a continuous sine"
+}
+
+write_conf "[stream]" "sample_rate = 44100" "frames = 128" "[sink]" "type = jack" \
+	"[source]" "frequency = 440"
+
+# 0. No server: rtaudiod never starts one; it fails start-up and says why.
+rc=0
+"$RTAUDIOD" -c "$CONF" > "$TMP/noserver.log" 2>&1 || rc=$?
+if [ "$rc" = 1 ] && grep -q "cannot connect to JACK server" "$TMP/noserver.log"
+then ok "no server: exit $rc, $(tail -n 1 "$TMP/noserver.log")"
+else fail "with no JACK server: exit $rc (expected 1), $(cat "$TMP/noserver.log")"; fi
+
+start_jackd || skip "jackd cannot run here: $(tail -n 3 "$TMP/jackd.log" | tr '\n' ' ')"
+start_daemon
+
+# 1. The server's rate and block size win over the config, and it says so.
+rate=$(st .stream.sample_rate); frames=$(st .stream.frames); type=$(st .sink.type)
+[ "$rate" = 48000 ] && [ "$frames" = 256 ] ||
+	fail "stream is $rate Hz, $frames frames; expected the server's 48000 Hz, 256"
+[ "$type" = jack ] || fail "sink.type is $type"
+grep -q "jack: following the server: 48000 Hz, 256 frames (config said 44100 Hz, 128" "$DLOG" ||
+	fail "no 'following the server' line in the log"
+ok "follows the server: $rate Hz, $frames frames"
+
+# A second daemon (another group) asking for the same JACK client name.
+sed -e "s|^name = .*|name = ${GROUP}b|" -e "s|^socket = .*|socket = $TMP/b.sock|" \
+	"$CONF" > "$TMP/b.conf"
+rc=0
+"$RTAUDIOD" -c "$TMP/b.conf" > "$TMP/b.log" 2>&1 || rc=$?
+if [ "$rc" = 1 ] && grep -q "refused client 'rtaudiod' (is the name taken" "$TMP/b.log"
+then ok "client name taken: exit $rc"
+else fail "second client 'rtaudiod': exit $rc, $(cat "$TMP/b.log")"; fi
+
+# 1b. The process callback is the sink's deadline: JACK's real-time thread in
+# rtaudiod (its only SCHED_FIFO thread with this sink) must make no syscall
+# but futex (JACK's own cycle hand-over, and our wake of the replicas) while
+# it plays. Traced for a second; every line of the trace is checked.
+check_cb() {
+	awk '
+	/^<\.\.\. futex resumed>/ { futex++; next }
+	/^futex\(/ { futex++; next }
+	/^(clock_gettime|clock_nanosleep|restart_syscall)\(/ { next }
+	/^(\+\+\+|---) / { next }
+	{ print "forbidden in the process callback thread: " $0; bad++ }
+	END { print "process callback thread: " futex + 0 " futex calls"; exit (bad || futex < 50) }
+	' "$1"
+}
+# The checker must reject a trace with a write() in it.
+i=0
+while [ $i -lt 60 ]; do
+	echo 'futex(0x7f00000000c0, FUTEX_WAKE, 2147483647) = 1'
+	[ $i -eq 30 ] && echo 'write(2, "oops\n", 5) = 5'
+	i=$((i + 1))
+done > "$TMP/fake.trace"
+check_cb "$TMP/fake.trace" > /dev/null && fail "the syscall checker accepted a write()"
+tid=$(ps -L -o tid=,cls= -p "$DPID" | awk '$2 == "FF" { print $1 }' | head -n 1)
+if ! command -v strace > /dev/null 2>&1; then
+	echo "note: strace is not installed: process-callback syscall check not run"
+elif [ -z "$tid" ]; then
+	echo "note: no SCHED_FIFO thread in rtaudiod (jackd not real-time?): syscall check not run"
+else
+	timeout -s INT 1 strace -p "$tid" -o "$TMP/cb.trace" 2> /dev/null
+	if check_cb "$TMP/cb.trace" > "$TMP/cb.out"; then ok "$(cat "$TMP/cb.out")"
+	else fail "$(cat "$TMP/cb.out")"; fi
+fi
+
+# 2. Five kills of the primary while recording its ports.
+record_start "$TMP/kills.wav" 4
+i=0
+while [ $i -lt 5 ]; do
+	sleep 0.4
+	reply=$(jctl kill-primary) || die "kill-primary $i failed: $reply"
+	wait_until 10 all_ready || die "replicas not all ready after kill $i"
+	note_pids
+	i=$((i + 1))
+done
+record_wait "$TMP/kills.wav" 3.9
+lost=$(st .sink.lost_samples); under=$(st .sink.underruns); n=$(st .failovers.count)
+# At least 5: a loaded machine may add a stall failover (lossless too).
+[ "$n" -ge 5 ] || fail "failovers $n, expected at least 5"
+[ "$lost" = 0 ] || fail "lost $lost samples"
+[ "$under" = 0 ] || fail "$under underruns"
+ok "5 kills into JACK: failovers $n, lost $lost, underruns $under, rescued $(st .sink.rescued), xruns $(st .sink.late)"
+
+# 3. The server goes away: logged, the group still supervised, nothing played.
+stop_jackd
+wait_until 5 grep -q "jack: server .* went away" "$DLOG" || fail "server loss not logged"
+reply=$(jctl kill-primary) || fail "kill-primary while JACK is away: $reply"
+wait_until 10 all_ready || die "replicas not all ready while JACK is away"
+note_pids
+s1=$(st .sink.seq); sleep 0.5; s2=$(st .sink.seq)
+[ "$s1" = "$s2" ] || fail "sink.seq moved from $s1 to $s2 with no JACK server"
+ok "server gone: logged, failover done, position held at $s2"
+
+# 4. It comes back: reconnected, the position advances, the sine carries on.
+start_jackd || jackd_died
+wait_until 10 grep -q "jack: reconnected" "$DLOG" || die "no reconnect after jackd restart"
+stopped=$(sed -n 's/.*audio stopped at block \([0-9]*\).*/\1/p' "$DLOG" | head -n 1)
+resumed=$(sed -n 's/.*audio resumed at block \([0-9]*\).*/\1/p' "$DLOG" | head -n 1)
+[ -n "$stopped" ] && [ "$stopped" = "$resumed" ] ||
+	fail "stopped at block '$stopped' but resumed at block '$resumed'"
+seq_moved() { [ "$(st .sink.seq)" -gt "$s2" ]; }
+wait_until 5 seq_moved || fail "sink.seq stuck at $s2 after the reconnect"
+has_ports() { jack_lsp | grep -q '^rtaudiod:out_2$'; }
+wait_until 5 has_ports || fail "rtaudiod's ports are not back"
+record_start "$TMP/back.wav" 1.5
+record_wait "$TMP/back.wav" 1.4
+lost=$(st .sink.lost_samples); under=$(st .sink.underruns)
+# A server restart is not a failover: what it costs is reported, not
+# asserted (the issue asks for no loss across primary kills, checked above).
+[ "$lost" = 0 ] || echo "note: lost $lost samples across the reconnect"
+[ "$under" = 0 ] || echo "note: $under underruns across the reconnect"
+ok "reconnected: resumed at block $resumed, sink.seq $s2 -> $(st .sink.seq), lost $lost, underruns $under"
+
+# 5. The server comes back at another block size: not played into, logged;
+# and a daemon starting against it fails (2048 frames is out of range).
+stop_jackd
+lost_twice() { [ "$(grep -c "jack: server .* went away" "$DLOG")" -ge 2 ]; }
+wait_until 5 lost_twice || fail "second loss not logged"
+start_jackd 2048 || jackd_died
+wait_until 10 grep -q "is back at 48000 Hz, 2048 frames, but the group runs at 48000 Hz, 256" \
+	"$DLOG" || fail "server with another buffer size not reported"
+s3=$(st .sink.seq); sleep 0.3
+[ "$(st .sink.seq)" = "$s3" ] || fail "played into a server with another buffer size"
+{ cat "$TMP/b.conf"; printf '[sink]\njack_client = second\n'; } > "$TMP/c.conf"
+rc=0
+"$RTAUDIOD" -c "$TMP/c.conf" > "$TMP/c.log" 2>&1 || rc=$?
+if [ "$rc" = 1 ] && grep -q "2048 frames per period; rtaudiod supports 16..1024" "$TMP/c.log"
+then ok "2048-frame server: refused while running and at start-up (exit $rc)"
+else fail "start against a 2048-frame server: exit $rc, $(cat "$TMP/c.log")"; fi
+
+stop_daemon
+stop_jackd
+finish
