@@ -2,8 +2,11 @@
  * output.c - rtaudioctl's human-readable rendering of daemon replies.
  *
  * What it does: the status page (header, stream, params, sink, failovers,
- * one table row per replica), one line per other verb, one line per event,
- * indented JSON as the fallback (stats, unknown shapes).
+ * one table row per replica), the status --watch frame (one header line and
+ * the replica table), the stats tables (sink counters; per replica counters
+ * and render time as a share of the period, like pw-top's BUSY), one line
+ * per other verb, one timestamped line per event, indented JSON as the
+ * fallback (unknown shapes).
  * What it does not do: socket I/O, exit codes, --json (rtaudioctl.c). It
  * trusts nothing in the reply: every field is looked up with its type
  * checked and prints as "-" when absent, null or of another type.
@@ -132,62 +135,98 @@ static const char *fmt_when(json_t *last, double uptime_ms, bool have_uptime, ch
 	return buf;
 }
 
+/*
+ * A table: a header row and nrows rows of ncol cells (row-major), columns as
+ * wide as their widest cell, two blanks apart; right[c] right-aligns column
+ * c (numbers), else left. The last column is not padded.
+ */
+struct table {
+	int ncol;
+	const char *const *head;
+	const bool *right;       /* NULL: every column left-aligned */
+	size_t nrows;
+	char (*cells)[CELL];
+};
+
+#define TABLE_MAXCOL 16
+
+/* One row: cell[c] for c < t->ncol. */
+static void print_cells(FILE *out, const struct table *t, const int *width,
+			const char *const *cell)
+{
+	for (int c = 0; c < t->ncol; c++) {
+		const char *sep = c == t->ncol - 1 ? "\n" : "  ";
+		if (t->right != NULL && t->right[c])
+			fprintf(out, "%*s%s", width[c], cell[c], sep);
+		else if (c == t->ncol - 1)
+			fprintf(out, "%s\n", cell[c]);
+		else
+			fprintf(out, "%-*s%s", width[c], cell[c], sep);
+	}
+}
+
+static void print_table(FILE *out, const struct table *t)
+{
+	int width[TABLE_MAXCOL];
+	const char *cell[TABLE_MAXCOL];
+
+	if (t->ncol > TABLE_MAXCOL)
+		return;
+	for (int c = 0; c < t->ncol; c++)
+		width[c] = (int)strlen(t->head[c]);
+	for (size_t i = 0; i < t->nrows * (size_t)t->ncol; i++) {
+		int w = (int)strlen(t->cells[i]), c = (int)(i % (size_t)t->ncol);
+		if (w > width[c])
+			width[c] = w;
+	}
+	print_cells(out, t, width, t->head);
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncol; c++)
+			cell[c] = t->cells[r * (size_t)t->ncol + (size_t)c];
+		print_cells(out, t, width, cell);
+	}
+}
+
+/* Cells for n rows of ncol columns, zeroed; NULL when out of memory. */
+static char (*table_cells(size_t n, int ncol))[CELL]
+{
+	return calloc(n * (size_t)ncol, CELL);
+}
+
 enum { COL_INDEX, COL_ROLE, COL_PID, COL_ALIVE, COL_HB, COL_RENDERED, COL_RESTARTS, COL_RT, NCOL };
 
 static const char *const col_head[NCOL] = {
 	"INDEX", "ROLE", "PID", "ALIVE", "HEARTBEAT", "RENDERED", "RESTARTS", "RT",
 };
 
-static void print_row(FILE *out, char cells[NCOL][CELL], const int width[NCOL])
-{
-	for (int c = 0; c < NCOL; c++) {
-		if (c == NCOL - 1)
-			fprintf(out, "%s\n", cells[c]);
-		else
-			fprintf(out, "%-*s  ", width[c], cells[c]);
-	}
-}
-
 static void print_replicas(FILE *out, json_t *replicas)
 {
 	size_t n = json_array_size(replicas);
-	char (*rows)[NCOL][CELL];
-	int width[NCOL];
-	char head[NCOL][CELL];
+	struct table t = { .ncol = NCOL, .head = col_head, .nrows = n };
 
 	if (n == 0) {
 		fprintf(out, "\nNo replicas.\n");
 		return;
 	}
-	if ((rows = calloc(n, sizeof *rows)) == NULL)
+	if ((t.cells = table_cells(n, NCOL)) == NULL)
 		return;
-	for (int c = 0; c < NCOL; c++) {
-		snprintf(head[c], CELL, "%s", col_head[c]);
-		width[c] = (int)strlen(col_head[c]);
-	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *r = json_array_get(replicas, i);
 		json_t *alive = json_object_get(r, "alive");
-		num(r, "index", rows[i][COL_INDEX]);
-		snprintf(rows[i][COL_ROLE], CELL, "%s", str(r, "role"));
-		num(r, "pid", rows[i][COL_PID]);
-		snprintf(rows[i][COL_ALIVE], CELL, "%s",
+		char (*row)[CELL] = t.cells + i * NCOL;
+		num(r, "index", row[COL_INDEX]);
+		snprintf(row[COL_ROLE], CELL, "%s", str(r, "role"));
+		num(r, "pid", row[COL_PID]);
+		snprintf(row[COL_ALIVE], CELL, "%s",
 			 json_is_boolean(alive) ? (json_is_true(alive) ? "yes" : "no") : "-");
-		fmt_us(r, "heartbeat_age_us", rows[i][COL_HB]);
-		num(r, "rendered_seq", rows[i][COL_RENDERED]);
-		num(r, "restarts", rows[i][COL_RESTARTS]);
-		snprintf(rows[i][COL_RT], CELL, "%s", str(r, "rt"));
-		for (int c = 0; c < NCOL; c++) {
-			int w = (int)strlen(rows[i][c]);
-			if (w > width[c])
-				width[c] = w;
-		}
+		fmt_us(r, "heartbeat_age_us", row[COL_HB]);
+		num(r, "rendered_seq", row[COL_RENDERED]);
+		num(r, "restarts", row[COL_RESTARTS]);
+		snprintf(row[COL_RT], CELL, "%s", str(r, "rt"));
 	}
 	fputc('\n', out);
-	print_row(out, head, width);
-	for (size_t i = 0; i < n; i++)
-		print_row(out, rows[i], width);
-	free(rows);
+	print_table(out, &t);
+	free(t.cells);
 }
 
 static void print_status(FILE *out, json_t *reply, bool utf8)
@@ -233,6 +272,130 @@ static void print_status(FILE *out, json_t *reply, bool utf8)
 	print_replicas(out, json_object_get(reply, "replicas"));
 }
 
+/* A duration in nanoseconds at o.key: "171us", "1.2ms", or "-". */
+static const char *fmt_ns(json_t *o, const char *key, char buf[CELL])
+{
+	double ns;
+
+	if (!get_num(o, key, &ns) || !(ns >= 0 && ns < 1e15))
+		snprintf(buf, CELL, "-");
+	else if (ns < 1e6)
+		snprintf(buf, CELL, "%.0fus", ns / 1e3);
+	else
+		snprintf(buf, CELL, "%.1fms", ns / 1e6);
+	return buf;
+}
+
+/*
+ * A render-time percentile: the replica counts blocks in buckets of 1% of
+ * the period and the daemon reports the bucket b (b% <= t < b+1%) where the
+ * percentile falls; the last bucket holds everything from 127% up.
+ */
+static const char *fmt_busy_bucket(json_t *o, const char *key, char buf[CELL])
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		snprintf(buf, CELL, "-");
+	else if (json_integer_value(v) == 0)
+		snprintf(buf, CELL, "<1%%");
+	else if (json_integer_value(v) >= 127)
+		snprintf(buf, CELL, ">=127%%");
+	else
+		snprintf(buf, CELL, "%" JSON_INTEGER_FORMAT "%%", json_integer_value(v));
+	return buf;
+}
+
+enum { SK_TYPE, SK_PLAYED, SK_PRIMARY, SK_RESCUED, SK_UNDERRUNS, SK_LOST, SK_BAD, SK_LATE, NSK };
+static const char *const sk_head[NSK] = {
+	"SINK", "PLAYED", "FROM PRIMARY", "RESCUED", "UNDERRUNS", "LOST SAMPLES", "BAD BLOCKS", "LATE",
+};
+static const bool sk_right[NSK] = { false, true, true, true, true, true, true, true };
+
+enum { ST_INDEX, ST_ROLE, ST_BLOCKS, ST_PLAYED, ST_WAKEUPS, ST_TIMEOUTS, ST_OVERRUNS,
+       ST_BUSY, ST_BUSY_P99, ST_BUSY_MAX, ST_RENDER_MAX, NST };
+static const char *const st_head[NST] = {
+	"REPLICA", "ROLE", "BLOCKS", "PLAYED", "WAKEUPS", "TIMEOUTS", "OVERRUNS",
+	"BUSY", "P99", "MAX", "RENDER MAX",
+};
+static const bool st_right[NST] = {
+	true, false, true, true, true, true, true, true, true, true, true,
+};
+
+/* `stats`: one table for the sink, one row per replica, a legend. */
+static void print_stats(FILE *out, json_t *reply)
+{
+	json_t *sink = json_object_get(reply, "sink");
+	json_t *reps = json_object_get(reply, "replicas");
+	size_t n = json_array_size(reps);
+	char sk[NSK][CELL], period[CELL];
+	double period_ns, pct;
+	struct table t = { .ncol = NSK, .head = sk_head, .right = sk_right, .nrows = 1,
+			   .cells = sk };
+
+	snprintf(sk[SK_TYPE], CELL, "%s", str(sink, "type"));
+	num(sink, "played", sk[SK_PLAYED]);
+	num(sink, "from_primary", sk[SK_PRIMARY]);
+	num(sink, "rescued", sk[SK_RESCUED]);
+	num(sink, "underruns", sk[SK_UNDERRUNS]);
+	num(sink, "lost_samples", sk[SK_LOST]);
+	num(sink, "bad_blocks", sk[SK_BAD]);
+	num(sink, "late", sk[SK_LATE]);
+	print_table(out, &t);
+
+	t = (struct table){ .ncol = NST, .head = st_head, .right = st_right, .nrows = n };
+	if (n == 0 || (t.cells = table_cells(n, NST)) == NULL) {
+		fprintf(out, "\nNo replicas.\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(reps, i);
+		char (*row)[CELL] = t.cells + i * NST;
+		num(r, "index", row[ST_INDEX]);
+		snprintf(row[ST_ROLE], CELL, "%s", str(r, "role"));
+		num(r, "blocks", row[ST_BLOCKS]);
+		num(r, "played_from", row[ST_PLAYED]);
+		num(r, "wakeups", row[ST_WAKEUPS]);
+		num(r, "timeouts", row[ST_TIMEOUTS]);
+		num(r, "overruns", row[ST_OVERRUNS]);
+		fmt_busy_bucket(r, "busy_median_pct", row[ST_BUSY]);
+		fmt_busy_bucket(r, "busy_p99_pct", row[ST_BUSY_P99]);
+		if (get_num(r, "busy_max_pct", &pct) && pct >= 0)
+			snprintf(row[ST_BUSY_MAX], CELL, "%.1f%%", pct);
+		else
+			snprintf(row[ST_BUSY_MAX], CELL, "-");
+		fmt_ns(r, "render_ns_max", row[ST_RENDER_MAX]);
+	}
+	fputc('\n', out);
+	print_table(out, &t);
+	free(t.cells);
+
+	if (get_num(reply, "period_ns", &period_ns) && period_ns > 0)
+		snprintf(period, CELL, "the %.3f ms period", period_ns / 1e6);
+	else
+		snprintf(period, CELL, "the period");
+	fprintf(out, "\nBUSY: median time to render a block, as a share of %s;\n"
+		"P99: 99th percentile; MAX and RENDER MAX: the longest. PLAYED: blocks the\n"
+		"sink took from the replica.\n", period);
+}
+
+void output_watch(FILE *out, json_t *status, bool utf8, const char *when)
+{
+	json_t *daemon = json_object_get(status, "daemon");
+	json_t *sink = json_object_get(status, "sink");
+	json_t *fo = json_object_get(status, "failovers");
+	json_t *primary = json_object_get(status, "primary");
+	char a[CELL], b[CELL], c[CELL], d[CELL], e[CELL];
+
+	fprintf(out, "%s rtaudiod %s  %s  primary %s  sink block %s  underruns %s  "
+		"lost samples %s  failovers %s\n",
+		utf8 ? "\xe2\x97\x8f" : "*", str(daemon, "state"), when,
+		json_is_integer(primary) ? num(status, "primary", a) : "none",
+		num(sink, "seq", b), num(sink, "underruns", c), num(sink, "lost_samples", d),
+		num(fo, "count", e));
+	print_replicas(out, json_object_get(status, "replicas"));
+}
+
 /* "gain 0.5", "pan -0.5 (applies at block 1234)". */
 static void print_param(FILE *out, const struct proto_req *req, json_t *reply)
 {
@@ -259,6 +422,25 @@ static void print_kill(FILE *out, json_t *reply)
 		fprintf(out, "new primary %s\n", num(reply, "primary", c));
 	else
 		fprintf(out, "no primary left\n");
+}
+
+json_t *output_decode(const char *line, size_t len, bool stream, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *reply = json_loadb(line, len, 0, &jerr);
+	json_t *ok;
+
+	if (reply == NULL) {
+		snprintf(err, errlen, "%s", jerr.text);
+		return NULL;
+	}
+	ok = json_object_get(reply, "ok");
+	if (!json_is_object(reply) || (ok == NULL && !stream) || (ok != NULL && !json_is_boolean(ok))) {
+		snprintf(err, errlen, "not an object with \"ok\"");
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
 }
 
 void output_reply(FILE *out, const struct proto_req *req, json_t *reply, bool utf8)
@@ -288,12 +470,19 @@ void output_reply(FILE *out, const struct proto_req *req, json_t *reply, bool ut
 	case CMD_STATS:
 		if (req->argc == 1 && json_object_size(reply) <= 1)
 			fprintf(out, "statistics reset\n");
+		else if (json_is_object(json_object_get(reply, "sink")))
+			print_stats(out, reply);
 		else
 			print_json(out, reply);
 		break;
 	case CMD_EVENTS:
 		output_event(out, reply);
 		break;
+	/* tap.c and live.c print their own (tap's description is JSON). */
+	case CMD_TAP:
+	case CMD_RECORD:
+	case CMD_METER:
+	case CMD_WAIT_READY:
 	case CMD__COUNT:
 		print_json(out, reply);
 		break;
@@ -316,27 +505,54 @@ static void print_value(FILE *out, json_t *v)
 	}
 }
 
+/* "14:03:12.345": the local time now, to the millisecond. */
+static const char *fmt_now(char buf[CELL])
+{
+	struct timespec ts;
+	struct tm tm;
+	time_t secs;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		ts = (struct timespec){ 0 };
+	secs = ts.tv_sec;
+	if (localtime_r(&secs, &tm) == NULL || strftime(buf, CELL, "%H:%M:%S", &tm) == 0)
+		snprintf(buf, CELL, "--:--:--");
+	else
+		snprintf(buf + strlen(buf), CELL - strlen(buf), ".%03ld", ts.tv_nsec / 1000000);
+	return buf;
+}
+
 void output_event(FILE *out, json_t *ev)
 {
 	const char *name_key = json_is_string(json_object_get(ev, "event")) ? "event" : "type";
 	const char *name = json_string_value(json_object_get(ev, name_key));
+	const char *detail = json_string_value(json_object_get(ev, "detail"));
+	json_t *index = json_object_get(ev, "index");
 	const char *key;
 	json_t *v;
-	bool first = true;
+	char when[CELL], who[CELL];
 
-	if (!json_is_object(ev))
+	/* The stream's acknowledgement ({"ok":true,"streaming":true}) is no event. */
+	if (!json_is_object(ev) || (name == NULL && json_object_get(ev, "ok") != NULL))
 		return;
-	if (name != NULL) {
-		fputs(name, out);
-		first = false;
-	}
+	if (json_is_integer(index))
+		snprintf(who, CELL, "replica %" JSON_INTEGER_FORMAT, json_integer_value(index));
+	else
+		snprintf(who, CELL, "-");
+	const char *state = str(ev, "state");
+	int pad = 8 - (int)strlen(state);  /* the longest state, "starting" */
+
+	fprintf(out, "%s %-9s %-10s %s", fmt_now(when), name != NULL ? name : "?", who, state);
+	if (detail != NULL)
+		fprintf(out, " %*s%s", pad > 0 ? pad : 0, "", detail);
+	/* Whatever else a newer daemon sends, as key=value. */
 	json_object_foreach(ev, key, v) {
-		if (strcmp(key, "ok") == 0 || (name != NULL && strcmp(key, name_key) == 0))
+		if (strcmp(key, "ok") == 0 || strcmp(key, name_key) == 0 ||
+		    strcmp(key, "mono_ns") == 0 || strcmp(key, "index") == 0 ||
+		    strcmp(key, "state") == 0 || (strcmp(key, "detail") == 0 && detail != NULL))
 			continue;
-		fprintf(out, "%s%s=", first ? "" : " ", key);
+		fprintf(out, " %s=", key);
 		print_value(out, v);
-		first = false;
 	}
-	if (!first)
-		fputc('\n', out);
+	fputc('\n', out);
 }

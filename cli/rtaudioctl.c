@@ -7,16 +7,18 @@
  * $RTAUDIO_SOCKET, else RUNSTATEDIR/rtaudiod/rtaudiod.sock), sends the line,
  * reads one JSON reply line (every line until EOF for `events`) and prints
  * it for people (output.c) or verbatim (--json). Exit codes are sysexits(3)
- * and listed in usage() and rtaudioctl(1).
+ * and listed in usage() and rtaudioctl(1). The polling verbs (status
+ * --watch, wait-ready) run in live.c; `help --verbs` and `help --words VERB`
+ * feed the bash completion from the command table.
  *
- * What it does not do: retry, reconnect, or interpret a refusal beyond
- * "permission denied" (exit 77); the daemon decides what is allowed.
+ * What it does not do: socket details (conn.c), retry or reconnect for a
+ * single request, or interpret a refusal beyond "permission denied" (exit
+ * 77); the daemon decides what is allowed.
  */
 #include "config.h"
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -24,16 +26,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "conn.h"
+#include "live.h"
 #include "output.h"
 #include "proto.h"
+#include "tap.h"
 
 #ifndef RUNSTATEDIR
 #define RUNSTATEDIR "/run"
@@ -41,16 +43,7 @@
 
 #define DEFAULT_SOCKET RUNSTATEDIR "/rtaudiod/rtaudiod.sock"
 #define TIMEOUT_S 5                  /* connect (Linux) and each reply line */
-#define REPLY_MAX (1024 * 1024)      /* bytes of one reply line */
 #define EXIT_REFUSED 1               /* the daemon answered ok:false */
-
-/* A receive buffer that hands out whole lines. */
-struct rbuf {
-	char *data;
-	size_t len;   /* bytes held */
-	size_t start; /* first byte not yet handed out */
-	size_t cap;
-};
 
 static void print_commands(FILE *out)
 {
@@ -88,9 +81,10 @@ static void usage(FILE *out)
 	print_commands(out);
 	fprintf(out,
 		"\n"
-		"Exit status: 0 success; 1 the daemon refused the command; 64 usage error;\n"
-		"69 the daemon is unreachable or did not answer; 70 the reply is not valid\n"
-		"JSON; 74 output could not be written; 77 permission denied.\n");
+		"Exit status: 0 success; 1 the daemon refused the command (wait-ready: not\n"
+		"ready in time); 64 usage error; 69 the daemon is unreachable or did not\n"
+		"answer; 70 the reply is not valid JSON; 73 record cannot create its file;\n"
+		"74 output could not be written; 77 permission denied.\n");
 }
 
 /* For usage errors: short, on stderr. */
@@ -102,14 +96,79 @@ static int usage_error(void)
 	return EX_USAGE;
 }
 
-/* `rtaudioctl help [VERB]`. */
+static void print_verbs(void)
+{
+	for (const struct proto_cmd *c = proto_cmds; c->verb != NULL; c++)
+		puts(c->verb);
+	puts("help");
+}
+
+/*
+ * What may follow `c` on the command line, one a line, read from its usage
+ * string: the alternatives of its first word unless that is an option
+ * ("gain|pan VALUE" gives gain and pan, "[reset]" reset, "FILE [-d
+ * SECONDS]" the placeholder FILE), then every option ("[--watch [-n
+ * COUNT]" gives --watch and -n). Other placeholders are left out.
+ */
+static void print_words(const struct proto_cmd *c)
+{
+	const char *u = c->usage;
+	bool leading = true;
+
+	while (*u != '\0') {
+		char w[64];
+		size_t n = 0;
+
+		for (; *u == ' '; u++)
+			;
+		for (; *u != '\0' && *u != ' '; u++)
+			if (*u != '[' && *u != ']' && n < sizeof w - 1)
+				w[n++] = *u;
+		w[n] = '\0';
+		if (n == 0)
+			continue;
+		if (w[0] == '-') {
+			puts(w);
+			leading = false;
+			continue;
+		}
+		if (leading)
+			for (char *alt = strtok(w, "|"); alt != NULL; alt = strtok(NULL, "|"))
+				puts(alt);
+		leading = false;
+	}
+}
+
+/*
+ * `rtaudioctl help [VERB]`; for the bash completion also `help --verbs`
+ * (every verb, one a line) and `help --words VERB` (print_words; for help,
+ * the verbs). Both come from the command table, so completion cannot lag.
+ */
 static int cmd_help(int argc, char **argv)
 {
+	const struct proto_cmd *c;
+
 	if (argc <= 1) {
 		print_commands(stdout);
 		return 0;
 	}
-	const struct proto_cmd *c = proto_lookup(argv[1]);
+	if (argc == 2 && strcmp(argv[1], "--verbs") == 0) {
+		print_verbs();
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "--words") == 0) {
+		if (strcmp(argv[2], "help") == 0) {
+			print_verbs();
+			return 0;
+		}
+		if ((c = proto_lookup(argv[2])) == NULL) {
+			warnx("help: unknown command '%s'", argv[2]);
+			return EX_USAGE;
+		}
+		print_words(c);
+		return 0;
+	}
+	c = proto_lookup(argv[1]);
 	if (c == NULL || argc > 2) {
 		warnx("help: unknown command '%s'", argv[1]);
 		return EX_USAGE;
@@ -130,117 +189,50 @@ static const char *socket_path(const char *opt)
 	return DEFAULT_SOCKET;
 }
 
-static void set_timeout(int fd, int which, int seconds)
-{
-	struct timeval tv = { .tv_sec = seconds, .tv_usec = 0 };
-	(void)setsockopt(fd, SOL_SOCKET, which, &tv, sizeof tv);
-}
-
-/*
- * Connect to `path`; on Linux SO_SNDTIMEO also bounds connect() on a Unix
- * socket whose listen backlog is full. Exits 69/77/64 on failure.
- */
+/* Connect to `path` (conn_open), or exit 69, 77 or 64 with the reason. */
 static int ctl_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd = conn_open(path, TIMEOUT_S * 1000);
 
-	if (strlen(path) >= sizeof sa.sun_path)
+	if (fd == -ENAMETOOLONG)
 		errx(EX_USAGE, "socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-#ifdef __APPLE__
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd >= 0) {
-		int one = 1;
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-		(void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-	}
-#else
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-#endif
-	if (fd < 0)
-		err(EX_OSERR, "socket");
-	set_timeout(fd, SO_SNDTIMEO, TIMEOUT_S);
-	set_timeout(fd, SO_RCVTIMEO, TIMEOUT_S);
-	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		if (errno == EINTR)
-			continue;
-		err(errno == EACCES || errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
-		    "cannot connect to %s", path);
+	if (fd < 0) {
+		errno = -fd;
+		err(conn_exit_code(fd), "cannot connect to %s", path);
 	}
 	return fd;
 }
 
 static void send_line(int fd, const char *line, size_t len, const char *path)
 {
-#ifdef MSG_NOSIGNAL
-	const int flags = MSG_NOSIGNAL;  /* a vanished daemon is an error, not a signal */
-#else
-	const int flags = 0;             /* SO_NOSIGPIPE is set instead */
-#endif
-	size_t off = 0;
+	int rc = conn_send(fd, line, len);
 
-	while (off < len) {
-		ssize_t n = send(fd, line + off, len - off, flags);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err(EX_UNAVAILABLE, "cannot send to %s", path);
-		off += (size_t)n;
+	if (rc < 0) {
+		errno = -rc;
+		err(EX_UNAVAILABLE, "cannot send to %s", path);
 	}
 }
 
 /*
- * The next line (without "\n", NUL-terminated) into *line and *len. Returns 1,
- * 0 at EOF before any byte of a line, or exits: 69 on a receive error or
- * timeout, 70 on a line longer than REPLY_MAX.
+ * The next line (conn_read_line). Returns 1, 0 at EOF before any byte of a
+ * line, or exits: 69 on a receive error or time-out, 70 on a line longer
+ * than CONN_REPLY_MAX, 71 out of memory.
  */
-static int read_line(int fd, struct rbuf *rb, char **line, size_t *len)
+static int read_line(int fd, struct conn_buf *rb, char **line, size_t *len)
 {
-	for (;;) {
-		char *nl = rb->len > rb->start ?
-			   memchr(rb->data + rb->start, '\n', rb->len - rb->start) : NULL;
-		if (nl != NULL) {
-			*nl = '\0';
-			*line = rb->data + rb->start;
-			*len = (size_t)(nl - *line);
-			rb->start += *len + 1;
-			return 1;
-		}
-		if (rb->start > 0) {  /* keep only the partial line */
-			memmove(rb->data, rb->data + rb->start, rb->len - rb->start);
-			rb->len -= rb->start;
-			rb->start = 0;
-		}
-		if (rb->len > REPLY_MAX)
-			errx(EX_SOFTWARE, "reply longer than %d bytes", REPLY_MAX);
-		if (rb->cap - rb->len < 4096) {
-			size_t cap = rb->cap == 0 ? 16384 : rb->cap * 2;
-			char *p = realloc(rb->data, cap + 1);
-			if (p == NULL)
-				err(EX_OSERR, "realloc");
-			rb->data = p;
-			rb->cap = cap;
-		}
-		ssize_t n = recv(fd, rb->data + rb->len, rb->cap - rb->len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			errx(EX_UNAVAILABLE, "no reply from the daemon within %d s", TIMEOUT_S);
-		if (n < 0)
-			err(EX_UNAVAILABLE, "cannot read the reply");
-		if (n == 0) {
-			if (rb->len == 0)
-				return 0;
-			/* A last line without "\n": take it as it is. */
-			rb->data[rb->len] = '\0';
-			*line = rb->data;
-			*len = rb->len;
-			rb->start = rb->len;
-			return 1;
-		}
-		rb->len += (size_t)n;
+	int rc = conn_read_line(fd, rb, line, len);
+
+	if (rc == -EAGAIN)
+		errx(EX_UNAVAILABLE, "no reply from the daemon within %d s", TIMEOUT_S);
+	if (rc == -EMSGSIZE)
+		errx(EX_SOFTWARE, "reply longer than %d bytes", CONN_REPLY_MAX);
+	if (rc == -ENOMEM)
+		errx(EX_OSERR, "out of memory for the reply");
+	if (rc < 0) {
+		errno = -rc;
+		err(EX_UNAVAILABLE, "cannot read the reply");
 	}
+	return rc;
 }
 
 /*
@@ -249,15 +241,11 @@ static int read_line(int fd, struct rbuf *rb, char **line, size_t *len)
  */
 static json_t *parse_reply(const char *line, size_t len, bool stream)
 {
-	json_error_t jerr;
-	json_t *reply = json_loadb(line, len, 0, &jerr);
-	json_t *ok;
+	char why[JSON_ERROR_TEXT_LENGTH];
+	json_t *reply = output_decode(line, len, stream, why, sizeof why);
 
 	if (reply == NULL)
-		errx(EX_SOFTWARE, "unparsable reply from the daemon: %s", jerr.text);
-	ok = json_object_get(reply, "ok");
-	if (!json_is_object(reply) || (ok == NULL && !stream) || (ok != NULL && !json_is_boolean(ok)))
-		errx(EX_SOFTWARE, "unparsable reply from the daemon: not an object with \"ok\"");
+		errx(EX_SOFTWARE, "unparsable reply from the daemon: %s", why);
 	return reply;
 }
 
@@ -349,8 +337,13 @@ int main(int argc, char **argv)
 
 	const char *path = socket_path(sock_opt);
 	bool utf8 = !json && utf8_locale();
+	if (live_handles(&req))  /* status --watch, wait-ready: polling loops */
+		return live_run(&req, path, json, utf8);
+	if ((req.cmd->flags & PROTO_LOCAL) != 0)  /* record, meter: on a tap (tap.c) */
+		return tap_run(path, &req, json);
+
 	bool stream = (req.cmd->flags & PROTO_STREAM) != 0;
-	struct rbuf rb = { 0 };
+	struct conn_buf rb = { 0 };
 	int fd = ctl_connect(path);
 	char *reply_line;
 	size_t reply_len;
@@ -358,7 +351,7 @@ int main(int argc, char **argv)
 
 	/* A stream may stay quiet for as long as nothing happens. */
 	if (stream)
-		set_timeout(fd, SO_RCVTIMEO, 0);
+		conn_set_recv_timeout(fd, 0);
 	send_line(fd, line, (size_t)len, path);
 
 	if (read_line(fd, &rb, &reply_line, &reply_len) == 0)
@@ -380,6 +373,6 @@ int main(int argc, char **argv)
 	} while (stream && read_line(fd, &rb, &reply_line, &reply_len) == 1);
 
 	close(fd);
-	free(rb.data);
+	conn_buf_free(&rb);
 	return rc;
 }

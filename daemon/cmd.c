@@ -94,11 +94,15 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	for (uint32_t i = 0; i < d->gr.n; i++)
 		json_array_append_new(reps, replica_json(d, i));
 	group_params(&d->gr, &gain, &pan);
+	/* What wait-ready waits for, and READY=1 means (notify.c): the primary's audio
+	 * reaches the sink. */
+	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
+
 	return json_pack(
-	    "{s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
+	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
 	    " s:{s:f, s:f}, s:o, s:o,"
 	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
-	    "ok", 1,
+	    "ok", 1, "ready", ready,
 	    "daemon", "pid", (int)getpid(), "version", PACKAGE_VERSION,
 	    "uptime_ms", (json_int_t)((clock_now_ns() - d->start_ns) / NSEC_PER_MSEC),
 	    "state", super_state_name(d->sup.state), "group", d->gr.name,
@@ -188,7 +192,8 @@ static json_t *cmd_failover(struct daemon *d, struct ctl_client *c, const struct
 }
 
 /* Median bucket of a render-time histogram (percent of the period). */
-static int hist_median(const struct replica_seg *rs)
+/* The pct-th percentile bucket of a render-time histogram (% of the period). */
+static int hist_percentile(const struct replica_seg *rs, unsigned pct)
 {
 	uint64_t total = 0, acc = 0;
 
@@ -198,10 +203,28 @@ static int hist_median(const struct replica_seg *rs)
 		return 0;
 	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++) {
 		acc += atomic_load_explicit(&rs->render_hist[b], memory_order_relaxed);
-		if (acc * 2 >= total)
+		if (acc * 100 >= total * pct)
 			return (int)b;
 	}
 	return LAYOUT_HIST_BUCKETS - 1;
+}
+
+/*
+ * Zero a replica's counters for "stats reset". The replica adds to them
+ * with atomic read-modify-writes (replica_count, replica_account), so a
+ * reset is never undone by a stale value; only render_ns_max, a plain load
+ * and store there, may keep the time of one block rendered during the reset.
+ */
+static void replica_stats_reset(struct replica_seg *rs)
+{
+	atomic_store_explicit(&rs->blocks, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->wakeups, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->timeouts, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->overruns, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->render_ns_max, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->render_ns_total, 0, memory_order_relaxed);
+	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++)
+		atomic_store_explicit(&rs->render_hist[b], 0, memory_order_relaxed);
 }
 
 static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
@@ -210,7 +233,11 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 	json_t *reps = json_array();
 
 	if (r->argc == 1) {
+		json_decref(reps);
 		play_stats_reset(&d->sink.play);
+		atomic_store_explicit(&d->sink.late, 0, memory_order_relaxed);
+		for (uint32_t i = 0; i < d->gr.n; i++)
+			replica_stats_reset(d->gr.r[i]);
 		log_info("stats reset");
 		return ok();
 	}
@@ -218,19 +245,22 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 		const struct replica_seg *rs = d->gr.r[i];
 		uint64_t max_ns = atomic_load_explicit(&rs->render_ns_max, memory_order_relaxed);
 		json_array_append_new(reps, json_pack(
-		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:f, s:I}",
+		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
 		    "index", (int)i, "role", super_role_name(d->sup.slot[i].role),
 		    "blocks", (json_int_t)atomic_load(&rs->blocks),
 		    "wakeups", (json_int_t)atomic_load(&rs->wakeups),
 		    "timeouts", (json_int_t)atomic_load(&rs->timeouts),
 		    "overruns", (json_int_t)atomic_load(&rs->overruns),
 		    "render_ns_max", (json_int_t)max_ns,
-		    "busy_median_pct", hist_median(rs),
+		    "busy_median_pct", hist_percentile(rs, 50),
+		    "busy_p99_pct", hist_percentile(rs, 99),
 		    "busy_max_pct", 100.0 * (double)max_ns / (double)d->gr.period_ns,
 		    "played_from", (json_int_t)atomic_load(&st->from_replica[i])));
 	}
-	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "ok", 1,
-	                 "sink", "played", (json_int_t)atomic_load(&st->played),
+	return json_pack("{s:b, s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "ok", 1,
+	                 "period_ns", (json_int_t)d->gr.period_ns,
+	                 "sink", "type", sink_name(&d->sink),
+	                 "played", (json_int_t)atomic_load(&st->played),
 	                 "from_primary", (json_int_t)atomic_load(&st->from_primary),
 	                 "rescued", (json_int_t)atomic_load(&st->rescued),
 	                 "underruns", (json_int_t)atomic_load(&st->underruns),
@@ -309,7 +339,7 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_RELOAD] = cmd_reload_verb,
 	[CMD_VERSION] = cmd_version,
 	[CMD_TAP] = cmd_tap,
-	/* CMD_RECORD and CMD_METER are PROTO_LOCAL: no handler, cmd_line refuses them. */
+	/* PROTO_LOCAL verbs (record, meter, wait-ready) have no handler: refused. */
 };
 
 void cmd_line(struct ctl_client *c, const char *line, size_t len)
@@ -323,9 +353,12 @@ void cmd_line(struct ctl_client *c, const char *line, size_t len)
 		ctl_reply(c, fail(why));
 		return;
 	}
-	if ((req.cmd->flags & PROTO_LOCAL) != 0 || handlers[req.cmd->id] == NULL) {
-		ctl_error(c, "'%s' runs in rtaudioctl, not in the daemon (it is built on 'tap')",
-		          req.cmd->verb);
+	if ((req.cmd->flags & PROTO_LOCAL) != 0) {
+		ctl_error(c, "'%s' runs in rtaudioctl, not in the daemon", req.cmd->verb);
+		return;
+	}
+	if (handlers[req.cmd->id] == NULL) {
+		ctl_error(c, "'%s' is not supported by this daemon", req.cmd->verb);
 		return;
 	}
 	bool mutating = (req.cmd->flags & PROTO_MUTATING) != 0 ||
@@ -388,6 +421,10 @@ int cmd_reload(struct daemon *d, char *err, size_t errlen)
 		}
 		log_info("reload: gain %g pan %g from block %llu", d->cfg.gain, d->cfg.pan,
 		         (unsigned long long)at);
+		char detail[96];
+		snprintf(detail, sizeof(detail), "gain=%g pan=%g at=%llu (reload)", d->cfg.gain,
+		         d->cfg.pan, (unsigned long long)at);
+		cmd_event(&d->sup, "param", -1, detail);
 	}
 	if (changed & 2) {
 		super_reconfigure(&d->sup);

@@ -587,6 +587,8 @@ static void print_value(const struct config *c, size_t k, FILE *f)
 		memcpy(&v, p, sizeof v);
 		snprintf(buf, sizeof buf, "%.15g", v);
 		back = strtod(buf, NULL);
+		/* Bit-exact on purpose: -0 must print as -0, though == calls it 0. */
+		/* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
 		if (memcmp(&back, &v, sizeof v) != 0)
 			snprintf(buf, sizeof buf, "%.17g", v);
 		fputs(buf, f);

@@ -2,7 +2,8 @@
  * ctl.c - Unix-socket control server on libuv.
  *
  * Does: accept, per-client line framing with a hard size limit, replies as
- * JSON lines, event streaming with a per-client queue bound, SO_PEERCRED.
+ * JSON lines (one may carry descriptors, SCM_RIGHTS, for taps), event
+ * streaming with a per-client queue bound, SO_PEERCRED.
  * Does not: parse or execute commands (cmd.c), or ever block the loop: a
  * client that does not read its replies is dropped once CTL_MAX_QUEUED bytes
  * are pending, so memory stays bounded whatever clients do.
@@ -15,9 +16,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "log.h"
 
@@ -49,6 +52,9 @@ static void client_close(struct ctl_client *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
 	if (c->ctl->on_close != NULL)
 		c->ctl->on_close(c);
 	uv_close((uv_handle_t *)&c->pipe, on_client_close);
@@ -68,6 +74,11 @@ static void send_bytes(struct ctl_client *c, const char *data, size_t len, bool 
 {
 	if (c->closing)
 		return;
+	/*
+	 * Bytes the client has not taken yet. Each line also holds a write
+	 * request until libuv's callback (a loop iteration after delivery), so
+	 * a stuck client costs about 2.4x this in heap: ~625 KiB, measured.
+	 */
 	if (c->pipe.write_queue_size + len > CTL_MAX_QUEUED) {
 		log_warn("control: dropping client pid %d: %zu bytes unread", (int)c->pid,
 		         c->pipe.write_queue_size);
@@ -101,6 +112,63 @@ void ctl_reply(struct ctl_client *c, json_t *obj)
 	}
 	send_bytes(c, s, strlen(s), true);
 	free(s);
+}
+
+int ctl_reply_fds(struct ctl_client *c, json_t *obj, const int *fds, unsigned nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
+	} ctrl;
+	uv_os_fd_t fd;
+	int rc = 0;
+
+	if (nfds == 0 || nfds > CTL_MAX_FDS) {
+		json_decref(obj);
+		return -EINVAL;
+	}
+	/* Anything libuv still holds for this client would arrive after us. */
+	if (c->closing || uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) != 0 ||
+	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+		json_decref(obj);
+		return c->closing ? -EPIPE : -EAGAIN;
+	}
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(obj);
+	if (s == NULL) {
+		client_close(c);
+		return -ENOMEM;
+	}
+	size_t len = strlen(s);
+	struct iovec iov[2] = { { s, len }, { (char *)"\n", 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	memset(&ctrl, 0, sizeof(ctrl));
+	msg.msg_control = ctrl.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+#ifdef MSG_NOSIGNAL
+	const int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+#else
+	const int flags = MSG_DONTWAIT;  /* the daemon ignores SIGPIPE */
+#endif
+	ssize_t n;
+	do
+		n = sendmsg(fd, &msg, flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		rc = errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		if (rc != -EAGAIN)
+			client_close(c);
+	} else if ((size_t)n <= len) {
+		/* The descriptors went with the first byte; the rest waits its turn. */
+		send_bytes(c, s + n, len - (size_t)n, true);
+	}
+	free(s);
+	return rc;
 }
 
 void ctl_error(struct ctl_client *c, const char *fmt, ...)
@@ -138,22 +206,32 @@ bool ctl_client_reader(const struct ctl_client *c)
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct ctl_client *c = h->data;
-	size_t room = sizeof(c->buf) - 1 - c->len;
 
+	if (c->buf == NULL && !c->closing)
+		c->buf = malloc(CTL_BUF_SIZE);
+	if (c->buf == NULL) {
+		*buf = uv_buf_init(NULL, 0);  /* UV_ENOBUFS: the client is closed */
+		return;
+	}
 	/* Read straight into the line buffer: never more than one line + 1 byte. */
-	*buf = uv_buf_init(c->buf + c->len, (unsigned)room);
+	*buf = uv_buf_init(c->buf + c->len, (unsigned)(CTL_BUF_SIZE - 1 - c->len));
 }
 
 static void process(struct ctl_client *c)
 {
 	char *nl;
 
+	if (c->buf == NULL)
+		return;  /* nothing read yet */
 	while (!c->closing && !c->deferred && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
 		size_t linelen = (size_t)(nl - c->buf);
 		*nl = '\0';
 		c->ctl->on_line(c, c->buf, linelen);
+		if (c->closing)
+			return;  /* the handler dropped it: c->buf is gone */
 		c->len -= linelen + 1;
 		memmove(c->buf, nl + 1, c->len);
+		c->since_ns = clock_now_ns();
 	}
 	if (c->deferred)
 		uv_read_stop((uv_stream_t *)&c->pipe);
@@ -171,6 +249,8 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		client_close(c);
 		return;
 	}
+	if (c->len == 0 && n > 0)
+		c->since_ns = clock_now_ns();  /* a request line starts */
 	c->len += (size_t)n;
 	process(c);
 }
@@ -223,6 +303,50 @@ static void peer_cred(struct ctl_client *c)
 #endif
 }
 
+/* Nothing in progress for it: no reply pending, no event stream. */
+static bool evictable(const struct ctl_client *c)
+{
+	return !c->closing && !c->deferred && !c->streaming;
+}
+
+/*
+ * The table is full: make room for `fresh` by dropping the client that has
+ * waited longest without finishing a request, so a flood of silent or
+ * half-line clients cannot lock out the next real one. False if none can go.
+ */
+static bool evict_one(struct ctl *ctl, struct ctl_client *fresh)
+{
+	struct ctl_client *victim = NULL;
+
+	for (struct ctl_client *c = ctl->clients; c != NULL; c = c->next)
+		if (c != fresh && evictable(c) && (victim == NULL || c->since_ns < victim->since_ns))
+			victim = c;
+	if (victim == NULL)
+		return false;
+	/* Dropped without a reply: composing one costs memory during a flood. */
+	client_close(victim);
+	return true;
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+	struct ctl *ctl = t->data;
+	uint64_t now = clock_now_ns();
+
+	for (struct ctl_client *c = ctl->clients, *next; c != NULL; c = next) {
+		next = c->next;
+		if (!evictable(c) || now < c->since_ns)
+			continue;
+		uint64_t ms = (now - c->since_ns) / NSEC_PER_MSEC;
+		if (c->len > 0 && ms > CTL_LINE_TIMEOUT_MS) {
+			ctl_error(c, "request not finished within %u ms", CTL_LINE_TIMEOUT_MS);
+			client_close(c);
+		} else if (c->len == 0 && ms > CTL_IDLE_TIMEOUT_MS) {
+			client_close(c);
+		}
+	}
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct ctl *ctl = server->data;
@@ -250,7 +374,8 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	peer_cred(c);
-	if (ctl->nclients > CTL_MAX_CLIENTS) {
+	c->since_ns = clock_now_ns();
+	if (ctl->nclients > CTL_MAX_CLIENTS && !evict_one(ctl, c)) {
 		ctl_error(c, "too many clients (limit %u)", CTL_MAX_CLIENTS);
 		client_close(c);
 		return;
@@ -331,6 +456,12 @@ int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode
 		rc = -errno;
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&ctl->server, 128, on_connection);
+	if (rc == 0) {
+		uv_timer_init(loop, &ctl->sweep);
+		ctl->sweep.data = ctl;
+		uv_timer_start(&ctl->sweep, on_sweep, 1000, 1000);
+		ctl->sweeping = true;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", path, uv_strerror(rc));
 		ctl_close(ctl);
@@ -341,6 +472,10 @@ int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode
 
 void ctl_close(struct ctl *ctl)
 {
+	if (ctl->sweeping) {
+		ctl->sweeping = false;
+		uv_close((uv_handle_t *)&ctl->sweep, NULL);
+	}
 	if (!ctl->listening)
 		return;
 	ctl->listening = false;

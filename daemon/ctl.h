@@ -4,7 +4,8 @@
  * What it does: listens on a Unix stream socket (mode set exactly, stale
  * socket replaced only if no daemon answers on it), reads request lines of
  * at most PROTO_LINE_MAX bytes per client, hands each complete line to
- * on_line, writes JSON replies (one line each), streams event lines to
+ * on_line, writes JSON replies (one line each, optionally carrying
+ * descriptors with SCM_RIGHTS), streams event lines to
  * clients that asked for them, and drops clients that are too slow, send
  * over-long lines, or are too many. It records each peer's credentials
  * (SO_PEERCRED) for the mutating-verb check.
@@ -17,13 +18,17 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
 #include "proto.h"
 
 #define CTL_MAX_CLIENTS   256u
-#define CTL_MAX_QUEUED    (256u * 1024u)  /* bytes of unsent replies before a drop */
+#define CTL_BUF_SIZE      (PROTO_LINE_MAX + 2)
+#define CTL_MAX_QUEUED    (256u * 1024u)  /* unsent reply bytes before a drop */
+#define CTL_LINE_TIMEOUT_MS 5000u         /* a started request line must end by then */
+#define CTL_IDLE_TIMEOUT_MS 60000u        /* a silent client is closed after this */
 
 struct ctl;
 
@@ -38,14 +43,20 @@ struct ctl_client {
 	bool closing;
 	bool streaming;        /* receives event lines */
 	bool deferred;         /* a reply is pending: reading paused */
+	uint64_t since_ns;     /* start of the partial line, or of the silence */
 	size_t len;
-	char buf[PROTO_LINE_MAX + 2];
+	/* PROTO_LINE_MAX + 2 bytes, allocated at the first read and freed as
+	 * soon as the client is closed: a burst of connections accepted in one
+	 * loop iteration must not hold a line buffer each until it ends. */
+	char *buf;
 };
 
 struct ctl {
 	uv_loop_t *loop;
 	uv_pipe_t server;
+	uv_timer_t sweep;      /* closes clients that stall mid-line or stay silent */
 	bool listening;
+	bool sweeping;
 	char path[108];
 	struct ctl_client *clients;
 	unsigned nclients;
@@ -71,6 +82,21 @@ void ctl_close(struct ctl *ctl);
 
 /* Send `obj` as one JSON line and take ownership of it (json_decref). */
 void ctl_reply(struct ctl_client *c, json_t *obj);
+
+#define CTL_MAX_FDS 9u  /* descriptors one reply may carry: the group + 8 replicas */
+
+/*
+ * Send `obj` as one JSON line with `nfds` descriptors attached (SCM_RIGHTS),
+ * taking ownership of obj; the descriptors are borrowed (the kernel
+ * duplicates them into the peer; the caller closes its own). Done at once
+ * with one non-blocking sendmsg, and only when nothing is queued for the
+ * client, so the line cannot overtake earlier replies; a partial send queues
+ * the rest of the line normally. Returns 0; -EAGAIN if replies are still
+ * queued or the socket is full (nothing was sent: the caller may send an
+ * ordinary error reply instead); -EINVAL for nfds out of 1..CTL_MAX_FDS;
+ * another -errno after which the client is being closed.
+ */
+int ctl_reply_fds(struct ctl_client *c, json_t *obj, const int *fds, unsigned nfds);
 
 /* Send {"ok":false,"error":msg}. */
 void ctl_error(struct ctl_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

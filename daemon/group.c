@@ -2,24 +2,50 @@
  * group.c - create, publish into and destroy a group's shared memory.
  *
  * Does: lock, stale clean-up, segment creation, ring formatting, role and
- * leader publication, parameter changes with an apply-at sequence number.
+ * leader publication, parameter changes with an apply-at sequence number;
+ * keeps each replica segment's descriptor and has guard.c watch its mapping,
+ * and checks and rebuilds a segment a replica may have damaged; keeps
+ * read-only descriptors of every segment for taps (cmd.c passes copies).
  * Does not: log (callers do), spawn processes, or read audio.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "futex.h"
 #include "group.h"
+#include "guard.h"
 
 static void seg_name(char *buf, size_t len, const char *group, uint32_t i)
 {
-	char what[8];
+	char what[16];
 
 	snprintf(what, sizeof(what), "r%u", i);
 	shm_seg_name(buf, len, group, what);
+}
+
+/*
+ * A read-only descriptor of segment `name` for taps, opened right after we
+ * created it, while the name surely leads to our object.
+ */
+static int group_tap_open(struct group *gr, uint32_t k, const char *name, char *err,
+                          size_t errlen)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	if (fd < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "cannot reopen %s read-only: %s", name, strerror(-rc));
+		return rc;
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* replicas must not inherit it */
+	gr->tapfd[k] = fd;
+	return 0;
 }
 
 int group_create(struct group *gr, const struct config *cfg, char *err, size_t errlen)
@@ -29,6 +55,10 @@ int group_create(struct group *gr, const struct config *cfg, char *err, size_t e
 
 	memset(gr, 0, sizeof(*gr));
 	gr->lock_fd = -1;
+	for (uint32_t i = 0; i < LAYOUT_MAX_REPLICAS; i++)
+		gr->rfd[i] = -1;
+	for (uint32_t i = 0; i <= LAYOUT_MAX_REPLICAS; i++)
+		gr->tapfd[i] = -1;
 	snprintf(gr->name, sizeof(gr->name), "%s", cfg->name);
 	gr->n = cfg->replicas;
 	gr->lead = cfg->lead;
@@ -40,6 +70,11 @@ int group_create(struct group *gr, const struct config *cfg, char *err, size_t e
 		return -EINVAL;
 	}
 
+	rc = guard_init();
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot install the SIGBUS guard: %s", strerror(-rc));
+		return rc;
+	}
 	rc = shm_group_lock(gr->name, &gr->lock_fd);
 	if (rc < 0) {
 		snprintf(err, errlen, rc == -EBUSY ? "group '%s' is in use by another rtaudiod"
@@ -62,6 +97,8 @@ int group_create(struct group *gr, const struct config *cfg, char *err, size_t e
 		         rc == -EEXIST ? " (a segment that is not ours has that name)" : "");
 		goto fail;
 	}
+	if ((rc = group_tap_open(gr, 0, name, err, errlen)) < 0)
+		goto fail;
 	struct group_seg *g = gr->g = gr->gseg.base;
 	g->sample_rate = cfg->sample_rate;
 	g->channels = cfg->channels;
@@ -95,6 +132,25 @@ int group_create(struct group *gr, const struct config *cfg, char *err, size_t e
 			goto fail;
 		}
 		gr->r[i] = gr->rseg[i].base;
+		if ((rc = group_tap_open(gr, 1 + i, name, err, errlen)) < 0)
+			goto fail;
+		/*
+		 * Our own descriptor, opened while the name is surely ours (no
+		 * replica runs yet): fstat and ftruncate go through it later, so
+		 * a replica that unlinks or replaces the name cannot redirect them.
+		 */
+		gr->rfd[i] = shm_open(name, O_RDWR, 0);
+		if (gr->rfd[i] < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot reopen %s: %s", name, strerror(-rc));
+			goto fail;
+		}
+		(void)fcntl(gr->rfd[i], F_SETFD, FD_CLOEXEC);
+		rc = guard_watch(i, gr->rseg[i].base, gr->rbytes);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot guard %s: %s", name, strerror(-rc));
+			goto fail;
+		}
 		rc = ring_init(&gr->ring[i], (char *)gr->rseg[i].base + REPLICA_RING_OFFSET,
 		               gr->rbytes - REPLICA_RING_OFFSET, cfg->ring_capacity, gr->block_bytes);
 		if (rc < 0) {
@@ -115,10 +171,20 @@ void group_destroy(struct group *gr)
 	for (uint32_t i = 0; i < LAYOUT_MAX_REPLICAS; i++) {
 		if (gr->rseg[i].base == NULL)
 			continue;
+		guard_unwatch(i);
+		if (gr->rfd[i] >= 0) {
+			close(gr->rfd[i]);
+			gr->rfd[i] = -1;
+		}
 		shm_seg_close(&gr->rseg[i]);
 		seg_name(name, sizeof(name), gr->name, i);
 		shm_seg_unlink(name);
 		gr->r[i] = NULL;
+	}
+	for (uint32_t i = 0; i <= LAYOUT_MAX_REPLICAS; i++) {
+		if (gr->tapfd[i] >= 0)
+			close(gr->tapfd[i]);
+		gr->tapfd[i] = -1;
 	}
 	if (gr->gseg.base != NULL) {
 		shm_seg_close(&gr->gseg);
@@ -142,6 +208,102 @@ void group_replica_reset(struct group *gr, uint32_t i)
 	atomic_store_explicit(&r->rt_policy, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->rt_error, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->render_ns_max, 0, memory_order_release);
+}
+
+int group_replica_size(const struct group *gr, uint32_t i, size_t *size)
+{
+	struct stat st;
+
+	if (i >= gr->n || gr->rfd[i] < 0)
+		return -EBADF;
+	if (fstat(gr->rfd[i], &st) < 0)
+		return -errno;
+	*size = st.st_size < 0 ? 0 : (size_t)st.st_size;
+	return 0;
+}
+
+bool group_replica_damaged(const struct group *gr, uint32_t i, uint64_t spawn_ns,
+                           uint64_t latest_ns, char *why, size_t len)
+{
+	size_t size = 0;
+	bool sane = layout_replica_sane(gr->r[i], i, gr->name, gr->rbytes) == 0;
+
+	if (guard_hit(i)) {
+		snprintf(why, len, "segment cut under the daemon's mapping (%llu bus errors absorbed)",
+		         (unsigned long long)guard_faults());
+		return true;
+	}
+	if (group_replica_size(gr, i, &size) == 0 && size != gr->rbytes) {
+		snprintf(why, len, "segment resized to %zu bytes (not %zu)", size, gr->rbytes);
+		return true;
+	}
+	if (!sane) {
+		snprintf(why, len, "segment header corrupted");
+		return true;
+	}
+	uint64_t hb = atomic_load_explicit(&gr->r[i]->heartbeat_ns, memory_order_acquire);
+	if (hb != 0 && (hb < spawn_ns || hb > latest_ns)) {
+		snprintf(why, len, "heartbeat is garbage");
+		return true;
+	}
+	return false;
+}
+
+bool group_replica_reusable(const struct group *gr, uint32_t i)
+{
+	size_t size = 0;
+
+	if (group_replica_size(gr, i, &size) < 0 || size != gr->rbytes || guard_hit(i))
+		return false;
+	if (layout_replica_sane(gr->r[i], i, gr->name, gr->rbytes) < 0)
+		return false;
+	/* Each field read once; compared with the geometry we formatted. */
+	const struct ring *r = &gr->ring[i];
+	const volatile struct ring_hdr *h = r->hdr;
+	if (h->magic != RING_MAGIC || h->version != RING_VERSION || h->capacity != r->capacity ||
+	    h->slot_size != r->slot_size || h->max_payload != r->max_payload)
+		return false;
+	/*
+	 * A replica renders only below position + lead; a head far beyond
+	 * would make the next one render blocks nobody will ever ask for.
+	 */
+	return ring_head(r) <= group_position(gr) + r->capacity;
+}
+
+int group_replica_restore(struct group *gr, uint32_t i)
+{
+	size_t size = 0;
+	int rc = group_replica_size(gr, i, &size);
+
+	if (rc < 0)
+		return rc;
+	if (size != gr->rbytes && ftruncate(gr->rfd[i], (off_t)gr->rbytes) < 0)
+		return -errno;
+	(void)fchmod(gr->rfd[i], 0600); /* it may have opened its segment to others */
+	if (guard_hit(i)) {
+		rc = guard_remap(i, gr->rfd[i]);
+		if (rc < 0)
+			return rc;
+	}
+	/*
+	 * Only this thread reads the header page in this process (the sink
+	 * reads the ring), and the replica is dead: plain stores are enough.
+	 */
+	unsigned char *base = gr->rseg[i].base;
+	struct shm_hdr *h = &gr->r[i]->hdr;
+	memset(base, 0, REPLICA_RING_OFFSET);
+	h->version = LAYOUT_VERSION;
+	h->size = gr->rbytes;
+	h->kind = SHM_KIND_REPLICA;
+	h->index = i;
+	snprintf(h->group, sizeof(h->group), "%s", gr->name);
+	atomic_thread_fence(memory_order_release);
+	h->magic = REPLICA_MAGIC;
+
+	/* A scratch handle: the sink's gr->ring[i] must not be written under it. */
+	struct ring fresh;
+	return ring_init(&fresh, base + REPLICA_RING_OFFSET, gr->rbytes - REPLICA_RING_OFFSET,
+	                 gr->ring[i].capacity, gr->ring[i].max_payload);
 }
 
 void group_wake(struct group *gr)
@@ -195,4 +357,23 @@ void group_params(const struct group *gr, double *gain, double *pan)
 
 	/* The loop thread is the only writer: no seqlock needed to read it here. */
 	layout_params_at(h, UINT64_MAX, gain, pan);
+}
+
+int group_tap_fds(const struct group *gr, int *fds, size_t max)
+{
+	int n = 0;
+
+	if (gr->g == NULL || max < 1 + (size_t)gr->n)
+		return -ENOSPC;
+	for (uint32_t k = 0; k <= gr->n; k++) {
+		int fd = gr->tapfd[k] < 0 ? -1 : fcntl(gr->tapfd[k], F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			int rc = gr->tapfd[k] < 0 ? -EBADF : -errno;
+			while (n > 0)
+				close(fds[--n]);
+			return rc;
+		}
+		fds[n++] = fd;
+	}
+	return n;
 }

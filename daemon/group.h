@@ -6,7 +6,11 @@
  * writes the stream configuration, formats each replica's ring and attaches
  * the daemon's reading handles to it; publishes roles, the leader word and
  * parameter changes (choosing the sequence number a change applies at);
- * unlinks everything at shutdown.
+ * unlinks everything at shutdown. Keeps a read-write descriptor of each
+ * replica segment, and has daemon/guard.c watch its mapping, so that a
+ * replica that shrinks or scribbles over its segment can neither kill the
+ * daemon (SIGBUS) nor keep its slot broken: the segment is checked and, if
+ * need be, rebuilt in place before the slot is respawned.
  *
  * What it does not do: spawn or judge replicas (super.c), play audio
  * (play.c, sink.c). Everything here runs on the loop thread, except that the
@@ -15,6 +19,7 @@
 #ifndef RTAUDIOD_GROUP_H
 #define RTAUDIOD_GROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +41,9 @@ struct group {
 	struct shm_seg rseg[LAYOUT_MAX_REPLICAS];
 	struct replica_seg *r[LAYOUT_MAX_REPLICAS];
 	struct ring ring[LAYOUT_MAX_REPLICAS];  /* daemon's cached-geometry handles */
+	int rfd[LAYOUT_MAX_REPLICAS];  /* replica segments, O_RDWR, close-on-exec; -1 */
+	/* O_RDONLY descriptors for taps: [0] the group segment, [1 + i] replica i; -1. */
+	int tapfd[1 + LAYOUT_MAX_REPLICAS];
 };
 
 /*
@@ -50,6 +58,47 @@ void group_destroy(struct group *gr);
 
 /* Reset replica slot i's segment header fields before a (re)spawn. */
 void group_replica_reset(struct group *gr, uint32_t i);
+
+/*
+ * Loop thread: the current size of replica i's segment (fstat on the kept
+ * descriptor: a replica can resize the object, never swap our descriptor).
+ * Returns 0 with *size set, or -errno.
+ */
+int group_replica_size(const struct group *gr, uint32_t i, size_t *size);
+
+/*
+ * Loop thread: whether replica i's segment shows damage its writer (or
+ * anyone who can write it) did, checked in this order: its header, read
+ * first because that read is what a cut segment turns into a bus error
+ * (guard.h gives zeros instead, and guard_hit() says so); its size (fstat);
+ * the header's fields; a heartbeat that is nonzero but before `spawn_ns` or
+ * after `latest_ns`. Writes a reason into why. Only compares numbers read
+ * from the segment.
+ */
+bool group_replica_damaged(const struct group *gr, uint32_t i, uint64_t spawn_ns,
+                           uint64_t latest_ns, char *why, size_t len);
+
+/*
+ * Loop thread, while slot i has no process: whether its segment can be
+ * handed to a new replica as it is - the right size, not cut under our
+ * mapping (guard_hit), a sane header, an intact ring header with the
+ * group's geometry, and a ring head no further ahead than a replica could
+ * have rendered. Reads untrusted memory: only compares numbers.
+ */
+bool group_replica_reusable(const struct group *gr, uint32_t i);
+
+/*
+ * Loop thread, while slot i has no process (its writer is dead): rebuild
+ * replica i's segment in place - size it back with ftruncate on the kept
+ * descriptor, map it again over the daemon's mapping if it had been cut
+ * (guard_remap), zero its header page, stamp the header and format an empty
+ * ring with the group's geometry. The daemon's ring handle stays valid (same
+ * address and geometry); the sink, reading meanwhile, sees blocks missing,
+ * never wrong ones (stamps, then checksums). Returns 0 or -errno (the slot
+ * then stays unusable: the respawned replica will refuse the segment and
+ * exit, which the supervisor's backoff handles).
+ */
+int group_replica_restore(struct group *gr, uint32_t i);
 
 /* Publish role of slot i and, for the primary, the leader word; wakes replicas. */
 void group_set_role(struct group *gr, uint32_t i, enum replica_role role);
@@ -69,5 +118,17 @@ void group_params(const struct group *gr, double *gain, double *pan);
 
 /* Sink position (next block to play). */
 uint64_t group_position(const struct group *gr);
+
+/*
+ * For a tap: read-only descriptors (close-on-exec) of the group segment, into
+ * fds[0], and of each replica segment i, into fds[1 + i]; `max` must be at
+ * least 1 + gr->n. They are duplicates of descriptors group_create() opened
+ * O_RDONLY while the names were surely ours, so a replica that replaces a
+ * segment's name later cannot pass a tap its own object. The segments keep
+ * their mode (0600): the descriptors are what grants access, to whoever they
+ * are passed to. The caller closes them. Returns the number given, or -errno
+ * (nothing left open; -ENOSPC if max is too small).
+ */
+int group_tap_fds(const struct group *gr, int *fds, size_t max);
 
 #endif

@@ -2,7 +2,8 @@
  * main.c - rtaudiod: options, start-up order, signals, orderly shutdown.
  *
  * Does: read the options and the config (exit 78 on a bad one), then bring
- * the daemon up in dependency order (shared memory, sink thread, replicas,
+ * the daemon up in dependency order (the sink's device, which may set the
+ * stream's rate and block size; shared memory; the sink's audio; replicas;
  * control socket) on one libuv loop, and tear it down in reverse on
  * SIGTERM/SIGINT so that the loop closes with every handle gone
  * (uv_loop_close() == 0). SIGHUP reloads [params] and [watchdog].
@@ -62,7 +63,7 @@ static void on_super_stopped(struct super *s)
 {
 	struct daemon *d = s->user;
 
-	sink_stop(&d->sink);
+	sink_stop(&d->sink);  /* already stopped unless start-up failed half-way */
 	super_close(&d->sup);
 	group_destroy(&d->gr);
 	notify_close(d);
@@ -81,6 +82,11 @@ static void shutdown_daemon(struct daemon *d)
 	log_info("shutting down");
 	notify_stopping(d);
 	ctl_close(&d->ctl);
+	/*
+	 * The audio ends first, on the last real block: stopping the replicas
+	 * while the sink still ran would end a recording with silence.
+	 */
+	sink_stop(&d->sink);
 	super_stop(&d->sup);
 }
 
@@ -96,6 +102,11 @@ static void on_signal(uv_signal_t *h, int signum)
 		break;
 	case SIGUSR2:
 		/* Test hook (documented in rtaudiod(8)): hold the sink thread 3 s once. */
+		if (!d->sink.thread_started) {
+			log_warn("SIGUSR2: ignored: the %s sink runs on its server's thread",
+			         sink_name(&d->sink));
+			break;
+		}
 		atomic_store_explicit(&d->sink.stall_ns, 3 * NSEC_PER_SEC, memory_order_relaxed);
 		log_warn("SIGUSR2: stalling the sink thread for 3 s (test hook)");
 		break;
@@ -123,14 +134,25 @@ static int start(struct daemon *d)
 	char err[512];
 	int rc;
 
+	/*
+	 * The sink first: a sink with a clock of its own (jack) decides the
+	 * stream's rate and block size, and the group is made to match it.
+	 */
+	rc = sink_open(&d->sink, &d->cfg, err, sizeof(err));
+	if (rc < 0) {
+		log_error("sink: %s", err);
+		return -1;
+	}
 	rc = group_create(&d->gr, &d->cfg, err, sizeof(err));
 	if (rc < 0) {
 		log_error("%s", err);
+		sink_stop(&d->sink);
 		return -1;
 	}
-	rc = sink_start(&d->sink, &d->gr, &d->cfg, err, sizeof(err));
+	rc = sink_start(&d->sink, &d->gr, err, sizeof(err));
 	if (rc < 0) {
 		log_error("sink: %s", err);
+		sink_stop(&d->sink);
 		group_destroy(&d->gr);
 		return -1;
 	}

@@ -10,7 +10,8 @@
  * its ring holds fewer than `lead` blocks past the sink position it renders
  * the next one; then it sleeps on the group's futex word for at most one
  * period, heartbeating at every wake. A warm standby only heartbeats until it
- * is the leader.
+ * is the leader. Each block carries its CRC-32C check (crc32c_block), which
+ * the sink and the taps verify.
  *
  * What it does not do: decide roles, talk to the control socket, log through
  * the daemon, or restart itself. Setup errors go to stderr and exit 1 (the
@@ -38,6 +39,7 @@
 #endif
 
 #include "clock.h"
+#include "crc32c.h"
 #include "futex.h"
 #include "layout.h"
 #include "ring.h"
@@ -272,7 +274,8 @@ static void replica_prefault(struct replica *rp, const struct shm_seg *gseg,
 	(void)sink;
 
 	rp->snap_seq = layout_params_snapshot(rp->g, &rp->snap);
-	(void)source_block(&rp->stream, &rp->snap, 0, scratch, sizeof scratch);
+	uint32_t len = source_block(&rp->stream, &rp->snap, 0, scratch, sizeof scratch);
+	(void)crc32c_block(0, scratch, len);
 	(void)clock_now_ns();
 }
 
@@ -323,7 +326,12 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 		if (p == NULL) /* beyond the ring's seq range: a hostile position */
 			return;
 		uint32_t len = source_block(&rp->stream, &rp->snap, seq, p, rp->ring.max_payload);
-		if (ring_write_commit(&rp->ring, seq, len, 0))
+		/*
+		 * The check is computed on the slot itself, as the sink will
+		 * read it: anything that changes the block between here and the
+		 * sink's copy (a stray write, a scribbling peer) makes it fail.
+		 */
+		if (ring_write_commit(&rp->ring, seq, len, crc32c_block(seq, p, len)))
 			replica_count(&rp->r->overruns, 1);
 		uint64_t t1 = clock_now_ns();
 

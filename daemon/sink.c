@@ -1,10 +1,14 @@
 /*
- * sink.c - the real-time sink thread: pace, play, publish, wake.
+ * sink.c - the sink: one period (play, hand over, publish, wake), and the
+ * clocked real-time thread that paces it for the null and wav backends.
  *
- * Does: wait for the group's first audio, then once per period (absolute
- * deadlines on CLOCK_MONOTONIC): play block `next`, give it to the backend,
- * publish position = next and wake the replicas. Does not: allocate, lock,
- * log or make any syscall but clock and futex calls inside the loop.
+ * Does: wait for the group's first audio (sink_prime), then once per period
+ * play block `next`, give it to the backend, publish position = next and
+ * wake the replicas (sink_period). A clocked backend gets a sink thread
+ * sleeping to absolute deadlines on CLOCK_MONOTONIC; a callback backend
+ * (jack) calls the same two functions from its server's thread.
+ * Does not: allocate, lock, log or make any syscall but clock and futex calls
+ * in sink_prime(), sink_period() or the sink thread's loop.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,11 +27,34 @@ static void publish(struct sink *s)
 	futex_wake(&g->wake, -1);
 }
 
+bool sink_prime(struct sink *s)
+{
+	atomic_store_explicit(&s->beat_ns, clock_now_ns(), memory_order_relaxed);
+	if (play_peek(&s->play, s->gr->lead - 1)) {
+		atomic_store_explicit(&s->state, SINK_RUNNING, memory_order_release);
+		return true;
+	}
+	publish(s);
+	return false;
+}
+
+uint64_t sink_period(struct sink *s)
+{
+	if (play_next(&s->play) >= 0 &&
+	    atomic_load_explicit(&s->started_ns, memory_order_relaxed) == 0)
+		atomic_store_explicit(&s->started_ns, clock_now_ns(), memory_order_release);
+	s->be->write(s, s->play.buf);
+	publish(s);
+
+	uint64_t now = clock_now_ns();
+	atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
+	return now;
+}
+
 static void *sink_main(void *arg)
 {
 	struct sink *s = arg;
 	uint64_t period = s->period_ns;
-	uint32_t lead = s->gr->lead;
 
 	if (s->cfg->rt_priority > 0)
 		rtprio_set(s->cfg->rt_priority, period, &s->rt);
@@ -37,25 +64,16 @@ static void *sink_main(void *arg)
 	while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
 		uint64_t now = clock_now_ns();
 
-		atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
-		if (play_peek(&s->play, lead - 1))
+		if (sink_prime(s))
 			break;
-		publish(s);
 		clock_sleep_until_ns(now + period / 4);
 	}
-	atomic_store_explicit(&s->state, SINK_RUNNING, memory_order_release);
 
 	uint64_t deadline = clock_now_ns() + period;
 	while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
 		clock_sleep_until_ns(deadline);
-		if (play_next(&s->play) >= 0 &&
-		    atomic_load_explicit(&s->started_ns, memory_order_relaxed) == 0)
-			atomic_store_explicit(&s->started_ns, clock_now_ns(), memory_order_release);
-		s->be->write(s, s->play.buf);
-		publish(s);
+		uint64_t now = sink_period(s);
 
-		uint64_t now = clock_now_ns();
-		atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
 		uint64_t hold = atomic_exchange_explicit(&s->stall_ns, 0, memory_order_relaxed);
 		if (hold != 0)
 			clock_sleep_until_ns(now + hold);
@@ -76,53 +94,88 @@ static void *sink_main(void *arg)
 	return NULL;
 }
 
-int sink_start(struct sink *s, struct group *gr, const struct config *cfg, char *err,
-               size_t errlen)
+static const struct sink_backend *backend_of(unsigned type)
+{
+	switch (type) {
+	case SINK_NULL: return &sink_null_backend;
+	case SINK_WAV: return &sink_wav_backend;
+#ifdef HAVE_JACK
+	case SINK_JACK: return &sink_jack_backend;
+#endif
+	default: return NULL;
+	}
+}
+
+int sink_open(struct sink *s, struct config *cfg, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	s->gr = gr;
-	s->period_ns = gr->period_ns;
-	switch (cfg->sink) {
-	case SINK_NULL: s->be = &sink_null_backend; break;
-	case SINK_WAV: s->be = &sink_wav_backend; break;
-	default:
+	s->be = backend_of(cfg->sink);
+	if (s->be == NULL) {
 		snprintf(err, errlen, "sink type %s is not supported by this build",
 		         config_sink_name(cfg->sink));
 		return -ENOTSUP;
 	}
-	rc = play_init(&s->play, gr, cfg->frames, cfg->channels);
+	if (s->be->probe != NULL) {
+		rc = s->be->probe(s, cfg, err, errlen);
+		if (rc < 0) {
+			s->be->close(s);
+			return rc;
+		}
+	}
+	s->opened = true;
+	return 0;
+}
+
+int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
+{
+	int rc;
+
+	s->gr = gr;
+	s->period_ns = gr->period_ns;
+	rc = play_init(&s->play, gr, s->cfg->frames, s->cfg->channels);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot allocate the sink buffer");
 		return rc;
 	}
-	rc = s->be->open(s, err, errlen);
-	if (rc < 0) {
-		play_free(&s->play);
+	s->play_ready = true;
+	rc = s->be->open != NULL ? s->be->open(s, err, errlen) : 0;
+	if (rc < 0)
 		return rc;
+	if (s->be->start != NULL) {
+		atomic_store_explicit(&s->state, SINK_WAITING, memory_order_release);
+		rc = s->be->start(s, err, errlen);
+		if (rc < 0)
+			return rc;
+	} else {
+		rc = -pthread_create(&s->thread, NULL, sink_main, s);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot start the sink thread: %s", strerror(-rc));
+			return rc;
+		}
+		s->thread_started = true;
 	}
-	rc = -pthread_create(&s->thread, NULL, sink_main, s);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot start the sink thread: %s", strerror(-rc));
-		s->be->close(s);
-		play_free(&s->play);
-		return rc;
-	}
-	s->thread_started = true;
 	return 0;
 }
 
 void sink_stop(struct sink *s)
 {
-	if (!s->thread_started)
-		return;
-	atomic_store_explicit(&s->stop, 1, memory_order_release);
-	pthread_join(s->thread, NULL);
-	s->thread_started = false;
-	s->be->close(s);
-	play_free(&s->play);
+	if (s->thread_started) {
+		atomic_store_explicit(&s->stop, 1, memory_order_release);
+		pthread_join(s->thread, NULL);
+		s->thread_started = false;
+	}
+	if (s->opened) {
+		s->be->close(s);
+		s->opened = false;
+		atomic_store_explicit(&s->state, SINK_STOPPED, memory_order_release);
+	}
+	if (s->play_ready) {
+		play_free(&s->play);
+		s->play_ready = false;
+	}
 }
 
 const char *sink_name(const struct sink *s)

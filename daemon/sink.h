@@ -1,15 +1,17 @@
 /*
- * sink.h - the sink thread and its backends.
+ * sink.h - the sink and its backends.
  *
- * What it does: runs the one real-time thread of rtaudiod. The sink is the
- * clock of the whole group: each period it plays block `next` (play.c),
- * hands it to the backend, then publishes its position and wakes the
- * replicas (futex), which render ahead by `lead` blocks. Clocked backends
- * (null, wav) are paced here with absolute deadlines; a callback backend
- * (jack) calls sink_period() from its own RT thread instead.
+ * What it does: drives the group's clock. Each period the sink plays block
+ * `next` (play.c), hands it to the backend, then publishes its position and
+ * wakes the replicas (futex), which render ahead by `lead` blocks. Clocked
+ * backends (null, wav) are paced by sink.c's own real-time thread with
+ * absolute deadlines; a callback backend (jack) calls sink_prime() and
+ * sink_period() from the audio server's real-time thread instead, so the
+ * server's clock is the group's clock.
  *
- * What it does not do: decide roles, log from the RT thread, or block on I/O:
- * the wav backend's file writes happen on a separate, non-RT writer thread.
+ * What it does not do: decide roles, log from a real-time thread, or block
+ * on I/O there: the wav backend writes its file on a non-RT writer thread,
+ * the jack backend reconnects from a non-RT link thread.
  */
 #ifndef RTAUDIOD_SINK_H
 #define RTAUDIOD_SINK_H
@@ -28,43 +30,96 @@ struct sink;
 
 struct sink_backend {
 	const char *name;
-	/* Loop thread, before the sink thread starts. 0 or -errno with err set. */
+	/*
+	 * Loop thread, before the group exists; may be NULL. Reach the device
+	 * and make the stream follow it (may change cfg->sample_rate and
+	 * cfg->frames). 0 or -errno with err set.
+	 */
+	int (*probe)(struct sink *s, struct config *cfg, char *err, size_t errlen);
+	/* Loop thread, once the group and s->play exist; may be NULL. 0 or -errno with err set. */
 	int (*open)(struct sink *s, char *err, size_t errlen);
-	/* Sink thread (RT): consume one block of s->play.frames frames. */
+	/*
+	 * Real-time context (the sink thread, or the device's thread through
+	 * sink_period()): consume one block of s->play.frames frames.
+	 */
 	void (*write)(struct sink *s, const float *buf);
-	/* Loop thread, after the sink thread stopped: flush and release. */
+	/*
+	 * Callback backends: make the device's thread start calling
+	 * sink_prime()/sink_period() once per period. NULL for a clocked backend:
+	 * sink.c then runs its own sink thread. 0 or -errno with err set.
+	 */
+	int (*start)(struct sink *s, char *err, size_t errlen);
+	/*
+	 * Loop thread: stop the device (after which write is never called again)
+	 * and release whatever probe and open made; must cope with either having
+	 * failed or not having run (s->priv NULL or partial).
+	 */
 	void (*close)(struct sink *s);
 };
 
 enum sink_state { SINK_IDLE = 0, SINK_WAITING = 1, SINK_RUNNING = 2, SINK_STOPPED = 3 };
 
 struct sink {
-	const struct config *cfg;
+	struct config *cfg;
 	struct group *gr;
 	const struct sink_backend *be;
 	void *priv;                 /* backend state */
+	bool opened;                /* sink_open succeeded: close the backend on stop */
+	bool play_ready;            /* play_init succeeded */
 	struct play play;
 	uint64_t period_ns;
 	pthread_t thread;
 	bool thread_started;
 	_Atomic int stop;
 	_Atomic int state;          /* enum sink_state */
-	_Atomic uint64_t beat_ns;   /* last time the sink thread went round its loop */
-	_Atomic uint64_t late;      /* periods started over half a period late */
+	_Atomic uint64_t beat_ns;   /* last time the sink went round a period */
+	_Atomic uint64_t late;      /* clocked: periods started over half a period late;
+	                               jack: xruns the server reported */
 	_Atomic uint64_t started_ns;/* when the first real block was played */
-	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it) */
+	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it;
+	                               clocked sinks only) */
 	struct rtprio_status rt;
 };
 
 /*
- * Open the backend named by cfg->sink and start the sink thread on `gr`.
- * Returns 0, or -errno with a reason in err (nothing left running).
+ * Loop thread, before group_create(): choose the backend named by cfg->sink
+ * and let it reach its device. A backend that has a clock of its own (jack)
+ * may change cfg->sample_rate and cfg->frames so that the group is created
+ * at the device's rate and block size; it logs when it does. Returns 0, or
+ * -errno with a reason in err (nothing left open).
  */
-int sink_start(struct sink *s, struct group *gr, const struct config *cfg, char *err,
-               size_t errlen);
+int sink_open(struct sink *s, struct config *cfg, char *err, size_t errlen);
 
-/* Stop and join the sink thread, close the backend. Idempotent. */
+/*
+ * Loop thread, after sink_open() and group_create(): allocate the play
+ * buffer, open the backend and start the audio (the sink thread, or the
+ * device's callbacks). Returns 0, or -errno
+ * with a reason in err; on failure call sink_stop() to release the backend.
+ */
+int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen);
+
+/*
+ * Loop thread: stop the audio (join the sink thread or stop the device),
+ * close the backend, free the play buffer. Safe after a
+ * failed or partial start, and idempotent.
+ */
 void sink_stop(struct sink *s);
+
+/*
+ * Real-time context, before the first period: true once the group has
+ * rendered its first `lead` blocks (state becomes SINK_RUNNING); until then
+ * publishes position 0 and wakes the replicas so they keep rendering. No
+ * allocation, lock, log or syscall but clock and futex calls.
+ */
+bool sink_prime(struct sink *s);
+
+/*
+ * Real-time context, once per period after sink_prime() returned true: play
+ * block `next` (primary, standby or silence), hand it to the backend's
+ * write, publish the new position, wake the replicas, beat. Returns the time
+ * it finished (CLOCK_MONOTONIC ns). Same rules as sink_prime().
+ */
+uint64_t sink_period(struct sink *s);
 
 /* Backend name, and whether the first block of real audio was played. */
 const char *sink_name(const struct sink *s);
@@ -72,5 +127,8 @@ bool sink_playing(const struct sink *s);
 
 extern const struct sink_backend sink_null_backend;
 extern const struct sink_backend sink_wav_backend;
+#ifdef HAVE_JACK
+extern const struct sink_backend sink_jack_backend;
+#endif
 
 #endif

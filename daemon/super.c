@@ -7,7 +7,11 @@
  * primary is demoted at once and a standby promoted; the sink needs no help
  * for that (it already takes a standby's copy of a missing block), so the
  * promotion only decides whose ring is asked first and who renders in warm
- * mode. Does not: touch audio, or trust anything a replica wrote beyond
+ * mode. Damage to a replica's segment (resized, cut under our mapping, a
+ * bad header or heartbeat, blocks failing their checksum at the sink) is
+ * treated like a crash the replica caused: fenced, failed over, and the
+ * segment rebuilt before the slot is respawned (group_replica_restore).
+ * Does not: touch audio, or trust anything a replica wrote beyond
  * bounds-checked numbers.
  */
 #include <errno.h>
@@ -44,8 +48,8 @@ const char *super_role_name(int role)
 
 const char *super_reason_name(int reason)
 {
-	static const char *const names[] = { "crash", "stall", "manual" };
-	return reason >= 0 && reason <= REASON_MANUAL ? names[reason] : "unknown";
+	static const char *const names[] = { "crash", "stall", "manual", "corrupt" };
+	return reason >= 0 && reason <= REASON_CORRUPT ? names[reason] : "unknown";
 }
 
 static void emit(struct super *s, const char *type, int index, const char *detail)
@@ -304,6 +308,28 @@ static void arm(struct super *s, uint64_t now)
 	uv_timer_start(&s->watchdog, on_watchdog, ms, 0);
 }
 
+/*
+ * Whether replica i's segment shows damage (done by the replica, or by
+ * anyone else who can write it: group_replica_damaged), or blocks from its
+ * ring failed their checksum at the sink since we last looked; `why` gets
+ * a reason. Runs before anything else is believed from the segment.
+ */
+static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, char *why,
+                    size_t len)
+{
+	struct slot *sl = &s->slot[i];
+
+	if (group_replica_damaged(s->gr, i, sl->spawn_ns, now + FUTURE_SLACK_NS, why, len))
+		return true;
+	if (bad > sl->bad_seen) {
+		snprintf(why, len, "%llu block(s) failed their checksum",
+		         (unsigned long long)(bad - sl->bad_seen));
+		sl->bad_seen = bad;
+		return true;
+	}
+	return false;
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
 	struct super *s = t->data;
@@ -314,14 +340,28 @@ static void on_watchdog(uv_timer_t *t)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct slot *sl = &s->slot[i];
 		const struct replica_seg *r = s->gr->r[i];
+		uint64_t bad = atomic_load_explicit(&s->sink->play.st.bad_from[i],
+		                                    memory_order_acquire);
+		char why[96];
 
-		if (sl->proc == NULL || sl->kill_ns != 0)
+		if (bad < sl->bad_seen)
+			sl->bad_seen = bad; /* stats reset */
+		if (sl->proc == NULL || sl->kill_ns != 0) {
+			/* Bad blocks in a dead replica's ring: rebuild it before reuse. */
+			if (bad > sl->bad_seen)
+				sl->tainted = true;
+			sl->bad_seen = bad;
 			continue;
-		if (layout_replica_sane(r, i, s->gr->name, s->gr->rbytes) < 0) {
-			log_warn("replica %u: segment header corrupted; fencing it", i);
+		}
+		if (damaged(s, i, bad, now, why, sizeof(why))) {
+			log_warn("replica %u (pid %d): %s; fencing it", i, sl->pid, why);
+			emit(s, "corrupt", (int)i, why);
+			sl->tainted = true;
 			if (sl->role == ROLE_PRIMARY)
-				failover(s, (int)i, REASON_CRASH, now);
-			fence(s, i, REASON_CRASH);
+				failover(s, (int)i, REASON_CORRUPT, now);
+			else
+				set_role(s, i, ROLE_DEAD);
+			fence(s, i, REASON_CORRUPT);
 			continue;
 		}
 		uint64_t hb = heartbeat(s, i, now);
@@ -495,6 +535,20 @@ static void spawn_slot(struct slot *sl)
 
 	snprintf(idx, sizeof(idx), "%u", sl->index);
 	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());
+	/* The old process is reaped: nobody writes the segment while we look. */
+	if (sl->tainted || !group_replica_reusable(s->gr, sl->index)) {
+		rc = group_replica_restore(s->gr, sl->index);
+		if (rc < 0)
+			log_error("replica %u: cannot rebuild its segment: %s", sl->index,
+			          strerror(-rc));
+		else
+			log_info("replica %u: segment checked and rebuilt before the respawn",
+			         sl->index);
+		sl->tainted = rc < 0;
+	}
+	/* Whatever failed its checksum before this process existed is not its doing. */
+	sl->bad_seen = atomic_load_explicit(&s->sink->play.st.bad_from[sl->index],
+	                                    memory_order_acquire);
 	group_replica_reset(s->gr, sl->index);
 	set_role(s, sl->index, ROLE_STARTING);
 	sl->proc = calloc(1, sizeof(*sl->proc));

@@ -4,7 +4,9 @@
  * What it does: spawns each replica (uv_spawn, own process group), elects
  * the lowest-index healthy one PRIMARY, watches heartbeats from a uv_timer
  * every interval_ms, reacts to deaths (the libuv exit callback) and stalls
- * (heartbeat older than stall_periods periods): demotes the primary at once,
+ * (heartbeat older than stall_periods periods) and corruption (a segment
+ * resized or cut under the daemon, a bad header or heartbeat, blocks failing
+ * their checksum at the sink): demotes the primary at once,
  * promotes a standby (epoch + 1), fences the bad process (SIGKILL to its
  * group), respawns it as STANDBY with exponential backoff, and records each
  * failover (reason, detection latency, blocks rescued, samples lost). After
@@ -26,7 +28,7 @@
 #include "sink.h"
 
 enum daemon_state { DSTATE_STARTING = 0, DSTATE_RUNNING, DSTATE_DEGRADED, DSTATE_STOPPING };
-enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL };
+enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT };
 
 #define SUPER_FAILOVER_LOG 32u
 #define SUPER_SNAPSHOTS    256u
@@ -64,6 +66,8 @@ struct slot {
 	bool late_logged;       /* "late, no standby" already said */
 	uv_timer_t restart;     /* embedded; closed by super_close() */
 	int last_exit;          /* exit status or -signal of the last death */
+	bool tainted;           /* its segment was damaged: rebuild it before a respawn */
+	uint64_t bad_seen;      /* sink's bad_from[index] already acted on */
 };
 
 /* Reply hook for kill-primary: called once the death was seen and acted on. */

@@ -50,14 +50,19 @@ _Static_assert(sizeof proto_params / sizeof proto_params[0] == NPARAMS + 1,
 static int check_get(int argc, char *const argv[], const char **err);
 static int check_set(int argc, char *const argv[], const char **err);
 static int check_stats(int argc, char *const argv[], const char **err);
+static int check_record(int argc, char *const argv[], const char **err);
+static int check_meter(int argc, char *const argv[], const char **err);
+static int check_status(int argc, char *const argv[], const char **err);
+static int check_wait_ready(int argc, char *const argv[], const char **err);
 
 /* Designated by id, so proto_cmds[id].id == id holds by construction. */
 #define CMD(id_, verb_, usage_, min_, max_, flags_, check_, help_) \
-	[id_] = { .id = id_, .verb = verb_, .usage = usage_, .help = help_, \
-		  .min_args = min_, .max_args = max_, .flags = flags_, .check = check_ }
+	[id_] = { .id = (id_), .verb = (verb_), .usage = (usage_), .help = (help_), \
+		  .min_args = (min_), .max_args = (max_), .flags = (flags_), .check = (check_) }
 
 const struct proto_cmd proto_cmds[CMD__COUNT + 1] = {
-	CMD(CMD_STATUS, "status", "", 0, 0, 0, NULL,
+	/* --watch, -n, -i are rtaudioctl's (it polls "status"); the daemon ignores them. */
+	CMD(CMD_STATUS, "status", "[--watch [-n COUNT] [-i MS]]", 0, 5, 0, check_status,
 	    "show the daemon, stream, sink, failovers and one row per replica"),
 	CMD(CMD_GET, "get", PARAM_ALTS, 1, 1, 0, check_get,
 	    "print the current value of a parameter"),
@@ -71,11 +76,20 @@ const struct proto_cmd proto_cmds[CMD__COUNT + 1] = {
 	CMD(CMD_STATS, "stats", "[reset]", 0, 1, 0, check_stats,
 	    "print the counters; 'stats reset' zeroes them"),
 	CMD(CMD_EVENTS, "events", "", 0, 0, PROTO_STREAM, NULL,
-	    "print events (failovers, role changes) as they happen, until interrupted"),
+	    "print events (failover, crash, stall, param...) as they happen, until interrupted"),
 	CMD(CMD_RELOAD, "reload", "", 0, 0, PROTO_MUTATING, NULL,
 	    "re-read [params] and [watchdog] from the configuration file"),
 	CMD(CMD_VERSION, "version", "", 0, 0, 0, NULL,
 	    "print the daemon's version"),
+	CMD(CMD_TAP, "tap", "", 0, 0, PROTO_PRIVILEGED, NULL,
+	    "describe the group's segments and pass read-only descriptors of them"),
+	/* Client-side verbs built on tap (rtaudioctl runs them, see PROTO_LOCAL). */
+	CMD(CMD_RECORD, "record", "FILE [-d SECONDS]", 1, 3, PROTO_LOCAL, check_record,
+	    "record the audio the sink plays to a float WAV file, across failovers"),
+	CMD(CMD_METER, "meter", "[-n COUNT] [-i MS]", 0, 4, PROTO_LOCAL, check_meter,
+	    "show live peak and RMS levels per channel in dBFS"),
+	CMD(CMD_WAIT_READY, "wait-ready", "[-t MS]", 0, 2, PROTO_LOCAL, check_wait_ready,
+	    "wait until the primary's audio reaches the sink (for scripts and units)"),
 	[CMD__COUNT] = { .id = CMD__COUNT, .verb = NULL },
 };
 
@@ -194,6 +208,126 @@ static int check_stats(int argc, char *const argv[], const char **err)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * A number given to an option of a client-side verb: plain decimal (the
+ * grammar of proto_param_value) in [lo, hi], a whole number if `whole`.
+ * `range` is the message for a value out of bounds.
+ */
+static int check_opt(const char *s, double lo, double hi, bool whole, const char *range,
+		     const char **err)
+{
+	const struct proto_param p = { "option", lo, hi, NULL };
+	double v;
+
+	if (proto_param_value(&p, s, &v, err) < 0) {
+		if (strcmp(*err, "out of range") == 0)
+			*err = range;
+		return -EINVAL;
+	}
+	if (whole && v != floor(v)) {
+		*err = "not a whole number";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* record FILE [-d SECONDS], options before or after the file. */
+static int check_record(int argc, char *const argv[], const char **err)
+{
+	int files = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-d") == 0) {
+			if (++i == argc) {
+				*err = "-d needs SECONDS";
+				return -EINVAL;
+			}
+			if (check_opt(argv[i], 0.01, 86400, false,
+				      "SECONDS out of range 0.01..86400", err) < 0)
+				return -EINVAL;
+		} else if (argv[i][0] == '-' || argv[i][0] == '\0') {
+			*err = "expected FILE [-d SECONDS] (name a file starting with '-' as ./-x)";
+			return -EINVAL;
+		} else {
+			files++;
+		}
+	}
+	if (files != 1) {
+		*err = "expected one FILE";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* meter [-n COUNT] [-i MS]. */
+static int check_meter(int argc, char *const argv[], const char **err)
+{
+	for (int i = 0; i < argc; i++) {
+		bool n = strcmp(argv[i], "-n") == 0;
+
+		if (!n && strcmp(argv[i], "-i") != 0) {
+			*err = "unknown argument (expected -n COUNT or -i MS)";
+			return -EINVAL;
+		}
+		if (++i == argc) {
+			*err = n ? "-n needs COUNT" : "-i needs MS";
+			return -EINVAL;
+		}
+		if (n ? check_opt(argv[i], 1, 1000000, true, "COUNT out of range 1..1000000", err)
+		      : check_opt(argv[i], 10, 60000, true, "MS out of range 10..60000", err))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* status [--watch [-n COUNT] [-i MS]]: -n and -i only with --watch. */
+static int check_status(int argc, char *const argv[], const char **err)
+{
+	bool watch = false, timing = false;
+
+	for (int i = 0; i < argc; i++) {
+		bool n = strcmp(argv[i], "-n") == 0;
+
+		if (strcmp(argv[i], "--watch") == 0 || strcmp(argv[i], "-w") == 0) {
+			watch = true;
+			continue;
+		}
+		if (!n && strcmp(argv[i], "-i") != 0) {
+			*err = "unknown argument (expected --watch, -n COUNT or -i MS)";
+			return -EINVAL;
+		}
+		if (++i == argc) {
+			*err = n ? "-n needs COUNT" : "-i needs MS";
+			return -EINVAL;
+		}
+		if (n ? check_opt(argv[i], 1, 1000000000, true, "COUNT out of range 1..1000000000", err)
+		      : check_opt(argv[i], 10, 3600000, true, "MS out of range 10..3600000", err))
+			return -EINVAL;
+		timing = true;
+	}
+	if (timing && !watch) {
+		*err = "-n and -i go with --watch";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* wait-ready [-t MS]. */
+static int check_wait_ready(int argc, char *const argv[], const char **err)
+{
+	if (argc == 0)
+		return 0;
+	if (strcmp(argv[0], "-t") != 0) {
+		*err = "unknown argument (expected -t MS)";
+		return -EINVAL;
+	}
+	if (argc != 2) {
+		*err = "-t needs MS";
+		return -EINVAL;
+	}
+	return check_opt(argv[1], 0, 86400000, true, "MS out of range 0..86400000", err);
 }
 
 static int is_blank(char c)

@@ -31,12 +31,24 @@ enum proto_cmd_id {
 	CMD_EVENTS,
 	CMD_RELOAD,
 	CMD_VERSION,
+	CMD_TAP,
+	CMD_RECORD,
+	CMD_METER,
+	CMD_WAIT_READY,
 	CMD__COUNT
 };
 
 /* Command flags. */
 #define PROTO_MUTATING 0x1u  /* changes state: root or the daemon's uid only */
 #define PROTO_STREAM   0x2u  /* the reply is a stream of lines until close */
+#define PROTO_PRIVILEGED 0x4u /* reads no state but hands out access: root or the daemon's uid */
+/*
+ * Runs in rtaudioctl, not in the daemon: a client-side verb built on other
+ * verbs (record and meter on `tap`, wait-ready on `status`). In the table so
+ * that help, the man page check and completion know it; the daemon refuses
+ * it if it is sent raw.
+ */
+#define PROTO_LOCAL    0x8u
 
 struct proto_cmd {
 	enum proto_cmd_id id;

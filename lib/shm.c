@@ -155,41 +155,30 @@ fail:
 	return err;
 }
 
-int shm_seg_open(struct shm_seg *seg, const char *name, bool writable, uint32_t magic,
-                 uint32_t version, uint32_t kind, size_t expect_size)
+int shm_seg_map_fd(struct shm_seg *seg, int fd, bool writable, uint32_t magic,
+                   uint32_t version, uint32_t kind, size_t expect_size)
 {
 	struct stat st;
 	const struct shm_hdr *h;
 	size_t size;
 	void *base;
-	int fd, err;
+	int err = 0;
 
 	seg->base = NULL;
 	seg->size = 0;
 	seg->writable = false;
 	seg->name[0] = '\0';
-	if (!shm_name_ok(name))
-		return -EINVAL;
-
-	fd = shm_open(name, writable ? O_RDWR : O_RDONLY, 0);
 	if (fd < 0)
+		return -EBADF;
+	if (fstat(fd, &st) != 0)
 		return -errno;
-	if (fstat(fd, &st) != 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	/* Map exactly what the file has, so nothing below reads past its end. */
-	if (st.st_size < (off_t)sizeof(struct shm_hdr) || (uint64_t)st.st_size > SIZE_MAX) {
-		close(fd);
+	if (st.st_size < (off_t)sizeof(struct shm_hdr) || (uint64_t)st.st_size > SIZE_MAX)
 		return -EINVAL;
-	}
 	size = (size_t)st.st_size;
 	base = mmap(NULL, size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
-	err = base == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (err != 0)
-		return err;
+	if (base == MAP_FAILED)
+		return -errno;
 
 	h = base;
 	if (h->magic != magic || h->version != version || h->kind != kind)
@@ -203,8 +192,29 @@ int shm_seg_open(struct shm_seg *seg, const char *name, bool writable, uint32_t 
 	seg->base = base;
 	seg->size = size;
 	seg->writable = writable;
-	memcpy(seg->name, name, strlen(name) + 1);
 	return 0;
+}
+
+int shm_seg_open(struct shm_seg *seg, const char *name, bool writable, uint32_t magic,
+                 uint32_t version, uint32_t kind, size_t expect_size)
+{
+	int fd, rc;
+
+	seg->base = NULL;
+	seg->size = 0;
+	seg->writable = false;
+	seg->name[0] = '\0';
+	if (!shm_name_ok(name))
+		return -EINVAL;
+
+	fd = shm_open(name, writable ? O_RDWR : O_RDONLY, 0);
+	if (fd < 0)
+		return -errno;
+	rc = shm_seg_map_fd(seg, fd, writable, magic, version, kind, expect_size);
+	close(fd);
+	if (rc == 0)
+		memcpy(seg->name, name, strlen(name) + 1);
+	return rc;
 }
 
 void shm_seg_close(struct shm_seg *seg)

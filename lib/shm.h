@@ -3,10 +3,11 @@
  *
  * What it does: creates a segment exclusively (O_EXCL, explicit mode), sizes
  * and maps it, stamps a header (magic, layout version, total size, kind,
- * group name); opens an existing one read-write or read-only and refuses one
- * whose header does not match; unlinks; removes the stale segments a crashed
- * daemon left behind for one group, and only for that group; takes the
- * per-group lock that keeps two daemons off the same group.
+ * group name); opens an existing one (by name, or from a descriptor passed by
+ * its owner) read-write or read-only and refuses one whose header does not
+ * match; unlinks; removes the stale segments a crashed daemon left behind
+ * for one group, and only for that group; takes the per-group lock that
+ * keeps two daemons off the same group.
  *
  * What it does not do: define what lies after the header (layout.h does),
  * log, or retry. Names follow shm_seg_name(); on macOS (31-character limit)
@@ -80,6 +81,19 @@ int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mo
  */
 int shm_seg_open(struct shm_seg *seg, const char *name, bool writable, uint32_t magic,
                  uint32_t version, uint32_t kind, size_t expect_size);
+
+/*
+ * As shm_seg_open(), on a descriptor the caller already holds (for instance
+ * one received with SCM_RIGHTS from the daemon that created the segment):
+ * maps exactly the object's size, read-only (PROT_READ) unless `writable`
+ * (which needs a descriptor opened for writing), and validates the header the
+ * same way. Borrows `fd`: the caller closes it (the mapping stays valid).
+ * seg->name is left empty. Returns 0, -EBADF for fd < 0, -EPROTO, -EINVAL
+ * (see shm_seg_open) or another -errno from fstat/mmap; on error seg->base
+ * is NULL.
+ */
+int shm_seg_map_fd(struct shm_seg *seg, int fd, bool writable, uint32_t magic,
+                   uint32_t version, uint32_t kind, size_t expect_size);
 
 /* Unmap `seg` (idempotent). Does not unlink. */
 void shm_seg_close(struct shm_seg *seg);

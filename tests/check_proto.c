@@ -368,10 +368,12 @@ END_TEST
 
 START_TEST(parse_arg_count)
 {
-	ERR("status a b c d e f g h", "usage: status");
-	ERR("status a b c d e f g h i", "too many arguments");
+	ERR("version a b c d e f g h", "usage: version");
+	ERR("version a b c d e f g h i", "too many arguments");
 	ERR("set gain 1 2 3 4 5 6 7 8 9 10", "too many arguments");
-	ERR("status x", "usage: status");
+	ERR("version x", "usage: version");
+	ERR("status --watch -n 1 -i 10 x", "usage: status [--watch [-n COUNT] [-i MS]]");
+	ERR("wait-ready -t 1 x", "usage: wait-ready [-t MS]");
 	ERR("get", "usage: get gain|pan");
 	ERR("get gain pan", "usage: get gain|pan");
 	ERR("set", "usage: set gain|pan VALUE");
@@ -402,8 +404,58 @@ START_TEST(parse_checks)
 	ERR("set gain ' 1'", "set gain ' 1': not a decimal number");
 	ERR("set pan 2", "set pan 2: out of range -1..1");
 	ERR("stats clear", "stats clear: unknown argument (expected reset)");
+	/* rtaudioctl's own options of status and wait-ready. */
+	ERR("status x", "status x: unknown argument (expected --watch, -n COUNT or -i MS)");
+	ERR("status -n 2", "status -n 2: -n and -i go with --watch");
+	ERR("status --watch -n", "status --watch -n: -n needs COUNT");
+	ERR("status --watch -n 0", "status --watch -n 0: COUNT out of range 1..1000000000");
+	ERR("status --watch -n 1.5", "status --watch -n 1.5: not a whole number");
+	ERR("status --watch -i 9", "status --watch -i 9: MS out of range 10..3600000");
+	ERR("status -w -i x", "status -w -i x: not a number");
+	ERR("wait-ready 5", "wait-ready 5: unknown argument (expected -t MS)");
+	ERR("wait-ready -t", "wait-ready -t: -t needs MS");
+	ERR("wait-ready -t -1", "wait-ready -t -1: MS out of range 0..86400000");
+	assert_ok("status --watch", CMD_STATUS, 1);
+	assert_ok("status -w -n 3 -i 10", CMD_STATUS, 5);
+	assert_ok("status --watch -i 3600000 -n 1000000000", CMD_STATUS, 5);
+	assert_ok("wait-ready", CMD_WAIT_READY, 0);
+	assert_ok("wait-ready -t 0", CMD_WAIT_READY, 2);
 	assert_ok("set gain 4", CMD_SET, 2);
 	assert_ok("set pan -1", CMD_SET, 2);
+}
+END_TEST
+
+/* tap, and rtaudioctl's record and meter (PROTO_LOCAL, built on tap). */
+START_TEST(parse_tap_verbs)
+{
+	assert_ok("tap", CMD_TAP, 0);
+	assert_ok("record out.wav", CMD_RECORD, 1);
+	assert_ok("record out.wav -d 3", CMD_RECORD, 3);
+	assert_ok("record -d 0.01 'my take.wav'", CMD_RECORD, 3);
+	assert_ok("meter", CMD_METER, 0);
+	assert_ok("meter -n 2", CMD_METER, 2);
+	assert_ok("meter -i 10 -n 1000000", CMD_METER, 4);
+	ERR("tap x", "usage: tap");
+	ERR("record", "usage: record FILE [-d SECONDS]");
+	ERR("record a.wav b.wav", "record a.wav b.wav: expected one FILE");
+	ERR("record -d 3", "record -d 3: expected one FILE");
+	ERR("record a.wav -d", "record a.wav -d: -d needs SECONDS");
+	ERR("record a.wav -d 0", "record a.wav -d 0: SECONDS out of range 0.01..86400");
+	ERR("record a.wav -d 1e9", "record a.wav -d 1e9: SECONDS out of range 0.01..86400");
+	ERR("record a.wav -d nan", "record a.wav -d nan: not a finite number");
+	ERR("record -x a.wav", "record -x a.wav: expected FILE [-d SECONDS] "
+			       "(name a file starting with '-' as ./-x)");
+	ERR("record ''", "record '': expected FILE [-d SECONDS] "
+			 "(name a file starting with '-' as ./-x)");
+	ERR("meter 2", "meter 2: unknown argument (expected -n COUNT or -i MS)");
+	ERR("meter -n", "meter -n: -n needs COUNT");
+	ERR("meter -n 0", "meter -n 0: COUNT out of range 1..1000000");
+	ERR("meter -n 2.5", "meter -n 2.5: not a whole number");
+	ERR("meter -i 5", "meter -i 5: MS out of range 10..60000");
+	ck_assert(proto_cmds[CMD_TAP].flags & PROTO_PRIVILEGED);
+	ck_assert(!(proto_cmds[CMD_TAP].flags & (PROTO_MUTATING | PROTO_LOCAL)));
+	ck_assert(proto_cmds[CMD_RECORD].flags & PROTO_LOCAL);
+	ck_assert(proto_cmds[CMD_METER].flags & PROTO_LOCAL);
 }
 END_TEST
 
@@ -572,6 +624,7 @@ Suite *proto_suite(void)
 	tcase_add_test(tc, parse_length_limits);
 	tcase_add_test(tc, parse_arg_count);
 	tcase_add_test(tc, parse_checks);
+	tcase_add_test(tc, parse_tap_verbs);
 	tcase_add_test(tc, parse_never_reads_past_len);
 	suite_add_tcase(s, tc);
 

@@ -16,5 +16,8 @@ Suite *rtprio_suite(void);
 Suite *proto_suite(void);
 Suite *config_suite(void);
 Suite *source_suite(void);
+Suite *crc32c_suite(void);
+Suite *guard_suite(void);
+Suite *client_suite(void);
 
 #endif

@@ -12,7 +12,7 @@ t0=$(date +%s%N)
 gone() { for p in $pids; do alive_pid "$p" && return 1; done; return 0; }
 wait_until 2 gone || fail "replicas $pids still alive 2 s after kill -9"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$ms" -le 200 ] || fail "replicas took $ms ms to die"
+asan_skip "200 ms bound ($ms ms)" || [ "$ms" -le 200 ] || fail "replicas took $ms ms to die"
 ok "replicas gone $ms ms after kill -9 of the daemon"
 ls /dev/shm | grep -q "rtaudio-$GROUP-" || fail "expected stale segments after kill -9"
 start_daemon
