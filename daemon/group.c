@@ -346,6 +346,8 @@ int group_set_params(struct group *gr, double gain, double pan, uint64_t *at)
 	if (count >= 1 && count <= LAYOUT_PARAM_HIST && h->e[count - 1].at > when)
 		when = h->e[count - 1].at;
 	int rc = layout_params_publish(gr->g, when, gain, pan, pos);
+	/* Replicas that found the seqlock mid-write sleep on it. */
+	futex_wake(&gr->g->param_seq, -1);
 	if (rc == 0 && at != NULL)
 		*at = when;
 	return rc;

@@ -301,6 +301,27 @@ static void replica_account(struct replica *rp, uint64_t t)
 	atomic_fetch_add_explicit(&r->render_hist[bucket], 1u, memory_order_relaxed);
 }
 
+/*
+ * Re-read the parameter history. If the daemon is mid-write, sleep on the
+ * seqlock word (it wakes us when done) instead of spinning at real-time
+ * priority against a normal-priority writer. If it never finishes, keep the
+ * previous snapshot: a change applies beyond every block being rendered
+ * now, so the old values are still right for this one. Audio path.
+ */
+static void replica_refresh_params(struct replica *rp)
+{
+	_Atomic uint32_t *word = (_Atomic uint32_t *)&rp->g->param_seq;
+
+	for (int i = 0; i < 8; i++) {
+		uint32_t got = layout_params_snapshot(rp->g, &rp->snap);
+		if ((got & 1u) == 0) {
+			rp->snap_seq = got;
+			return;
+		}
+		futex_wait(word, got, 100 * 1000);
+	}
+}
+
 /* Render every block from rp->next up to pos + lead - 1. Audio path. */
 static void replica_render_due(struct replica *rp, uint64_t pos)
 {
@@ -318,7 +339,7 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 	while (rp->next < end && !replica_stop) {
 		uint32_t ps = atomic_load_explicit(&g->param_seq, memory_order_acquire);
 		if (ps != rp->snap_seq)
-			rp->snap_seq = layout_params_snapshot(g, &rp->snap);
+			replica_refresh_params(rp);
 
 		uint64_t seq = rp->next;
 		uint64_t t0 = clock_now_ns();

@@ -28,7 +28,12 @@
  * mid-write (preempted by the reader itself on one CPU, or dead). A write
  * is a few hundred bytes of stores, so this is generous.
  */
-#define LAYOUT_SNAPSHOT_TRIES 4096
+/*
+ * Few: a real-time reader must not spin against a writer that runs at
+ * normal priority (it could be the very thing keeping the writer off the
+ * CPU). Callers that need the new values sleep on param_seq and retry.
+ */
+#define LAYOUT_SNAPSHOT_TRIES 64
 
 /* Spin-wait hint: lets the writer's hyper-thread run, saves power. */
 static inline void layout_cpu_relax(void)

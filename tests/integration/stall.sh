@@ -6,7 +6,7 @@
 
 write_conf
 start_daemon
-pid=$(st '.replicas[0].pid')
+pid=$(st '.replicas[.primary].pid')  # the primary in force, 0 unless it already moved
 period=$(st .stream.period_ns)
 kill -STOP "$pid"
 wait_until 5 sh -c "[ \$($RTAUDIOCTL -s $SOCK --json status | jq .failovers.count) -ge 1 ]" ||
