@@ -110,7 +110,7 @@ static int tap_follow_failed(int rc)
 {
 	if (rc == -ETIMEDOUT) {
 		warnx("no audio from the daemon for %lld s; stopping",
-		      (long long)(TAP_STALL_NS / 1000000000ll));
+		      (long long)(TAP_STALL_NS / 1000000000LL));
 		return EX_UNAVAILABLE;
 	}
 	if (rc == -ESHUTDOWN) {
@@ -410,12 +410,13 @@ static int tap_meter(struct client *c, const struct proto_req *req, bool json)
 
 	if (per == 0)
 		per = 1;
-	float *buf = malloc(in->block_samples * sizeof(float));
+	float *buf = calloc(in->block_samples, sizeof(float));
 	if (buf == NULL)
-		err(EX_OSERR, "malloc");
+		err(EX_OSERR, "calloc");
 	tap_follow_start(&f, c);
 	uint64_t seq = atomic_load_explicit(&f.next, memory_order_relaxed);
-	for (double k = 0; (count == 0 || k < count) && ex == 0; k++) {
+	uint64_t windows = (uint64_t)count;  /* a whole number, checked by the command table */
+	for (uint64_t k = 0; (windows == 0 || k < windows) && ex == 0; k++) {
 		struct tap_level lv[TAP_MAX_CH] = { { 0, 0 } };
 		uint64_t frames = 0, missed = 0, b = 0;
 		int rc = 0;

@@ -615,7 +615,13 @@ void config_print(const struct config *c, FILE *f)
 			section = config_keys[k].section;
 			fprintf(f, "%s[%s]\n", k == 0 ? "" : "\n", section);
 		}
-		fprintf(f, "%s = ", config_keys[k].name);
+		/*
+		 * inih takes " ;" after the '=' as an inline comment, so a text
+		 * that starts with ';' (legal: "socket =;x" reads ";x") must follow
+		 * the '=' directly to read back the same.
+		 */
+		bool semi = key_defs[k].kind == K_STR && *(const char *)cfield(c, &key_defs[k]) == ';';
+		fprintf(f, "%s =%s", config_keys[k].name, semi ? "" : " ");
 		print_value(c, k, f);
 		fputc('\n', f);
 	}

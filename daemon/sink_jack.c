@@ -217,6 +217,8 @@ static void jk_connect_ports(struct sink *s)
 			tok[--len] = '\0';
 		if (len == 0)
 			continue;
+		if (s->play.channels == 0)
+			break;  /* cannot happen (config: 1..8); keeps the modulo defined */
 		const char *from = jack_port_name(j->port[n++ % s->play.channels]);
 		int rc = jack_connect(j->client, from, tok);
 		if (rc == 0 || rc == EEXIST)

@@ -44,9 +44,9 @@ static void *wav_writer(void *arg)
 		uint32_t seen = atomic_load_explicit(&w->wake, memory_order_acquire);
 		int stopping = atomic_load_explicit(&w->stop, memory_order_acquire);
 		uint32_t len;
-		int rc;
 
-		while ((rc = ring_read(&w->ring, &w->rd, w->tmp, bytes, &len, NULL)) == 1) {
+		/* A corrupt slot (< 0) is counted in rd.lost by ring_read; stop for now. */
+		while (ring_read(&w->ring, &w->rd, w->tmp, bytes, &len, NULL) == 1) {
 			sf_count_t frames = len / (sizeof(float) * s->play.channels);
 			sf_writef_float(w->sf, w->tmp, frames);
 			atomic_fetch_add_explicit(&w->frames_written, (uint64_t)frames,

@@ -390,6 +390,28 @@ START_TEST(print_load_round_trip)
 }
 END_TEST
 
+/*
+ * Found by fuzz_config: a text starting with ';' (legal, "socket =;x") was
+ * printed as "socket = ;x", which inih reads as an empty value and a comment.
+ */
+START_TEST(print_round_trip_leading_semicolon)
+{
+	struct config a, b;
+	char path[64], err[512];
+	char *text;
+
+	ck_assert_int_eq(load_text("[daemon]\nsocket =;x = y\n[sink]\njack_connect =;a,b\n",
+	                           &a, path, err, sizeof err), 0);
+	ck_assert_str_eq(a.socket, ";x = y");
+	ck_assert_str_eq(a.jack_connect, ";a,b");
+	text = print_str(&a);
+	ck_assert_msg(load_text(text, &b, path, err, sizeof err) == 0, "refused: %s", err);
+	assert_same_config(&a, &b);
+	ck_assert_str_eq(b.socket, ";x = y");
+	free(text);
+}
+END_TEST
+
 START_TEST(print_has_every_key)
 {
 	struct config c;
@@ -597,6 +619,7 @@ Suite *config_suite(void)
 
 	tc = tcase_create("print");
 	tcase_add_test(tc, print_load_round_trip);
+	tcase_add_test(tc, print_round_trip_leading_semicolon);
 	tcase_add_test(tc, print_has_every_key);
 	tcase_add_test(tc, apply_reload_copies_params_and_watchdog_only);
 	tcase_add_test(tc, enum_names);

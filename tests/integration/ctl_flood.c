@@ -86,13 +86,20 @@ int main(int argc, char **argv)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 
-	int *fds = calloc((size_t)n, sizeof(int));
-	char *big = malloc(1 << 20), junk[4096];
-	memset(big, 'x', 1 << 20);
+	char junk[4096];
 	int ur = open("/dev/urandom", O_RDONLY);
 	if (ur < 0 || read(ur, junk, sizeof(junk)) != (ssize_t)sizeof(junk))
 		return 2;
 	close(ur);
+	int *fds = calloc((size_t)n, sizeof(int));
+	char *big = malloc(1 << 20);
+	if (fds == NULL || big == NULL) {
+		fprintf(stderr, "ctl_flood: out of memory\n");
+		free(fds);
+		free(big);
+		return 2;
+	}
+	memset(big, 'x', 1 << 20);
 	int connected = 0;
 	for (int i = 0; i < n; i++) {
 		fds[i] = dial();
@@ -137,5 +144,7 @@ int main(int argc, char **argv)
 	printf("ctl_flood: %d of %d abusive clients connected; after %.0f s: %d answered with "
 	       "an error, %d dropped, %d still open; good requests served %d of %d\n",
 	       connected, n, hold, errors, dropped, open_, served, asked);
+	free(fds);
+	free(big);
 	return served == asked && asked > 0 ? 0 : 1;
 }

@@ -164,6 +164,7 @@ int main(int argc, char **argv)
 	jack_client_close(client);  /* no process callback after this */
 	drain(sf, tmp, 4096);
 	sf_close(sf);
+	free(tmp);
 	if (!ok)
 		fprintf(stderr, "jack_record: %s\n",
 		        atomic_load(&overrun) ? "overrun: frames were lost"

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	free(x);
 	double secs = (double)frames / info.samplerate;
 	printf("sinecheck: %s: %lld frames (%.2f s), %d ch, %d Hz; max residual %.2e, "
 	       "%lld discontinuities (first at frame %lld), min cycle peak %.4f\n",
