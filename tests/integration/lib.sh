@@ -93,6 +93,10 @@ stop_daemon() {
 	[ -n "$DPID" ] || return 0
 	note_pids
 	kill -TERM "$DPID" 2>/dev/null
+	# Bounded: a daemon that does not stop is a failure, not a hung test.
+	wait_until "$( [ -n "${RTAUDIOD_WRAPPER:-}" ] && echo 120 || echo 20 )" \
+		sh -c "! [ -d /proc/$DPID ] || grep -q '^State:.*Z' /proc/$DPID/status" ||
+		{ fail "daemon still running 20 s after SIGTERM"; kill -KILL "$DPID" 2>/dev/null; }
 	rc=0
 	wait "$DPID" || rc=$?
 	DPID=""

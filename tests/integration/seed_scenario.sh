@@ -46,8 +46,14 @@ wait_until 10 all_ready || fail "slot 0 did not come back as standby"
 [ "$(st .sink.lost_samples)" = 0 ] || fail "sink lost $(st .sink.lost_samples) samples"
 ok "final: $(jctl status | jq -c '[.replicas[] | {index, role, pid, alive}]')"
 
+# Play at least a second before stopping (the steps above can take less on
+# a fast machine); every block the sink played must then be in the file.
+wait_until 5 sh -c "[ \$($RTAUDIOCTL -s $SOCK --json status | jq .sink.seq) -gt 200 ]" ||
+	fail "sink did not reach block 200"
+played=$(( $(st .sink.seq) * 256 ))
 stop_daemon
 frames=$(soxi -s "$TMP/out.wav" 2>/dev/null || echo 0)
-[ "$frames" -gt 48000 ] || fail "wav has $frames frames"
-ok "wav valid, $frames frames"
+[ "$frames" -ge "$played" ] && [ "$frames" -gt 48000 ] ||
+	fail "wav has $frames frames, the sink had played $played"
+ok "wav valid, $frames frames (>= $played played before SIGTERM)"
 finish
