@@ -16,7 +16,12 @@ while [ $i -lt 20 ]; do
 done
 sleep 0.2
 lost=$(st .sink.lost_samples); under=$(st .sink.underruns); n=$(st .failovers.count)
-[ "$n" = 20 ] || fail "failovers $n, expected 20"
+# Exactly one crash failover per kill. A loaded machine may add a stall
+# failover (a replica descheduled past 2 periods): that is the watchdog
+# doing its job, allowed here as long as it loses nothing (checked below).
+crashes=$(grep -c 'failover (crash)' "$DLOG")
+[ "$crashes" = 20 ] || fail "crash failovers $crashes, expected 20"
+[ "$n" = 20 ] || echo "note: $n failovers: $((n - crashes)) not from the kills: $(grep 'failover (' "$DLOG" | grep -v crash)"
 [ "$lost" = 0 ] || fail "lost $lost samples"
 [ "$under" = 0 ] || fail "$under underruns"
 ok "20 kills: failovers $n, lost $lost, underruns $under, rescued $(st .sink.rescued)"
