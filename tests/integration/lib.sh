@@ -87,6 +87,12 @@ sanitized() { grep -q __asan_init "$RTAUDIOD" 2>/dev/null; }
 # and succeed, else fail; so `asan_skip "RSS bound" || [ check ] || fail ...`.
 asan_skip() { sanitized || return 1; echo "SKIP: $TEST: $* not checked under ASan"; }
 
+# failovers_by REASON: how many failovers of that reason (crash, stall,
+# manual, corrupt) the daemon has logged. Tests that cause N crashes count
+# these rather than .failovers.count, to which a loaded machine may add a
+# stall failover (the watchdog doing its job, and losing nothing).
+failovers_by() { grep -c "failover ($1)" "$DLOG"; }
+
 alive_pid() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 stop_daemon() {

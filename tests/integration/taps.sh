@@ -46,7 +46,7 @@ echo "$out"
 cat "$TMP/record.err"
 echo "$out" | grep -q "^recorded 3.00 s .*; missed 0 blocks$" || fail "record said: $out"
 "$SINECHECK" "$TMP/tap.wav" 440 3 || fail "the tap's recording is not a continuous 3 s sine"
-[ "$(st .failovers.count)" = 3 ] || fail "failovers $(st .failovers.count), expected 3"
+[ "$(failovers_by crash)" = 3 ] || fail "crash failovers $(failovers_by crash), expected 3"
 [ "$(st .sink.lost_samples)" = 0 ] || fail "the sink lost $(st .sink.lost_samples) samples"
 [ "$(st .sink.underruns)" = 0 ] || fail "the sink had $(st .sink.underruns) underruns"
 modes=$(stat -c '%a' /dev/shm/rtaudio-"$GROUP"-group /dev/shm/rtaudio-"$GROUP"-r* | sort -u)
