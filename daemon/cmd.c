@@ -73,7 +73,7 @@ static json_t *failover_json(const struct failover_rec *fo)
 	if (fo == NULL)
 		return json_null();
 	return json_pack("{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b}",
-	                 "reason", super_reason_name(fo->reason),
+	                 "reason", failover_reason_name(fo->reason),
 	                 "from", fo->from,
 	                 "to", json_index(fo->to),
 	                 "detect_us", (json_int_t)fo->detect_us,
@@ -120,8 +120,8 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "rescued", (json_int_t)atomic_load(&st->rescued),
 	    "lost_samples", (json_int_t)atomic_load(&st->lost_samples),
 	    "late", (json_int_t)atomic_load(&d->sink.late),
-	    "failovers", "count", (json_int_t)d->sup.fo_count,
-	    "last", failover_json(super_last_failover(&d->sup)));
+	    "failovers", "count", (json_int_t)d->sup.fo.count,
+	    "last", failover_json(failover_last(&d->sup.fo)));
 }
 
 static json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *r)

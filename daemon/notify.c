@@ -37,7 +37,7 @@ static void on_notify(uv_timer_t *t)
 	}
 	snprintf(status, sizeof(status), "STATUS=%s, primary %d, failovers %llu, underruns %llu",
 	         super_state_name(d->sup.state), d->sup.primary,
-	         (unsigned long long)d->sup.fo_count,
+	         (unsigned long long)d->sup.fo.count,
 	         (unsigned long long)atomic_load_explicit(&st->underruns, memory_order_relaxed));
 	if (strcmp(status, d->notify_status) != 0) {
 		memcpy(d->notify_status, status, sizeof(status));

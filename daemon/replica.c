@@ -49,7 +49,6 @@
 
 #define REPLICA_EX_USAGE   64
 #define REPLICA_STACK_LOCK (256u * 1024u)
-#define REPLICA_MAX_RATE   768000u
 
 /* Set by SIGTERM/SIGINT; the loop polls it at every wake. */
 static volatile sig_atomic_t replica_stop;
@@ -192,34 +191,29 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	if (!replica_hdr_group_is(&g->hdr, group))
 		replica_die("group segment belongs to another group", EPROTO);
 
-	rp->stream.sample_rate = g->sample_rate;
-	rp->stream.channels = g->channels;
-	rp->stream.frames = g->frames;
+	struct layout_geometry geo;
+	if ((rc = layout_group_sane(g, &geo)) < 0)
+		replica_die("group segment: invalid stream geometry", rc);
+	rp->stream.sample_rate = geo.sample_rate;
+	rp->stream.channels = geo.channels;
+	rp->stream.frames = geo.frames;
 	rp->stream.source = g->source;
 	rp->stream.frequency = g->frequency;
-	uint32_t capacity = g->ring_capacity;
-	uint32_t replicas = g->replicas;
+	uint32_t capacity = geo.ring_capacity;
 	uint32_t standby = g->standby;
-	rp->lead = g->lead;
-	rp->period_ns = g->period_ns;
+	rp->lead = geo.lead;
+	rp->period_ns = geo.period_ns;
 
-	if (source_stream_check(&rp->stream) < 0 || rp->stream.sample_rate > REPLICA_MAX_RATE)
-		replica_die("group segment: invalid stream (rate, channels, frames, source)",
-		            EINVAL);
-	if (rp->lead < 1 || rp->lead >= capacity || capacity > RING_MAX_CAPACITY)
-		replica_die("group segment: invalid lead or ring_capacity", EINVAL);
-	if (replicas < 1 || replicas > LAYOUT_MAX_REPLICAS || rp->index >= replicas)
+	if (source_stream_check(&rp->stream) < 0)
+		replica_die("group segment: invalid source or frequency", EINVAL);
+	if (rp->index >= geo.replicas)
 		replica_die("group segment: index beyond the group's replicas", EINVAL);
 	if (standby != STANDBY_HOT && standby != STANDBY_WARM)
 		replica_die("group segment: invalid standby mode", EINVAL);
-	if (rp->period_ns == 0 || rp->period_ns > NSEC_PER_SEC)
-		replica_die("group segment: invalid period", EINVAL);
 	rp->hot = standby == STANDBY_HOT;
 
-	uint32_t block = layout_block_bytes(rp->stream.frames, rp->stream.channels);
+	uint32_t block = geo.block_bytes;
 	size_t size = layout_replica_bytes(capacity, block);
-	if (size == 0)
-		replica_die("group segment: invalid ring geometry", EINVAL);
 
 	snprintf(what, sizeof what, "r%" PRIu32, rp->index);
 	if ((rc = shm_seg_name(name, sizeof name, group, what)) < 0)

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -44,12 +43,6 @@ const char *super_role_name(int role)
 {
 	static const char *const names[] = { "starting", "standby", "primary", "dead" };
 	return role >= 0 && role <= ROLE_DEAD ? names[role] : "unknown";
-}
-
-const char *super_reason_name(int reason)
-{
-	static const char *const names[] = { "crash", "stall", "manual", "corrupt" };
-	return reason >= 0 && reason <= REASON_CORRUPT ? names[reason] : "unknown";
 }
 
 static void emit(struct super *s, const char *type, int index, const char *detail)
@@ -124,29 +117,6 @@ static void promote(struct super *s, int to)
 	group_set_leader(s->gr, s->epoch, to >= 0 ? (uint32_t)to : LAYOUT_NO_PRIMARY);
 }
 
-static void snapshot(struct super *s, uint64_t now)
-{
-	const struct play_stats *st = &s->sink->play.st;
-	uint32_t h = s->snap_head++ % SUPER_SNAPSHOTS;
-
-	s->snap[h].t = now;
-	s->snap[h].lost = atomic_load_explicit(&st->lost_samples, memory_order_relaxed);
-	s->snap[h].rescued = atomic_load_explicit(&st->rescued, memory_order_relaxed);
-}
-
-/* The newest snapshot taken at or before `t` (the oldest we have otherwise). */
-static uint32_t snapshot_at(const struct super *s, uint64_t t)
-{
-	uint32_t n = s->snap_head < SUPER_SNAPSHOTS ? s->snap_head : SUPER_SNAPSHOTS;
-
-	for (uint32_t k = 1; k <= n; k++) {
-		uint32_t h = (s->snap_head - k) % SUPER_SNAPSHOTS;
-		if (s->snap[h].t <= t || k == n)
-			return h;
-	}
-	return 0;
-}
-
 /*
  * Demote primary `from` for `reason`, promote the best standby and record
  * it. `fault_ns` is when the fault happened, or our best lower bound of it.
@@ -155,61 +125,29 @@ static void failover(struct super *s, int from, int reason, uint64_t fault_ns)
 {
 	uint64_t now = clock_now_ns();
 	int to = pick_standby(s, from, now);
-	struct failover_rec *fo = &s->fo[s->fo_count++ % SUPER_FAILOVER_LOG];
-	struct timespec ts;
 
 	if (from >= 0)
 		set_role(s, (uint32_t)from, reason == REASON_MANUAL ? ROLE_STANDBY : ROLE_DEAD);
 	promote(s, to);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint32_t base = snapshot_at(s, fault_ns > period(s) ? fault_ns - period(s) : 0);
-	memset(fo, 0, sizeof(*fo));
-	fo->mono_ns = now;
-	fo->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	fo->reason = reason;
-	fo->from = from;
-	fo->to = to;
-	fo->detect_us = age_ns(fault_ns, now) / NSEC_PER_USEC;
-	fo->base_lost = s->snap[base].lost;
-	fo->base_rescued = s->snap[base].rescued;
-	fo->settle_ns = now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s);
+	/*
+	 * Count the cost from a period before the fault (the block it was
+	 * rendering may already be missing) until the rings have drained.
+	 */
+	const struct failover_rec *fo = failover_record(
+	    &s->fo, reason, from, to, fault_ns, fault_ns > period(s) ? fault_ns - period(s) : 0,
+	    now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s), now);
 
 	char detail[96];
 	snprintf(detail, sizeof(detail), "%s: %d -> %d, detected in %llu us",
-	         super_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
+	         failover_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
 	if (to >= 0)
 		log_warn("failover (%s): primary %d -> %d, detected in %llu us",
-		         super_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
+		         failover_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
 	else
 		log_error("failover (%s): primary %d lost and no healthy standby",
-		          super_reason_name(reason), from);
+		          failover_reason_name(reason), from);
 	emit(s, "failover", to, detail);
-}
-
-static void settle(struct super *s)
-{
-	const struct play_stats *st = &s->sink->play.st;
-	uint64_t now = clock_now_ns();
-	uint64_t n = s->fo_count < SUPER_FAILOVER_LOG ? s->fo_count : SUPER_FAILOVER_LOG;
-
-	for (uint64_t k = 0; k < n; k++) {
-		struct failover_rec *fo = &s->fo[k];
-		uint64_t lost = atomic_load_explicit(&st->lost_samples, memory_order_relaxed);
-		uint64_t resc = atomic_load_explicit(&st->rescued, memory_order_relaxed);
-
-		if (fo->settled)
-			continue;
-		/* "stats reset" may have zeroed the counters under us: clamp. */
-		fo->lost_samples = lost >= fo->base_lost ? lost - fo->base_lost : 0;
-		fo->rescued = resc >= fo->base_rescued ? resc - fo->base_rescued : 0;
-		if (now >= fo->settle_ns) {
-			fo->settled = true;
-			if (fo->lost_samples > 0)
-				log_warn("failover %d -> %d lost %llu samples", fo->from, fo->to,
-				         (unsigned long long)fo->lost_samples);
-		}
-	}
 }
 
 /* SIGKILL slot i's process group (once), remembering why. */
@@ -239,7 +177,7 @@ static void update_state(struct super *s)
 		st = looping ? DSTATE_DEGRADED : sink_playing(s->sink) ? DSTATE_RUNNING
 		                                                      : DSTATE_STARTING;
 	else
-		st = looping || s->fo_count > 0 ? DSTATE_DEGRADED : DSTATE_STARTING;
+		st = looping || s->fo.count > 0 ? DSTATE_DEGRADED : DSTATE_STARTING;
 	if (st == s->state)
 		return;
 	if (st == DSTATE_DEGRADED) {
@@ -298,10 +236,7 @@ static void arm(struct super *s, uint64_t now)
 		if (due < soonest)
 			soonest = due;
 	}
-	uint64_t n = s->fo_count < SUPER_FAILOVER_LOG ? s->fo_count : SUPER_FAILOVER_LOG;
-	for (uint64_t k = 0; k < n; k++)
-		if (!s->fo[k].settled && s->fo[k].settle_ns < soonest)
-			soonest = s->fo[k].settle_ns;
+	soonest = failover_next_due(&s->fo, soonest);
 	uint64_t ms = (age_ns(now, soonest) + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
 	if (ms < s->cfg->interval_ms)
 		ms = s->cfg->interval_ms;
@@ -336,7 +271,7 @@ static void on_watchdog(uv_timer_t *t)
 	uint64_t now = clock_now_ns();
 	uint64_t limit = (uint64_t)s->cfg->stall_periods * period(s);
 
-	snapshot(s, now);
+	failover_snapshot(&s->fo, &s->sink->play.st, now);
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct slot *sl = &s->slot[i];
 		const struct replica_seg *r = s->gr->r[i];
@@ -411,7 +346,7 @@ static void on_watchdog(uv_timer_t *t)
 			set_role(s, i, ROLE_DEAD);
 		fence(s, i, REASON_STALL);
 	}
-	settle(s);
+	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
 	report_underruns(s, now);
 	update_state(s);
 	if (!s->stopping)
@@ -699,11 +634,4 @@ int super_failover(struct super *s, int *from, int *to)
 	*to = s->primary;
 	update_state(s);
 	return 0;
-}
-
-const struct failover_rec *super_last_failover(const struct super *s)
-{
-	if (s->fo_count == 0)
-		return NULL;
-	return &s->fo[(s->fo_count - 1) % SUPER_FAILOVER_LOG];
 }

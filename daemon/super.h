@@ -9,9 +9,10 @@
  * their checksum at the sink): demotes the primary at once,
  * promotes a standby (epoch + 1), fences the bad process (SIGKILL to its
  * group), respawns it as STANDBY with exponential backoff, and records each
- * failover (reason, detection latency, blocks rescued, samples lost). After
- * start_limit quick deaths in a row a slot waits at the maximum backoff and
- * the daemon is "degraded": never a busy loop, never an exit.
+ * failover (kept by failover.c: reason, detection latency, blocks rescued,
+ * samples lost). After start_limit quick deaths in a row a slot waits at the
+ * maximum backoff and the daemon is "degraded": never a busy loop, never an
+ * exit.
  *
  * What it does not do: play audio (sink.c) or talk to clients (ctl.c, cmd.c).
  * Everything here runs on the loop thread.
@@ -24,30 +25,12 @@
 #include <uv.h>
 
 #include "config.h"
+#include "failover.h"
 #include "group.h"
 #include "sink.h"
 
 enum daemon_state { DSTATE_STARTING = 0, DSTATE_RUNNING, DSTATE_DEGRADED, DSTATE_STOPPING };
-enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT };
-
-#define SUPER_FAILOVER_LOG 32u
-#define SUPER_SNAPSHOTS    256u
 #define SUPER_WAITERS      16u
-
-struct failover_rec {
-	uint64_t mono_ns;       /* detection time, CLOCK_MONOTONIC */
-	uint64_t wall_ms;       /* detection time, Unix epoch ms */
-	int reason;             /* enum failover_reason */
-	int from;
-	int to;                 /* -1: no standby could take over */
-	uint64_t detect_us;     /* from the fault (or last sign of life) to detection */
-	uint64_t base_lost;     /* sink counters before the fault */
-	uint64_t base_rescued;
-	uint64_t lost_samples;  /* final once settled */
-	uint64_t rescued;
-	uint64_t settle_ns;
-	bool settled;
-};
 
 struct super;
 
@@ -90,12 +73,9 @@ struct super {
 	void (*on_stopped)(struct super *);
 	void (*on_event)(struct super *, const char *type, int index, const char *detail);
 	void *user;
-	struct failover_rec fo[SUPER_FAILOVER_LOG];
-	uint64_t fo_count;
-	struct { uint64_t t, lost, rescued; } snap[SUPER_SNAPSHOTS];
+	struct failover_log fo;     /* failover.c */
 	uint64_t underruns_seen;    /* sink underruns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
-	uint32_t snap_head;
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
 
@@ -132,11 +112,7 @@ void super_reconfigure(struct super *s);
 /* Heartbeat age in µs of slot i (0 if unknown). */
 uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i);
 
-/* The most recent failover record, or NULL. */
-const struct failover_rec *super_last_failover(const struct super *s);
-
 const char *super_state_name(int state);
 const char *super_role_name(int role);
-const char *super_reason_name(int reason);
 
 #endif

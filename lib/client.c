@@ -40,7 +40,6 @@ _Static_assert(CLIENT_GROUP_MAX == SHM_GROUP_MAX, "client.h mirrors SHM_GROUP_MA
 
 #define CLIENT_FDS_MAX   (1u + LAYOUT_MAX_REPLICAS)
 #define CLIENT_LINE_MAX  4096u     /* the tap reply is well under 1 KiB */
-#define CLIENT_RATE_MAX  768000u   /* sample rates beyond this are corrupt */
 
 struct client {
 	struct client_info info;
@@ -226,29 +225,22 @@ static uint32_t client_hdr_index(const struct shm_seg *seg)
 /* Read and check the stream's geometry from the group segment, once. */
 static int client_geometry(struct client *c, unsigned nfds)
 {
-	const volatile struct group_seg *g = c->gseg.base;
 	struct client_info *in = &c->info;
+	struct layout_geometry geo;
 
 	if (client_hdr_index(&c->gseg) != 0 || client_hdr_group(&c->gseg, in->group) < 0)
 		return -EPROTO;
-	in->replicas = g->replicas;
-	in->sample_rate = g->sample_rate;
-	in->channels = g->channels;
-	in->frames = g->frames;
-	in->lead = g->lead;
-	in->ring_capacity = g->ring_capacity;
-	in->period_ns = g->period_ns;
-	if (in->replicas < 1 || in->replicas > LAYOUT_MAX_REPLICAS || nfds != 1 + in->replicas ||
-	    in->channels < 1 || in->channels > LAYOUT_MAX_CHANNELS ||
-	    in->frames < LAYOUT_MIN_FRAMES || in->frames > LAYOUT_MAX_FRAMES ||
-	    in->sample_rate < 1 || in->sample_rate > CLIENT_RATE_MAX || in->period_ns == 0 ||
-	    in->period_ns > NSEC_PER_SEC ||
-	    in->lead < 1 || in->lead >= in->ring_capacity)
+	if (layout_group_sane(c->g, &geo) < 0 || nfds != 1 + geo.replicas)
 		return -EPROTO;
-	c->block_bytes = layout_block_bytes(in->frames, in->channels);
-	in->block_samples = (size_t)in->frames * in->channels;
-	if (layout_replica_bytes(in->ring_capacity, c->block_bytes) == 0)
-		return -EPROTO;
+	in->replicas = geo.replicas;
+	in->sample_rate = geo.sample_rate;
+	in->channels = geo.channels;
+	in->frames = geo.frames;
+	in->lead = geo.lead;
+	in->ring_capacity = geo.ring_capacity;
+	in->period_ns = geo.period_ns;
+	in->block_samples = (size_t)geo.frames * geo.channels;
+	c->block_bytes = geo.block_bytes;
 	return 0;
 }
 

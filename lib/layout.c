@@ -4,7 +4,8 @@
  * What it does: sizes a replica segment; publishes the parameter history
  * (daemon, single writer) and reads it back (any process) through a seqlock
  * on group_seg.param_seq; looks up the parameters in force at a sequence
- * number; checks a replica segment's header before the daemon believes it.
+ * number; checks a replica segment's header before the daemon believes it,
+ * and a group segment's stream geometry before a replica or a tap does.
  *
  * What it does not do: map segments (shm.c), move audio (ring.c), or decide
  * when a parameter change applies (the daemon picks `at`).
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "clock.h"
 #include "layout.h"
 
 /*
@@ -161,6 +163,36 @@ int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char 
 		return -EPROTO;
 	if (group == NULL || memchr(h.group, '\0', sizeof h.group) == NULL ||
 	    strcmp(h.group, group) != 0)
+		return -EPROTO;
+	return 0;
+}
+
+int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
+{
+	/*
+	 * Volatile: one load per field, so a segment rewritten while we look
+	 * cannot pass the check with one value and be used with another.
+	 */
+	const volatile struct group_seg *v = g;
+	struct layout_geometry geo = {
+		.sample_rate = v->sample_rate,
+		.channels = v->channels,
+		.frames = v->frames,
+		.lead = v->lead,
+		.ring_capacity = v->ring_capacity,
+		.replicas = v->replicas,
+		.period_ns = v->period_ns,
+	};
+
+	geo.block_bytes = layout_block_bytes(geo.frames, geo.channels);
+	*out = geo;
+	if (geo.replicas < 1 || geo.replicas > LAYOUT_MAX_REPLICAS ||
+	    geo.channels < 1 || geo.channels > LAYOUT_MAX_CHANNELS ||
+	    geo.frames < LAYOUT_MIN_FRAMES || geo.frames > LAYOUT_MAX_FRAMES ||
+	    geo.sample_rate < 1 || geo.sample_rate > LAYOUT_MAX_RATE ||
+	    geo.period_ns == 0 || geo.period_ns > NSEC_PER_SEC ||
+	    geo.lead < 1 || geo.lead >= geo.ring_capacity ||
+	    layout_replica_bytes(geo.ring_capacity, geo.block_bytes) == 0)
 		return -EPROTO;
 	return 0;
 }

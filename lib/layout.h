@@ -10,8 +10,9 @@
  *    progress, RT status, counters, render-time histogram, then the ring of
  *    rendered blocks.
  * and the few functions that read and write them consistently: parameter
- * publication and lookup by sequence number, and the sanity checks the daemon
- * applies to what a replica wrote.
+ * publication and lookup by sequence number, the sanity checks the daemon
+ * applies to what a replica wrote, and the check replicas and taps apply to
+ * the stream geometry in the group segment.
  *
  * What it does not do: create or map segments (shm.h), move blocks (ring.h).
  *
@@ -39,6 +40,7 @@
 #define LAYOUT_MAX_CHANNELS  8u
 #define LAYOUT_MIN_FRAMES    16u
 #define LAYOUT_MAX_FRAMES    1024u
+#define LAYOUT_MAX_RATE      768000u  /* sample rates beyond this are corrupt */
 #define LAYOUT_PARAM_HIST    16u
 #define LAYOUT_HIST_BUCKETS  128u  /* render time in % of the period; last = >= 127% */
 #define LAYOUT_NO_PRIMARY    0xffu
@@ -156,6 +158,18 @@ _Static_assert(offsetof(struct replica_seg, render_hist) == 192, "replica_seg.re
 #define REPLICA_RING_OFFSET 4096u
 _Static_assert(sizeof(struct replica_seg) <= REPLICA_RING_OFFSET, "replica_seg header fits a page");
 
+/* A group's stream geometry, copied out of its segment by layout_group_sane. */
+struct layout_geometry {
+	uint32_t sample_rate;
+	uint32_t channels;
+	uint32_t frames;
+	uint32_t lead;
+	uint32_t ring_capacity;
+	uint32_t replicas;
+	uint64_t period_ns;
+	uint32_t block_bytes;    /* derived: layout_block_bytes(frames, channels) */
+};
+
 /* Leader word helpers. */
 static inline uint64_t layout_leader_make(uint64_t epoch, uint32_t index)
 {
@@ -217,5 +231,20 @@ void layout_params_at(const struct param_hist *h, uint64_t seq, double *gain, do
  */
 int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char *group,
                         size_t size);
+
+/*
+ * Replicas and taps: copy the stream geometry out of a group segment they
+ * mapped (read-only is enough), reading each field exactly once, and check
+ * the copy: 1..LAYOUT_MAX_REPLICAS replicas, 1..LAYOUT_MAX_CHANNELS
+ * channels, LAYOUT_MIN_FRAMES..LAYOUT_MAX_FRAMES frames, a rate in
+ * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, and a
+ * ring geometry layout_replica_bytes accepts. Callers then use only *out,
+ * which cannot change under them as the segment could. Returns 0, or
+ * -EPROTO if any field is out of range (*out is then filled but must not be
+ * used). Checks nothing the segment does not describe on its own (a replica
+ * index, the number of descriptors a tap was sent, the source). Loads only;
+ * thread-safe; not for the audio path (it is a setup check).
+ */
+int layout_group_sane(const struct group_seg *g, struct layout_geometry *out);
 
 #endif

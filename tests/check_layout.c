@@ -8,7 +8,9 @@
  * another process never sees a torn history while a writer publishes
  * changes as fast as it can (tens of thousands at least); a corrupted count in shared memory cannot make
  * snapshot or lookup read out of bounds (guard pages would fault); the
- * replica header check rejects a wrong magic, index, group, size.
+ * replica header check rejects a wrong magic, index, group, size; the group
+ * geometry check accepts a good stream (and its limits) and rejects each
+ * field out of range on its own.
  *
  * What it does not do: test the ring (check_ring.c) or shm (check_shm.c).
  * The struct sizes and offsets are _Static_asserts in layout.h.
@@ -388,6 +390,81 @@ START_TEST(replica_sane)
 }
 END_TEST
 
+/* A good geometry: 48 kHz stereo, 256 frames, lead 2 of 8 slots, 2 replicas. */
+static void group_geometry_good(struct group_seg *g)
+{
+	g->sample_rate = 48000;
+	g->channels = 2;
+	g->frames = 256;
+	g->lead = 2;
+	g->ring_capacity = 8;
+	g->replicas = 2;
+	g->period_ns = clock_period_ns(48000, 256);
+}
+
+/* Set one field of a good geometry to `bad`; the check must refuse it. */
+#define EXPECT_GROUP_BAD(field, bad)                                              \
+	do {                                                                      \
+		group_geometry_good(g);                                           \
+		g->field = (bad);                                                 \
+		ck_assert_msg(layout_group_sane(g, &geo) == -EPROTO, "%s = %llu", \
+		              #field, (unsigned long long)(bad));                 \
+	} while (0)
+
+START_TEST(group_sane)
+{
+	struct group_seg *g = group_new();
+	struct layout_geometry geo;
+
+	group_geometry_good(g);
+	ck_assert_int_eq(layout_group_sane(g, &geo), 0);
+	ck_assert_uint_eq(geo.sample_rate, 48000);
+	ck_assert_uint_eq(geo.channels, 2);
+	ck_assert_uint_eq(geo.frames, 256);
+	ck_assert_uint_eq(geo.lead, 2);
+	ck_assert_uint_eq(geo.ring_capacity, 8);
+	ck_assert_uint_eq(geo.replicas, 2);
+	ck_assert_uint_eq(geo.period_ns, clock_period_ns(48000, 256));
+	ck_assert_uint_eq(geo.block_bytes, 256 * 2 * sizeof(float));
+
+	/* The limits themselves are good. */
+	g->sample_rate = LAYOUT_MAX_RATE;
+	g->channels = LAYOUT_MAX_CHANNELS;
+	g->frames = LAYOUT_MAX_FRAMES;
+	g->replicas = LAYOUT_MAX_REPLICAS;
+	g->period_ns = NSEC_PER_SEC;
+	g->lead = RING_MAX_CAPACITY - 1;
+	g->ring_capacity = RING_MAX_CAPACITY;
+	ck_assert_int_eq(layout_group_sane(g, &geo), 0);
+	group_geometry_good(g);
+	g->sample_rate = 1;
+	g->channels = 1;
+	g->frames = LAYOUT_MIN_FRAMES;
+	g->replicas = 1;
+	g->period_ns = 1;
+	g->lead = 1;
+	g->ring_capacity = 2;
+	ck_assert_int_eq(layout_group_sane(g, &geo), 0);
+
+	EXPECT_GROUP_BAD(sample_rate, 0);
+	EXPECT_GROUP_BAD(sample_rate, LAYOUT_MAX_RATE + 1);
+	EXPECT_GROUP_BAD(channels, 0);
+	EXPECT_GROUP_BAD(channels, LAYOUT_MAX_CHANNELS + 1);
+	EXPECT_GROUP_BAD(frames, LAYOUT_MIN_FRAMES - 1);
+	EXPECT_GROUP_BAD(frames, LAYOUT_MAX_FRAMES + 1);
+	EXPECT_GROUP_BAD(replicas, 0);
+	EXPECT_GROUP_BAD(replicas, LAYOUT_MAX_REPLICAS + 1);
+	EXPECT_GROUP_BAD(period_ns, 0);
+	EXPECT_GROUP_BAD(period_ns, NSEC_PER_SEC + 1);
+	EXPECT_GROUP_BAD(lead, 0);
+	EXPECT_GROUP_BAD(lead, 8);               /* lead must leave a slot free */
+	EXPECT_GROUP_BAD(ring_capacity, 2);      /* <= lead */
+	EXPECT_GROUP_BAD(ring_capacity, 12);     /* not a power of two */
+	EXPECT_GROUP_BAD(ring_capacity, RING_MAX_CAPACITY * 2);
+	munmap(g, GROUP_SEG_BYTES);
+}
+END_TEST
+
 Suite *layout_suite(void)
 {
 	Suite *s = suite_create("layout");
@@ -400,6 +477,7 @@ Suite *layout_suite(void)
 	tcase_add_test(tc, full_is_busy);
 	tcase_add_test(tc, corrupt_count_stays_in_bounds);
 	tcase_add_test(tc, replica_sane);
+	tcase_add_test(tc, group_sane);
 	tcase_set_timeout(tx, 60);
 	tcase_add_test(tx, cross_process_seqlock);
 	suite_add_tcase(s, tc);

@@ -13,6 +13,7 @@ int main(void)
 {
 	SRunner *sr = srunner_create(ring_suite());
 
+	srunner_add_suite(sr, ring_stress_suite());
 	srunner_add_suite(sr, shm_suite());
 	srunner_add_suite(sr, layout_suite());
 	srunner_add_suite(sr, clock_suite());

@@ -1,13 +1,18 @@
 /*
  * suites.h - the check suites of tests/check_rtaudio, one per module.
  * Each tests/check_MODULE.c defines MODULE_suite(); check_main.c runs them.
+ * A module's slow load tests may have a suite of their own
+ * (check_MODULE_stress.c), so CK_RUN_SUITE can run the quick ones alone.
+ * Also declares the few helpers more than one suite uses.
  */
 #ifndef RTAUDIO_TESTS_SUITES_H
 #define RTAUDIO_TESTS_SUITES_H
 
 #include <check.h>
+#include <stddef.h>
 
 Suite *ring_suite(void);
+Suite *ring_stress_suite(void);
 Suite *shm_suite(void);
 Suite *layout_suite(void);
 Suite *clock_suite(void);
@@ -19,5 +24,14 @@ Suite *source_suite(void);
 Suite *crc32c_suite(void);
 Suite *guard_suite(void);
 Suite *client_suite(void);
+
+/*
+ * Map `bytes` (a multiple of 64) of private zeroed memory ending right
+ * before a PROT_NONE page, so that reading or writing one byte past it
+ * kills the test. Returns the 64-byte aligned start; fails the test (check
+ * aborts it) if the mapping cannot be made. Never unmapped: each test runs
+ * in its own forked process. Defined in check_ring.c.
+ */
+void *check_guarded_map(size_t bytes);
 
 #endif
