@@ -364,6 +364,7 @@ static void replica_loop(struct replica *rp)
 	struct replica_seg *r = rp->r;
 	/* futex_wait only reads the word; the group mapping is read-only. */
 	_Atomic uint32_t *wake = (_Atomic uint32_t *)&g->wake;
+	bool ready = false;
 
 	while (!replica_stop) {
 		atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
@@ -378,6 +379,13 @@ static void replica_loop(struct replica *rp)
 		if (active)
 			replica_render_due(rp, atomic_load_explicit(&g->position,
 			                                            memory_order_acquire));
+		/* READY only after the first pass: a hot standby the daemon counts
+		 * on then already holds the blocks up to the sink's horizon, so a
+		 * primary killed the moment it is announced costs nothing. */
+		if (!ready) {
+			atomic_store_explicit(&r->state, RSTATE_READY, memory_order_release);
+			ready = true;
+		}
 		if (replica_stop)
 			break;
 		/* Half a period: the heartbeat then never ages past one period
@@ -461,9 +469,8 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
 		replica_die("sigaction", errno);
-	/* rp.next starts at 0: the loop moves it to max(position, ring head). */
-	atomic_store_explicit(&r->state, RSTATE_READY, memory_order_release);
-
+	/* rp.next starts at 0: the loop moves it to max(position, ring head),
+	 * and says READY after its first pass. */
 	replica_loop(&rp);
 
 	atomic_store_explicit(&r->state, RSTATE_EXITING, memory_order_release);

@@ -59,7 +59,7 @@ enum replica_role {
 /* Replica-reported life-cycle state. */
 enum replica_state {
 	RSTATE_BOOT = 0,     /* process started, not yet rendering */
-	RSTATE_READY = 1,    /* mapped, configured, heartbeating */
+	RSTATE_READY = 1,    /* in its loop, heartbeating; hot: rendered to the horizon */
 	RSTATE_EXITING = 2,  /* saw shutdown */
 };
 
