@@ -193,10 +193,11 @@ static char (*table_cells(size_t n, int ncol))[CELL]
 	return calloc(n * (size_t)ncol, CELL);
 }
 
-enum { COL_INDEX, COL_ROLE, COL_PID, COL_ALIVE, COL_HB, COL_RENDERED, COL_RESTARTS, COL_RT, NCOL };
+enum { COL_INDEX, COL_ROLE, COL_PID, COL_ALIVE, COL_HB, COL_RENDERED, COL_RESTARTS, COL_CPU,
+       COL_RT, NCOL };
 
 static const char *const col_head[NCOL] = {
-	"INDEX", "ROLE", "PID", "ALIVE", "HEARTBEAT", "RENDERED", "RESTARTS", "RT",
+	"INDEX", "ROLE", "PID", "ALIVE", "HEARTBEAT", "RENDERED", "RESTARTS", "CPU", "RT",
 };
 
 static void print_replicas(FILE *out, json_t *replicas)
@@ -222,6 +223,7 @@ static void print_replicas(FILE *out, json_t *replicas)
 		fmt_us(r, "heartbeat_age_us", row[COL_HB]);
 		num(r, "rendered_seq", row[COL_RENDERED]);
 		num(r, "restarts", row[COL_RESTARTS]);
+		num(r, "cpu", row[COL_CPU]);
 		snprintf(row[COL_RT], CELL, "%s", str(r, "rt"));
 	}
 	fputc('\n', out);

@@ -56,8 +56,9 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	char rtbuf[96];
 	uint64_t next = atomic_load_explicit(&r->next_seq, memory_order_relaxed);
 	bool alive = sl->proc != NULL && sl->role != ROLE_DEAD;
+	int32_t cpu1 = atomic_load_explicit(&r->cpu1, memory_order_relaxed);
 
-	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s}",
+	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s, s:o}",
 	                 "index", (int)i,
 	                 "pid", sl->pid > 0 ? json_integer(sl->pid) : json_null(),
 	                 "role", super_role_name(sl->role),
@@ -65,7 +66,9 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	                 "heartbeat_age_us", (json_int_t)super_heartbeat_age_us(&d->sup, i),
 	                 "rendered_seq", (json_int_t)next - 1,
 	                 "restarts", sl->restarts > 0 ? (int)sl->restarts - 1 : 0,
-	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-");
+	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-",
+	                 "cpu", alive && cpu1 >= 1 && cpu1 <= 4096 ? json_integer(cpu1 - 1)
+	                                                           : json_null());
 }
 
 static json_t *failover_json(const struct failover_rec *fo)

@@ -44,11 +44,13 @@ static const char *const names_log_level[] = { "error", "warn", "info", "debug",
 static const char *const names_standby[] = { "hot", "warm", NULL };
 static const char *const names_source[] = { "sine", NULL };
 static const char *const names_sink[] = { "null", "wav", "jack", NULL };
+static const char *const names_affinity[] = { "spread", "none", NULL };
 
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level order");
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
 _Static_assert(SOURCE_SINE == 0, "names_source order");
 _Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2, "names_sink order");
+_Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
 
 /* How a value is written in the file and stored in struct config. */
 enum key_kind {
@@ -158,6 +160,8 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_STR, replica, 0, 0, NULL, check_replica) \
 	X("group", "rt_priority", false, "80", "0..99, 0 = no real-time scheduling", \
 	  K_INT, rt_priority, 0, 99, NULL, NULL) \
+	X("group", "cpu_affinity", false, "spread", "spread|none", \
+	  K_ENUM, cpu_affinity, 0, 0, names_affinity, NULL) \
 	X("stream", "sample_rate", false, "48000", "8000..384000", \
 	  K_UINT, sample_rate, 8000, 384000, NULL, NULL) \
 	X("stream", "channels", false, "2", "1..8", \

@@ -24,6 +24,7 @@
 #define CONFIG_EXIT_BAD 78  /* EX_CONFIG */
 
 enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2 };
+enum cpu_affinity { AFFINITY_SPREAD = 0, AFFINITY_NONE = 1 };
 
 struct config {
 	/* [daemon] */
@@ -37,6 +38,7 @@ struct config {
 	unsigned standby;            /* enum standby_mode: hot|warm */
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
+	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
 	/* [stream] */
 	unsigned sample_rate;        /* 8000..384000, default 48000 */
 	unsigned channels;           /* 1..8, default 2 */

@@ -70,7 +70,7 @@ struct replica {
 
 static void replica_usage(void)
 {
-	fputs("usage: rtaudio-replica --group NAME --index I [--parent PID]\n"
+	fputs("usage: rtaudio-replica --group NAME --index I [--parent PID] [--cpu N]\n"
 	      "  (started by rtaudiod; not meant to be run by hand)\n", stderr);
 	exit(REPLICA_EX_USAGE);
 }
@@ -405,13 +405,15 @@ int main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "index", required_argument, NULL, 'i' },
 		{ "parent", required_argument, NULL, 'p' },
+		{ "cpu", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct replica rp;
 	uint64_t boot_ns = clock_now_ns();
 	const char *group = NULL;
 	bool have_index = false, have_parent = false;
-	uint32_t parent = 0;
+	uint32_t parent = 0, cpu = 0;
+	bool have_cpu = false;
 	int opt;
 
 	opterr = 0;
@@ -430,6 +432,11 @@ int main(int argc, char **argv)
 				replica_usage();
 			have_parent = true;
 			break;
+		case 'c':
+			if (!replica_parse_u32(optarg, 4095, &cpu))
+				replica_usage();
+			have_cpu = true;
+			break;
 		default:
 			replica_usage();
 		}
@@ -446,6 +453,11 @@ int main(int argc, char **argv)
 	atomic_store_explicit(&r->pid, (uint32_t)getpid(), memory_order_relaxed);
 	atomic_store_explicit(&r->boot_ns, boot_ns, memory_order_relaxed);
 	atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
+
+	/* Pinned (the daemon gives each replica its own core) or not, say so:
+	 * the segment may be a predecessor's, with its predecessor's CPU. */
+	bool pinned = have_cpu && rtprio_pin_cpu((int)cpu) == 0;
+	atomic_store_explicit(&r->cpu1, pinned ? (int32_t)cpu + 1 : 0, memory_order_relaxed);
 
 	struct rtprio_status st = { 0 };
 	(void)rtprio_lock_memory(REPLICA_STACK_LOCK, &st);

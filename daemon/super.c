@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "rtprio.h"
 #include "super.h"
 
 #define START_TIMEOUT_NS   (5 * NSEC_PER_SEC)   /* spawn to READY */
@@ -450,9 +451,9 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 static void spawn_slot(struct slot *sl)
 {
 	struct super *s = sl->sup;
-	char idx[16], ppid[16];
+	char idx[16], ppid[16], cpu[16];
 	char *args[] = { s->cfg->replica, "--group", s->gr->name, "--index", idx,
-	                 "--parent", ppid, NULL };
+	                 "--parent", ppid, NULL, NULL, NULL };
 	uv_stdio_container_t stdio[3] = {
 		{ .flags = UV_IGNORE },
 		{ .flags = UV_INHERIT_FD, .data.fd = 1 },
@@ -470,6 +471,15 @@ static void spawn_slot(struct slot *sl)
 
 	snprintf(idx, sizeof(idx), "%u", sl->index);
 	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());
+	/* Replica i on the i-th of our CPUs: one core taken away (a stolen
+	 * virtual CPU, a long kernel section) then delays one replica, and the
+	 * sink takes the other's copy, instead of delaying both at once. */
+	int c = s->cfg->cpu_affinity == AFFINITY_SPREAD ? rtprio_nth_cpu(sl->index) : -1;
+	if (c >= 0) {
+		snprintf(cpu, sizeof(cpu), "%d", c);
+		args[7] = "--cpu";
+		args[8] = cpu;
+	}
 	/* The old process is reaped: nobody writes the segment while we look. */
 	if (sl->tainted || !group_replica_reusable(s->gr, sl->index)) {
 		rc = group_replica_restore(s->gr, sl->index);

@@ -137,7 +137,10 @@ struct replica_seg {
 	_Atomic int32_t rt_rlimit;
 	_Atomic int32_t rt_mlocked;            /* 112 */
 	_Atomic int32_t rt_mlock_error;
-	uint8_t pad0[8];
+	/* 1 + the CPU the replica pinned itself to, 0 if not pinned (so the
+	 * zeroes of what was padding read as "not pinned"). */
+	_Atomic int32_t cpu1;                  /* 120 */
+	uint8_t pad0[4];
 	/* Counters (monotonic, reset only by a respawn or "stats reset"). */
 	_Atomic uint64_t blocks;               /* 128: blocks rendered */
 	_Atomic uint64_t wakeups;              /* futex returns */
@@ -152,6 +155,7 @@ struct replica_seg {
 };
 _Static_assert(offsetof(struct replica_seg, heartbeat_ns) == 64, "replica_seg.heartbeat offset");
 _Static_assert(offsetof(struct replica_seg, rt_policy) == 96, "replica_seg.rt offset");
+_Static_assert(offsetof(struct replica_seg, cpu1) == 120, "replica_seg.cpu1 offset");
 _Static_assert(offsetof(struct replica_seg, blocks) == 128, "replica_seg.blocks offset");
 _Static_assert(offsetof(struct replica_seg, render_hist) == 192, "replica_seg.render_hist offset");
 

@@ -6,7 +6,9 @@
  * THREAD_TIME_CONSTRAINT_POLICY (period, computation = period/2,
  * constraint = period, preemptible) as the seed did. mlockall plus a
  * pre-fault of the stack, so the first deep call on the audio path does not
- * page-fault. A one-line description for status output.
+ * page-fault. Pinning a thread to one CPU of its allowed set (Linux), so
+ * redundant replicas do not share a core. A one-line description for
+ * status output.
  *
  * What it does not do: log, retry at other priorities, raise rlimits, or
  * treat a refusal as fatal: the caller decides (running without RT is
@@ -155,6 +157,49 @@ int rtprio_lock_memory(size_t stack_bytes, struct rtprio_status *st)
 		(void)rtprio_prefault_stack(stack_bytes);
 	return rc;
 }
+
+#ifdef __APPLE__
+int rtprio_nth_cpu(unsigned n)
+{
+	(void)n;
+	return -ENOTSUP;
+}
+
+int rtprio_pin_cpu(int cpu)
+{
+	(void)cpu;
+	return -ENOTSUP;
+}
+#else
+int rtprio_nth_cpu(unsigned n)
+{
+	cpu_set_t set;
+	int count;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return -errno;
+	count = CPU_COUNT(&set);
+	if (count < 2)
+		return -ENOENT;
+	n %= (unsigned)count;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && n-- == 0)
+			return cpu;
+	return -ENOENT;
+}
+
+int rtprio_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE)
+		return -EINVAL;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
+}
+#endif
 
 const char *rtprio_describe(const struct rtprio_status *st, char *buf, size_t len)
 {

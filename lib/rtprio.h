@@ -5,7 +5,8 @@
  * or on THREAD_TIME_CONSTRAINT_POLICY with period / computation = period/2 /
  * constraint = period (macOS, as the seed did); locks the process's memory
  * (mlockall); reports what it got, or why not (EPERM, RLIMIT_RTPRIO), so the
- * caller can publish it ("rt: fifo/80", "rt: none (EPERM)").
+ * caller can publish it ("rt: fifo/80", "rt: none (EPERM)"); picks and pins
+ * a CPU, so that redundant replicas run on different cores.
  *
  * What it does not do: log, retry with other priorities, or fail the caller:
  * running without RT is allowed (with a warning by whoever logs).
@@ -52,6 +53,26 @@ int rtprio_set(int priority, uint64_t period_ns, struct rtprio_status *st);
  * Returns 0 or -errno (-EPERM / -ENOMEM under RLIMIT_MEMLOCK).
  */
 int rtprio_lock_memory(size_t stack_bytes, struct rtprio_status *st);
+
+/*
+ * The `n`-th CPU (counting from 0, wrapping around) of the calling thread's
+ * allowed set, so a supervisor can give each replica its own core from the
+ * cores it was itself given (taskset, systemd CPUAffinity=). Returns the CPU
+ * number, or -ENOENT when fewer than two CPUs are allowed (nothing to
+ * spread over), or -errno from sched_getaffinity; -ENOTSUP on macOS, whose
+ * scheduler has no hard affinity. Thread-safe; not for the audio path.
+ */
+int rtprio_nth_cpu(unsigned n);
+
+/*
+ * Pin the calling thread to `cpu` (sched_setaffinity), so that a core taken
+ * away for a while (a host stealing a virtual CPU, a long non-preemptible
+ * kernel section) stalls one replica, not the primary and its standby
+ * together. Returns 0 or -errno (-EINVAL for a CPU outside the allowed
+ * set); -ENOTSUP on macOS. Call before going real-time; never on the audio
+ * path. Thread-safe (affects the calling thread only).
+ */
+int rtprio_pin_cpu(int cpu);
 
 /*
  * Human summary of *st into buf: "fifo/80", "timecons", "none (EPERM,

@@ -81,6 +81,7 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_uint_eq(c.standby, STANDBY_HOT);
 	ck_assert_str_eq(c.replica, REPLICADIR "/rtaudio-replica");
 	ck_assert_int_eq(c.rt_priority, 80);
+	ck_assert_uint_eq(c.cpu_affinity, AFFINITY_SPREAD);
 	ck_assert_uint_eq(c.sample_rate, 48000);
 	ck_assert_uint_eq(c.channels, 2);
 	ck_assert_uint_eq(c.frames, 256);
@@ -129,6 +130,7 @@ static const char full_file[] =
 	"standby = warm\n"
 	"replica = /opt/rt/bin/rtaudio-replica\n"
 	"rt_priority = 0\n"
+	"cpu_affinity = none\n"
 	"[stream]\n"
 	"sample_rate = 96000\n"
 	"channels = 1\n"
@@ -168,6 +170,7 @@ START_TEST(full_valid_file)
 	ck_assert_uint_eq(c.standby, STANDBY_WARM);
 	ck_assert_str_eq(c.replica, "/opt/rt/bin/rtaudio-replica");
 	ck_assert_int_eq(c.rt_priority, 0);
+	ck_assert_uint_eq(c.cpu_affinity, AFFINITY_NONE);
 	ck_assert_uint_eq(c.sample_rate, 96000);
 	ck_assert_uint_eq(c.channels, 1);
 	ck_assert_uint_eq(c.frames, 1024);
@@ -253,6 +256,7 @@ static const struct bad bad_files[] = {
 	{ "[group]\nreplicas = 0\nthis is junk\n", 2, "replicas", "0 is out of range 1..8" },
 	{ "[group]\nstandby = cold\n", 2, "standby", "'cold' is not one of hot|warm" },
 	{ "[group]\nstandby = Hot\n", 2, "standby", "'Hot' is not one of hot|warm" },
+	{ "[group]\ncpu_affinity = 0,1\n", 2, "cpu_affinity", "'0,1' is not one of spread|none" },
 	{ "[daemon]\nlog_level = loud\n", 2, "log_level",
 	  "'loud' is not one of error|warn|info|debug" },
 	{ "[sink]\ntype = alsa\n", 2, "type", "'alsa' is not one of null|wav|jack" },

@@ -23,7 +23,7 @@ t1=$(ms)
 head='rtaudiod [a-z]*  [0-2][0-9]:[0-5][0-9]:[0-6][0-9]  primary [01]  sink block [0-9]*  underruns [0-9]*  lost samples [0-9]*  failovers [0-9]*$'
 [ "$(grep -c "^. $head" "$TMP/watch.txt")" = 3 ] ||
 	fail "watch: expected 3 header lines: $(cat "$TMP/watch.txt")"
-[ "$(grep -c '^INDEX  ROLE  *PID  *ALIVE  *HEARTBEAT  *RENDERED  *RESTARTS  *RT$' "$TMP/watch.txt")" = 3 ] ||
+[ "$(grep -c '^INDEX  ROLE  *PID  *ALIVE  *HEARTBEAT  *RENDERED  *RESTARTS  *CPU  *RT$' "$TMP/watch.txt")" = 3 ] ||
 	fail "watch: expected 3 replica tables"
 [ "$(grep -c '^[01]  *[a-z][a-z]*  *[-0-9][0-9]*  *[a-z-][a-z]*  ' "$TMP/watch.txt")" = 6 ] ||
 	fail "watch: expected 6 replica rows: $(cat "$TMP/watch.txt")"
