@@ -109,6 +109,32 @@ static int pick_standby(const struct super *s, int except, uint64_t now)
 	return -1;
 }
 
+/*
+ * Who takes over from `except`: a healthy standby if there is one; else the
+ * live standby heard from last. A standby that is merely late (a host
+ * hiccup as long as the stall limit) still holds its rendered blocks and
+ * renders on when it runs again, which beats no primary until a respawn;
+ * if it really is stuck, the watchdog fences it like any late primary.
+ */
+static int pick_takeover(const struct super *s, int except, uint64_t now)
+{
+	int best = pick_standby(s, except, now);
+	uint64_t newest = 0;
+
+	if (best >= 0)
+		return best;
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct slot *sl = &s->slot[i];
+		uint64_t hb = heartbeat(s, i, now);
+		if ((int)i != except && sl->proc != NULL && sl->kill_ns == 0 &&
+		    sl->role == ROLE_STANDBY && hb > newest) {
+			newest = hb;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
 static void promote(struct super *s, int to)
 {
 	s->epoch++;
@@ -125,7 +151,7 @@ static void promote(struct super *s, int to)
 static void failover(struct super *s, int from, int reason, uint64_t fault_ns)
 {
 	uint64_t now = clock_now_ns();
-	int to = pick_standby(s, from, now);
+	int to = pick_takeover(s, from, now);
 
 	if (from >= 0)
 		set_role(s, (uint32_t)from, reason == REASON_MANUAL ? ROLE_STANDBY : ROLE_DEAD);
