@@ -363,6 +363,20 @@ static void on_watchdog(uv_timer_t *t)
 			sl->late_logged = true;
 			continue;
 		}
+		/*
+		 * A late standby plays nothing, and it is not healthy, so no
+		 * failover picks it while another will do. Fencing it at once
+		 * would turn one host hiccup into a respawn's worth of time with
+		 * no redundancy (the soak's kill cycles found exactly that), so
+		 * it too gets 4x the limit to show life.
+		 */
+		if (sl->role == ROLE_STANDBY && age_ns(last, now) <= 4 * limit) {
+			if (!sl->late_logged)
+				log_info("standby %u (pid %d) late by %llu us: waiting", i, sl->pid,
+				         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
+			sl->late_logged = true;
+			continue;
+		}
 		sl->late_logged = false;
 		log_warn("replica %u (pid %d) stalled: no heartbeat for %llu us", i, sl->pid,
 		         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
