@@ -17,7 +17,8 @@ ctl() { echo "\$ rtaudioctl $*"; "$RTAUDIOCTL" -s "$SOCK" "$@"; }
 jget() { "$RTAUDIOCTL" -s "$SOCK" --json "$@"; }
 wait_for() {  # wait_for JQ-EXPR: until status satisfies it (10 s)
 	i=0
-	until jget status | jq -e "$1" >/dev/null 2>&1; do
+	# Not a pipe: jq -e on empty input (no daemon listening yet) says yes.
+	until s=$(jget status 2>/dev/null) && echo "$s" | jq -e "$1" >/dev/null 2>&1; do
 		i=$((i + 1)); [ $i -lt 500 ] || { echo "demo: timed out waiting for $1"; exit 1; }
 		sleep 0.02
 	done
