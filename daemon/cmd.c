@@ -67,8 +67,8 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	                 "rendered_seq", (json_int_t)next - 1,
 	                 "restarts", sl->restarts > 0 ? (int)sl->restarts - 1 : 0,
 	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-",
-	                 "cpu", alive && cpu1 >= 1 && cpu1 <= 4096 ? json_integer(cpu1 - 1)
-	                                                           : json_null());
+	                 "cpu", alive && cpu1 >= 1 && cpu1 <= (int32_t)LAYOUT_MAX_CPUS
+	                            ? json_integer(cpu1 - 1) : json_null());
 }
 
 static json_t *failover_json(const struct failover_rec *fo)

@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 			have_parent = true;
 			break;
 		case 'c':
-			if (!replica_parse_u32(optarg, 4095, &cpu))
+			if (!replica_parse_u32(optarg, LAYOUT_MAX_CPUS - 1, &cpu))
 				replica_usage();
 			have_cpu = true;
 			break;

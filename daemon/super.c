@@ -91,12 +91,19 @@ uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i)
 	return age_ns(hb, now) / NSEC_PER_USEC;
 }
 
-static bool healthy(const struct super *s, uint32_t i, uint64_t now)
+/* A running standby not being fenced, whatever its heartbeat says. */
+static bool live_standby(const struct super *s, uint32_t i)
 {
 	const struct slot *sl = &s->slot[i];
+
+	return sl->proc != NULL && sl->kill_ns == 0 && sl->role == ROLE_STANDBY;
+}
+
+static bool healthy(const struct super *s, uint32_t i, uint64_t now)
+{
 	uint64_t hb = heartbeat(s, i, now);
 
-	return sl->proc != NULL && sl->kill_ns == 0 && sl->role == ROLE_STANDBY && hb != 0 &&
+	return live_standby(s, i) && hb != 0 &&
 	       age_ns(hb, now) <= (uint64_t)s->cfg->stall_periods * period(s);
 }
 
@@ -124,10 +131,8 @@ static int pick_takeover(const struct super *s, int except, uint64_t now)
 	if (best >= 0)
 		return best;
 	for (uint32_t i = 0; i < s->n; i++) {
-		const struct slot *sl = &s->slot[i];
 		uint64_t hb = heartbeat(s, i, now);
-		if ((int)i != except && sl->proc != NULL && sl->kill_ns == 0 &&
-		    sl->role == ROLE_STANDBY && hb > newest) {
+		if ((int)i != except && live_standby(s, i) && hb > newest) {
 			newest = hb;
 			best = (int)i;
 		}
@@ -350,28 +355,21 @@ static void on_watchdog(uv_timer_t *t)
 		}
 		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
 		/*
-		 * With nobody to hand over to, killing a late primary guarantees
-		 * a gap (the respawn takes a restart delay) while waiting costs
-		 * nothing if it was only descheduled: give it 4x the limit.
+		 * 4x the limit to show life, where killing at once costs more
+		 * than waiting: a primary with nobody to hand over to (the kill
+		 * guarantees a gap, a respawn's restart delay), and a standby,
+		 * which plays nothing and which no failover picks while another
+		 * will do (fencing it for one host hiccup would leave the group
+		 * without redundancy for a respawn; the soak's kill cycles found
+		 * exactly that).
 		 */
-		if (sl->role == ROLE_PRIMARY && pick_standby(s, (int)i, now) < 0 &&
-		    age_ns(last, now) <= 4 * limit) {
-			if (!sl->late_logged)
+		bool lone = sl->role == ROLE_PRIMARY && pick_standby(s, (int)i, now) < 0;
+		if ((lone || sl->role == ROLE_STANDBY) && age_ns(last, now) <= 4 * limit) {
+			if (!sl->late_logged && lone)
 				log_warn("primary %u (pid %d) late by %llu us and no standby to take "
 				         "over: waiting", i, sl->pid,
 				         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
-			sl->late_logged = true;
-			continue;
-		}
-		/*
-		 * A late standby plays nothing, and it is not healthy, so no
-		 * failover picks it while another will do. Fencing it at once
-		 * would turn one host hiccup into a respawn's worth of time with
-		 * no redundancy (the soak's kill cycles found exactly that), so
-		 * it too gets 4x the limit to show life.
-		 */
-		if (sl->role == ROLE_STANDBY && age_ns(last, now) <= 4 * limit) {
-			if (!sl->late_logged)
+			else if (!sl->late_logged)
 				log_info("standby %u (pid %d) late by %llu us: waiting", i, sl->pid,
 				         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
 			sl->late_logged = true;

@@ -41,6 +41,7 @@
 #define LAYOUT_MIN_FRAMES    16u
 #define LAYOUT_MAX_FRAMES    1024u
 #define LAYOUT_MAX_RATE      768000u  /* sample rates beyond this are corrupt */
+#define LAYOUT_MAX_CPUS      4096u    /* replica_seg.cpu1 is 1..this, or 0 */
 #define LAYOUT_PARAM_HIST    16u
 #define LAYOUT_HIST_BUCKETS  128u  /* render time in % of the period; last = >= 127% */
 #define LAYOUT_NO_PRIMARY    0xffu
