@@ -7,8 +7,12 @@
 write_conf "standby = warm"
 start_daemon
 [ "$(st .stream.standby)" = warm ] || fail "standby mode $(st .stream.standby)"
-blocks=$(jctl stats | jq '.replicas[1].blocks')
-[ "$blocks" = 0 ] || fail "warm standby rendered $blocks blocks before promotion"
+# Whichever replica said READY first is primary; the test is relative to it.
+p=$(st .primary)
+case "$p" in 0) sb=1 ;; 1) sb=0 ;; *) die "no primary: $p" ;; esac
+[ "$(st ".replicas[$sb].role")" = standby ] || fail "replica $sb is $(st ".replicas[$sb].role"), not standby"
+blocks=$(jctl stats | jq ".replicas[$sb].blocks")
+[ "$blocks" = 0 ] || fail "warm standby $sb rendered $blocks blocks before promotion"
 jctl kill-primary >/dev/null || die "kill-primary failed"
 wait_until 5 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .failovers.last.settled)\" = true ]" ||
 	die "failover never settled"
@@ -17,5 +21,8 @@ ok "warm failover: detect $(st .failovers.last.detect_us) us, lost $lost samples
 [ "$lost" -ge 0 ] 2>/dev/null || fail "gap not reported: $lost"
 u1=$(st .sink.underruns); sleep 0.3; u2=$(st .sink.underruns)
 [ "$u1" = "$u2" ] || fail "underruns still growing after failover ($u1 -> $u2)"
-[ "$(st .primary)" = 1 ] || fail "primary $(st .primary)"
+[ "$(st .primary)" = "$sb" ] || fail "primary $(st .primary), expected the standby $sb"
+b1=$(jctl stats | jq ".replicas[$sb].blocks"); sleep 0.2; b2=$(jctl stats | jq ".replicas[$sb].blocks")
+[ "$b2" -gt "$b1" ] || fail "promoted replica $sb is not rendering ($b1 -> $b2 blocks)"
+ok "standby $sb promoted and rendering ($b1 -> $b2 blocks)"
 finish
