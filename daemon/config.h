@@ -77,6 +77,22 @@ struct config_key {
 /* Table of every key, terminated by an entry whose name is NULL. */
 extern const struct config_key config_keys[];
 
+/* How many keys config_keys[] has (checked against the table at build time). */
+#define CONFIG_NKEYS 28
+
+/*
+ * Parse `text` for key `k` (an index into config_keys[]) and store it in
+ * *c, applying the key's type, range and extra rule. Returns 0, or -1 with
+ * a reason in `why`. The loader's and the defaults' one entry point.
+ */
+int config_set_key(struct config *c, size_t k, const char *text, char *why, size_t len);
+
+/* Index in config_keys[] of [section] name, or CONFIG_NKEYS if none. */
+size_t config_key_index(const char *section, const char *name);
+
+/* Whether any key lives in [name]. */
+bool config_section_known(const char *name);
+
 /* Fill *c with every default. */
 void config_defaults(struct config *c);
 

@@ -1,5 +1,5 @@
 /*
- * super.c - spawn, watch, fence and respawn replicas; fail over.
+ * super.c - watch, fence and respawn replicas; fail over.
  *
  * Does: the supervision rules of DESIGN.md on the loop thread. A death is
  * seen through libuv's exit callback (SIGCHLD), a stall through the watchdog
@@ -11,19 +11,18 @@
  * bad header or heartbeat, blocks failing their checksum at the sink) is
  * treated like a crash the replica caused: fenced, failed over, and the
  * segment rebuilt before the slot is respawned (group_replica_restore).
- * Does not: touch audio, or trust anything a replica wrote beyond
- * bounds-checked numbers.
+ * Does not: touch audio, run processes (spawn.c starts, reaps and times
+ * restarts; it reports back through super_reaped and super_respawn), or
+ * trust anything a replica wrote beyond bounds-checked numbers.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
-#include "rtprio.h"
+#include "spawn.h"
 #include "super.h"
 
 #define START_TIMEOUT_NS   (5 * NSEC_PER_SEC)   /* spawn to READY */
@@ -31,7 +30,6 @@
 #define GRACE_MS           1000                 /* SIGTERM to SIGKILL at shutdown */
 #define FUTURE_SLACK_NS    (1 * NSEC_PER_SEC)   /* heartbeats further ahead are garbage */
 
-static void spawn_slot(struct slot *sl);
 static void on_watchdog(uv_timer_t *t);
 
 const char *super_state_name(int state)
@@ -392,41 +390,6 @@ static void on_watchdog(uv_timer_t *t)
 		arm(s, clock_now_ns());
 }
 
-static void on_restart(uv_timer_t *t)
-{
-	struct slot *sl = t->data;
-
-	sl->restart_pending = false;
-	if (!sl->sup->stopping)
-		spawn_slot(sl);
-}
-
-static void schedule_restart(struct slot *sl, bool quick)
-{
-	struct super *s = sl->sup;
-	const struct config *cfg = s->cfg;
-	uint64_t delay = cfg->restart_backoff_ms;
-
-	sl->quick_deaths = quick ? sl->quick_deaths + 1 : 0;
-	if (sl->quick_deaths >= cfg->start_limit) {
-		delay = cfg->restart_backoff_max_ms;
-	} else if (sl->quick_deaths > 1) {
-		unsigned shift = sl->quick_deaths - 1 < 20 ? sl->quick_deaths - 1 : 20;
-		delay = (uint64_t)cfg->restart_backoff_ms << shift;
-		if (delay > cfg->restart_backoff_max_ms)
-			delay = cfg->restart_backoff_max_ms;
-	}
-	sl->restart_pending = true;
-	uv_timer_start(&sl->restart, on_restart, delay, 0);
-	log_debug("replica %u: respawn in %llu ms (quick deaths %u)", sl->index,
-	          (unsigned long long)delay, sl->quick_deaths);
-}
-
-static void on_proc_close(uv_handle_t *h)
-{
-	free(h);
-}
-
 static void notify_waiters(struct super *s, uint32_t index, int pid)
 {
 	for (unsigned k = 0; k < SUPER_WAITERS; k++) {
@@ -440,18 +403,12 @@ static void notify_waiters(struct super *s, uint32_t index, int pid)
 	}
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 {
-	struct slot *sl = p->data;
 	struct super *s = sl->sup;
 	uint64_t now = clock_now_ns();
-	int pid = sl->pid;
 	bool quick = age_ns(sl->spawn_ns, now) < QUICK_DEATH_NS;
 
-	uv_close((uv_handle_t *)p, on_proc_close);
-	sl->proc = NULL;
-	sl->pid = 0;
-	sl->last_exit = term_signal != 0 ? -term_signal : (int)status;
 	s->live--;
 	if (s->stopping) {
 		set_role(s, sl->index, ROLE_DEAD);
@@ -479,45 +436,20 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 		set_role(s, sl->index, ROLE_DEAD);
 	}
 	/* A fence or kill-primary is not the replica's fault: no backoff growth. */
-	schedule_restart(sl, quick && sl->kill_ns == 0);
+	spawn_restart_later(sl, quick && sl->kill_ns == 0);
 	sl->kill_ns = 0;
 	sl->kill_reason = -1;
 	notify_waiters(s, sl->index, pid);
 	update_state(s);
 }
 
-static void spawn_slot(struct slot *sl)
+void super_respawn(struct slot *sl)
 {
 	struct super *s = sl->sup;
-	char idx[16], ppid[16], cpu[16];
-	char *args[] = { s->cfg->replica, "--group", s->gr->name, "--index", idx,
-	                 "--parent", ppid, NULL, NULL, NULL };
-	uv_stdio_container_t stdio[3] = {
-		{ .flags = UV_IGNORE },
-		{ .flags = UV_INHERIT_FD, .data.fd = 1 },
-		{ .flags = UV_INHERIT_FD, .data.fd = 2 },
-	};
-	uv_process_options_t opt = {
-		.exit_cb = on_exit_cb,
-		.file = s->cfg->replica,
-		.args = args,
-		.flags = UV_PROCESS_DETACHED,  /* own process group: fence with kill(-pid) */
-		.stdio_count = 3,
-		.stdio = stdio,
-	};
 	int rc;
 
-	snprintf(idx, sizeof(idx), "%u", sl->index);
-	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());
-	/* Replica i on the i-th of our CPUs: one core taken away (a stolen
-	 * virtual CPU, a long kernel section) then delays one replica, and the
-	 * sink takes the other's copy, instead of delaying both at once. */
-	int c = s->cfg->cpu_affinity == AFFINITY_SPREAD ? rtprio_nth_cpu(sl->index) : -1;
-	if (c >= 0) {
-		snprintf(cpu, sizeof(cpu), "%d", c);
-		args[7] = "--cpu";
-		args[8] = cpu;
-	}
+	if (s->stopping)
+		return;
 	/* The old process is reaped: nobody writes the segment while we look. */
 	if (sl->tainted || !group_replica_reusable(s->gr, sl->index)) {
 		rc = group_replica_restore(s->gr, sl->index);
@@ -534,32 +466,22 @@ static void spawn_slot(struct slot *sl)
 	                                    memory_order_acquire);
 	group_replica_reset(s->gr, sl->index);
 	set_role(s, sl->index, ROLE_STARTING);
-	sl->proc = calloc(1, sizeof(*sl->proc));
-	if (sl->proc == NULL)
-		fatal("out of memory");
-	sl->proc->data = sl;
-	sl->spawn_ns = clock_now_ns();
 	sl->kill_ns = 0;
 	sl->kill_reason = -1;
-	rc = uv_spawn(s->loop, sl->proc, &opt);
+	rc = spawn_start(sl);
 	if (rc < 0) {
 		log_warn("replica %u: cannot spawn %s: %s", sl->index, s->cfg->replica,
 		         uv_strerror(rc));
-		uv_close((uv_handle_t *)sl->proc, on_proc_close);
-		sl->proc = NULL;
 		set_role(s, sl->index, ROLE_DEAD);
-		schedule_restart(sl, true);
+		spawn_restart_later(sl, true);
 		update_state(s);
 		return;
 	}
-	sl->pid = sl->proc->pid;
 	s->live++;
 	/* A starting replica is polled every interval_ms until it is ready. */
-	if (!s->stopping)
-		uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
+	uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
 	if (sl->restarts++ > 0)
 		emit(s, "respawn", (int)sl->index, NULL);
-	log_debug("replica %u: spawned pid %d", sl->index, sl->pid);
 }
 
 int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct group *gr,
@@ -584,7 +506,7 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 		sl->restart.data = sl;
 	}
 	for (uint32_t i = 0; i < s->n; i++)
-		spawn_slot(&s->slot[i]);
+		super_respawn(&s->slot[i]);
 	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);
 	(void)err;
 	(void)errlen;

@@ -1,9 +1,10 @@
 /*
  * super.h - the supervisor: replica processes, watchdog, failover.
  *
- * What it does: spawns each replica (uv_spawn, own process group), elects
- * the lowest-index healthy one PRIMARY, watches heartbeats from a uv_timer
- * every interval_ms, reacts to deaths (the libuv exit callback) and stalls
+ * What it does: has each replica spawned (spawn.c: uv_spawn, own process
+ * group, restart backoff), makes the first one ready PRIMARY and on a
+ * failover the lowest-index healthy standby, watches heartbeats from a
+ * uv_timer every interval_ms, reacts to deaths (the libuv exit callback) and stalls
  * (heartbeat older than stall_periods periods) and corruption (a segment
  * resized or cut under the daemon, a bad header or heartbeat, blocks failing
  * their checksum at the sink): demotes the primary at once,
@@ -108,6 +109,21 @@ int super_failover(struct super *s, int *from, int *to);
 
 /* Apply reloaded [watchdog] settings (interval). */
 void super_reconfigure(struct super *s);
+
+/*
+ * For spawn.c, which owns the processes: slot `sl`'s process `pid` was
+ * reaped (exit `status`, or killed by `term_signal` when non-zero); the
+ * handle is already closed. Fails over if it was the primary, schedules its
+ * restart, answers kill-primary waiters. Loop thread only.
+ */
+void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal);
+
+/*
+ * (Re)start slot `sl`: rebuild its segment first if it was damaged, reset
+ * its counters, spawn it as STARTING; on a spawn failure the slot is DEAD
+ * and retried after the backoff. Does nothing while stopping. Loop thread.
+ */
+void super_respawn(struct slot *sl);
 
 /* Heartbeat age in µs of slot i (0 if unknown). */
 uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i);
