@@ -172,10 +172,13 @@ static void kill_done(void *arg, int index, int pid, int primary)
 static json_t *cmd_kill_primary(struct daemon *d, struct ctl_client *c,
                                 const struct proto_req *r)
 {
-	int rc = super_kill_primary(&d->sup, kill_done, c);
+	bool force = r->argc == 1;  /* the parser allows only "force" */
+	int rc = super_kill_primary(&d->sup, force, kill_done, c);
 
 	if (rc == -ESRCH)
 		return fail("no primary to kill");
+	if (rc == -EAGAIN)
+		return fail("no healthy standby to take over; 'kill-primary force' kills it anyway");
 	if (rc < 0)
 		return fail("too many kill-primary requests pending");
 	c->deferred = true;

@@ -562,10 +562,12 @@ void super_close(struct super *s)
 		uv_close((uv_handle_t *)&s->slot[i].restart, NULL);
 }
 
-int super_kill_primary(struct super *s, super_kill_cb cb, void *arg)
+int super_kill_primary(struct super *s, bool force, super_kill_cb cb, void *arg)
 {
 	if (s->primary < 0 || s->slot[s->primary].proc == NULL)
 		return -ESRCH;
+	if (!force && pick_standby(s, s->primary, clock_now_ns()) < 0)
+		return -EAGAIN;
 	for (unsigned k = 0; k < SUPER_WAITERS; k++) {
 		if (s->waiter[k].cb != NULL)
 			continue;

@@ -96,10 +96,13 @@ void super_close(struct super *s);
 
 /*
  * kill-primary: SIGKILL the primary's process group; `cb` is called with its
- * index and pid and the new primary once the exit was handled. Returns 0,
- * -ESRCH if there is no primary, -EBUSY if too many requests are pending.
+ * index and pid and the new primary once the exit was handled. Unless
+ * `force`, refuses when no standby is healthy: a failover drill must not
+ * become an outage (a standby being fenced or respawned, a lone replica).
+ * Returns 0, -ESRCH if there is no primary, -EAGAIN if no standby could
+ * take over, -EBUSY if too many requests are pending.
  */
-int super_kill_primary(struct super *s, super_kill_cb cb, void *arg);
+int super_kill_primary(struct super *s, bool force, super_kill_cb cb, void *arg);
 
 /* Forget pending kill-primary callbacks for `arg` (the client went away). */
 void super_cancel(struct super *s, void *arg);

@@ -50,6 +50,7 @@ _Static_assert(sizeof proto_params / sizeof proto_params[0] == NPARAMS + 1,
 static int check_get(int argc, char *const argv[], const char **err);
 static int check_set(int argc, char *const argv[], const char **err);
 static int check_stats(int argc, char *const argv[], const char **err);
+static int check_kill(int argc, char *const argv[], const char **err);
 static int check_record(int argc, char *const argv[], const char **err);
 static int check_meter(int argc, char *const argv[], const char **err);
 static int check_status(int argc, char *const argv[], const char **err);
@@ -68,8 +69,9 @@ const struct proto_cmd proto_cmds[CMD__COUNT + 1] = {
 	    "print the current value of a parameter"),
 	CMD(CMD_SET, "set", PARAM_ALTS " VALUE", 2, 2, PROTO_MUTATING, check_set,
 	    "change a parameter; every replica applies it at the same block"),
-	CMD(CMD_KILL_PRIMARY, "kill-primary", "", 0, 0, PROTO_MUTATING, NULL,
-	    "SIGKILL the primary replica and report the new primary"),
+	CMD(CMD_KILL_PRIMARY, "kill-primary", "[force]", 0, 1, PROTO_MUTATING, check_kill,
+	    "SIGKILL the primary replica and report the new primary; refused when no "
+	    "standby is healthy, unless 'force'"),
 	CMD(CMD_FAILOVER, "failover", "", 0, 0, PROTO_MUTATING, NULL,
 	    "hand the primary role to a standby without killing anything"),
 	/* Mutating only with "reset": the daemon decides from the arguments. */
@@ -205,6 +207,15 @@ static int check_stats(int argc, char *const argv[], const char **err)
 {
 	if (argc == 1 && strcmp(argv[0], "reset") != 0) {
 		*err = "unknown argument (expected reset)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_kill(int argc, char *const argv[], const char **err)
+{
+	if (argc == 1 && strcmp(argv[0], "force") != 0) {
+		*err = "unknown argument (expected force)";
 		return -EINVAL;
 	}
 	return 0;

@@ -234,6 +234,7 @@ START_TEST(parse_every_verb)
 	assert_ok("set gain 0.5", CMD_SET, 2);
 	assert_ok("set pan -0.5", CMD_SET, 2);
 	assert_ok("kill-primary", CMD_KILL_PRIMARY, 0);
+	assert_ok("kill-primary force", CMD_KILL_PRIMARY, 1);
 	assert_ok("failover", CMD_FAILOVER, 0);
 	assert_ok("stats", CMD_STATS, 0);
 	assert_ok("stats reset", CMD_STATS, 1);
@@ -380,7 +381,7 @@ START_TEST(parse_arg_count)
 	ERR("set gain", "usage: set gain|pan VALUE");
 	ERR("set gain 1 2", "usage: set gain|pan VALUE");
 	ERR("stats reset now", "usage: stats [reset]");
-	ERR("kill-primary 0", "usage: kill-primary");
+	ERR("kill-primary force now", "usage: kill-primary [force]");
 	ERR("events all", "usage: events");
 	/* Blanks do not count as words. */
 	assert_ok("status        ", CMD_STATUS, 0);
@@ -404,6 +405,7 @@ START_TEST(parse_checks)
 	ERR("set gain ' 1'", "set gain ' 1': not a decimal number");
 	ERR("set pan 2", "set pan 2: out of range -1..1");
 	ERR("stats clear", "stats clear: unknown argument (expected reset)");
+	ERR("kill-primary 0", "kill-primary 0: unknown argument (expected force)");
 	/* rtaudioctl's own options of status and wait-ready. */
 	ERR("status x", "status x: unknown argument (expected --watch, -n COUNT or -i MS)");
 	ERR("status -n 2", "status -n 2: -n and -i go with --watch");

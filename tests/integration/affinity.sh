@@ -23,7 +23,7 @@ ok "spread: replica 0 on CPU $c0, replica 1 on CPU $c1 (kernel agrees)"
 ctl status | grep -q '^INDEX .* CPU  *RT$' || fail "status table has no CPU column"
 
 p=$(st .primary)
-jctl kill-primary > /dev/null || die "kill-primary failed"
+kill_primary > /dev/null || die "kill-primary failed"
 wait_until 10 all_ready || die "slot $p did not come back"
 pid=$(st ".replicas[$p].pid")
 [ "$(st ".replicas[$p].cpu")" = "$(eval echo \$c$p)" ] && [ "$(allowed "$pid")" = "$(eval echo \$c$p)" ] ||

@@ -54,6 +54,7 @@ expect "pan" rtaudioctl -j get p
 expect "" rtaudioctl set gain ""
 expect "" rtaudioctl set pan -0
 expect "reset" rtaudioctl stats ""
+expect "force" rtaudioctl kill-primary ""
 expect "--watch -n -i" rtaudioctl status -
 expect "--watch" rtaudioctl status --w
 expect "-t" rtaudioctl wait-ready -
@@ -61,7 +62,7 @@ expect "wait-ready" rtaudioctl help wai
 expect "-s --socket -j --json -h --help -V --version" rtaudioctl -
 expect "$tmp/sock-a $tmp/sock-b" rtaudioctl -s "$tmp/sock-"
 expect "$tmp/sock-a $tmp/sock-b" rtaudioctl --socket = "$tmp/sock-"
-expect "" rtaudioctl kill-primary ""
+expect "" rtaudioctl failover ""
 [ "$(complete_words rtaudioctl "" | wc -l)" -ge 11 ] || fail "fewer than 11 verbs offered"
 
 [ "$failed" = 0 ] && echo "PASS: completion ($(echo "$verbs" | wc -l) verbs)"

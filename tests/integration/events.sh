@@ -29,7 +29,7 @@ wait_until 5 subscribed || die "the event readers never got a param event"
 
 # Relative to the primary in force: on a loaded machine a late heartbeat may
 # already have handed over before this point.
-reply=$(jctl kill-primary) || die "kill-primary: $reply"
+reply=$(kill_primary) || die "kill-primary: $reply"
 k=$(echo "$reply" | jq .killed.index); np=$(echo "$reply" | jq .primary)
 wait_until 10 all_ready || die "slot $k did not come back"
 note_pids

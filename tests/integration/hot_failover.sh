@@ -9,7 +9,7 @@ start_daemon
 
 i=0
 while [ $i -lt 20 ]; do
-	reply=$(jctl kill-primary) || die "kill-primary $i failed: $reply"
+	reply=$(kill_primary) || die "kill-primary $i failed: $reply"
 	wait_until 10 all_ready || die "replicas not all ready after kill $i"
 	note_pids
 	i=$((i + 1))

@@ -131,7 +131,7 @@ record_start "$TMP/kills.wav" 4
 i=0
 while [ $i -lt 5 ]; do
 	sleep 0.4
-	reply=$(jctl kill-primary) || die "kill-primary $i failed: $reply"
+	reply=$(kill_primary) || die "kill-primary $i failed: $reply"
 	wait_until 10 all_ready || die "replicas not all ready after kill $i"
 	note_pids
 	i=$((i + 1))
@@ -147,7 +147,7 @@ ok "5 kills into JACK: failovers $n, lost $lost, underruns $under, rescued $(st 
 # 3. The server goes away: logged, the group still supervised, nothing played.
 stop_jackd
 wait_until 5 grep -q "jack: server .* went away" "$DLOG" || fail "server loss not logged"
-reply=$(jctl kill-primary) || fail "kill-primary while JACK is away: $reply"
+reply=$(kill_primary) || fail "kill-primary while JACK is away: $reply"
 wait_until 10 all_ready || die "replicas not all ready while JACK is away"
 note_pids
 s1=$(st .sink.seq); sleep 0.5; s2=$(st .sink.seq)

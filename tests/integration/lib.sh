@@ -93,6 +93,23 @@ asan_skip() { sanitized || return 1; echo "SKIP: $TEST: $* not checked under ASa
 # stall failover (the watchdog doing its job, and losing nothing).
 failovers_by() { grep -c "failover ($1)" "$DLOG"; }
 
+# kill_primary: rtaudioctl --json kill-primary, asked again every 50 ms for
+# up to 10 s while the daemon refuses it for want of a healthy standby (on a
+# loaded machine the watchdog may be replacing a late standby just then; the
+# refusal is the product working). Prints the last reply; each refusal adds
+# a line to $TMP/refused (refusals counts them).
+kill_primary() {
+	end=$(( $(date +%s) + 10 ))
+	while :; do
+		r=$(jctl kill-primary 2>/dev/null) && { echo "$r"; return 0; }
+		echo "$r" | grep -q "no healthy standby" && [ "$(date +%s)" -lt $end ] ||
+			{ echo "$r"; return 1; }
+		echo "$r" >> "$TMP/refused"
+		sleep 0.05
+	done
+}
+refusals() { if [ -f "$TMP/refused" ]; then wc -l < "$TMP/refused"; else echo 0; fi; }
+
 alive_pid() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 stop_daemon() {
@@ -111,7 +128,8 @@ stop_daemon() {
 	return 0
 }
 
-cleanup_files() { rm -rf "$TMP"; }
+# RTAUDIO_KEEP_TMP=1 keeps the test directory (daemon log, config) for a look.
+cleanup_files() { [ -z "${RTAUDIO_KEEP_TMP:-}" ] || { echo "kept $TMP"; return 0; }; rm -rf "$TMP"; }
 
 # Everything a test leaves behind must be nothing.
 teardown() {

@@ -28,7 +28,7 @@ age=$(st '[.replicas[].heartbeat_age_us] | max')
 [ "$age" -lt 50000 ] || fail "heartbeat age $age us"
 ok "heartbeat age max $age us"
 
-reply=$(jctl kill-primary) || die "kill-primary failed: $reply"
+reply=$(kill_primary) || die "kill-primary failed: $reply"
 [ "$(echo "$reply" | jq -r .killed.index)" = "$p" ] || fail "killed: $reply"
 [ "$(echo "$reply" | jq -r .primary)" = "$o" ] || fail "new primary: $reply"
 ok "kill-primary: $reply"

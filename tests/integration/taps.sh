@@ -31,7 +31,7 @@ wait_until 5 grep -q "tap: segments passed" "$DLOG" || die "record did not open 
 t0=$(date +%s%N)
 i=0
 while [ $i -lt 3 ]; do
-	reply=$(jctl kill-primary) || die "kill-primary $i failed: $reply"
+	reply=$(kill_primary) || die "kill-primary $i failed: $reply"
 	kill -0 "$RPID" 2>/dev/null || fail "record ended before kill $i: the test proves nothing"
 	wait_until 10 ready || die "replicas not all ready after kill $i"
 	note_pids

@@ -13,7 +13,7 @@ case "$p" in 0) sb=1 ;; 1) sb=0 ;; *) die "no primary: $p" ;; esac
 [ "$(st ".replicas[$sb].role")" = standby ] || fail "replica $sb is $(st ".replicas[$sb].role"), not standby"
 blocks=$(jctl stats | jq ".replicas[$sb].blocks")
 [ "$blocks" = 0 ] || fail "warm standby $sb rendered $blocks blocks before promotion"
-jctl kill-primary >/dev/null || die "kill-primary failed"
+kill_primary >/dev/null || die "kill-primary failed"
 wait_until 5 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .failovers.last.settled)\" = true ]" ||
 	die "failover never settled"
 lost=$(st .failovers.last.lost_samples)
