@@ -1,8 +1,8 @@
 /*
  * check_config.c - the config suite: defaults, a full valid file, every
  * error kind with its file:line and key, the print -> load round trip,
- * missing and unreadable files, the reload copy, and the key table against
- * conf/rtaudiod.conf and man/rtaudiod.conf.5.in.
+ * missing and unreadable files, the reload copy. The key table itself is
+ * check_config_table.c's.
  *
  * What it does not cover: what the daemon does with the values, or its exit
  * status (tests/integration/config_errors.sh runs `rtaudiod -n`). Every file
@@ -32,8 +32,8 @@ static void tmp_write(const char *text, char *path)
 	close(fd);
 }
 
-/* Defaults, then `text` loaded from a temporary file; path kept for messages. */
-static int load_text(const char *text, struct config *c, char *path, char *err, size_t errlen)
+/* Declared, with its contract, in suites.h (check_config_table.c uses it too). */
+int load_text(const char *text, struct config *c, char *path, char *err, size_t errlen)
 {
 	int rc;
 
@@ -57,7 +57,8 @@ static char *print_str(const struct config *c)
 	return buf;
 }
 
-static void assert_same_config(const struct config *a, const struct config *b)
+/* Declared, with its contract, in suites.h. */
+void assert_same_config(const struct config *a, const struct config *b)
 {
 	char *pa = print_str(a), *pb = print_str(b);
 
@@ -488,120 +489,6 @@ START_TEST(enum_names)
 }
 END_TEST
 
-/* --- the key table and the documents built on it ------------------------- */
-
-START_TEST(table_well_formed_and_defaults_parse)
-{
-	struct config c, d;
-	char text[512], path[64], err[512];
-
-	config_defaults(&d);
-	for (const struct config_key *k = config_keys; k->name != NULL; k++) {
-		ck_assert_ptr_nonnull(k->section);
-		ck_assert_ptr_nonnull(k->type);
-		ck_assert_ptr_nonnull(k->range);
-		ck_assert_ptr_nonnull(k->defval);
-		ck_assert_msg(k->reloadable == (strcmp(k->section, "params") == 0 ||
-		                                strcmp(k->section, "watchdog") == 0),
-		              "%s.%s: only [params] and [watchdog] reload", k->section, k->name);
-		for (const struct config_key *j = config_keys; j < k; j++)
-			ck_assert_msg(strcmp(j->section, k->section) != 0 || strcmp(j->name, k->name) != 0,
-			              "%s.%s twice", k->section, k->name);
-		/* the documented default, written in a file, is accepted as the default */
-		snprintf(text, sizeof text, "[%s]\n%s = %s\n", k->section, k->name, k->defval);
-		ck_assert_msg(load_text(text, &c, path, err, sizeof err) == 0, "%s", err);
-		assert_same_config(&c, &d);
-	}
-}
-END_TEST
-
-/* Read top_srcdir/rel into a malloc'd string; NULL (and a SKIP line) if unset. */
-static char *read_src(const char *rel, char *path, size_t len)
-{
-	const char *top = getenv("top_srcdir");
-	FILE *f;
-	char *buf;
-	long n;
-
-	if (top == NULL) {
-		printf("SKIP: top_srcdir not set, %s not checked\n", rel);
-		return NULL;
-	}
-	snprintf(path, len, "%s/%s", top, rel);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
-
-START_TEST(installed_conf_is_the_defaults)
-{
-	char path[4096], err[512], needle[128];
-	char *text = read_src("conf/rtaudiod.conf", path, sizeof path);
-	struct config c, d;
-
-	if (text == NULL)
-		return;
-	config_defaults(&c);
-	config_defaults(&d);
-	ck_assert_msg(config_load(&c, path, false, err, sizeof err) == 0, "%s", err);
-	assert_same_config(&c, &d);
-	for (const struct config_key *k = config_keys; k->name != NULL; k++) {
-		const char *start, *end, *hit;
-
-		snprintf(needle, sizeof needle, "\n[%s]\n", k->section);
-		start = strstr(text, needle);
-		ck_assert_msg(start != NULL, "conf/rtaudiod.conf lacks [%s]", k->section);
-		end = strstr(start + 1, "\n[");
-		snprintf(needle, sizeof needle, "\n%s =", k->name);
-		hit = strstr(start, needle);
-		if (hit == NULL || (end != NULL && hit > end)) {
-			/* socket and replica: commented out, their defaults depend on the build */
-			snprintf(needle, sizeof needle, "\n#%s =", k->name);
-			hit = strstr(start, needle);
-		}
-		ck_assert_msg(hit != NULL && (end == NULL || hit < end),
-		              "conf/rtaudiod.conf lacks %s in [%s]", k->name, k->section);
-	}
-	free(text);
-}
-END_TEST
-
-START_TEST(man_page_documents_every_key)
-{
-	char path[4096], needle[128];
-	char *text = read_src("man/rtaudiod.conf.5.in", path, sizeof path);
-
-	if (text == NULL)
-		return;
-	for (const char *const *s = (const char *const[]){ "daemon", "group", "stream",
-	                                                  "watchdog", "params", "source",
-	                                                  "sink", NULL }; *s != NULL; s++) {
-		snprintf(needle, sizeof needle, "\n.Ss \\&[%s\\&]\n", *s);
-		ck_assert_msg(strstr(text, needle) != NULL, "man page lacks section [%s]", *s);
-	}
-	for (const struct config_key *k = config_keys; k->name != NULL; k++) {
-		char sec[64];
-		const char *start, *end, *hit;
-
-		snprintf(sec, sizeof sec, "\n.Ss \\&[%s\\&]\n", k->section);
-		start = strstr(text, sec);
-		end = strstr(start + 1, "\n.S");  /* next .Ss or .Sh */
-		snprintf(needle, sizeof needle, "\n.It Cm %s ", k->name);
-		hit = strstr(start, needle);
-		ck_assert_msg(hit != NULL && (end == NULL || hit < end),
-		              "man page lacks %s in [%s]", k->name, k->section);
-	}
-	free(text);
-}
-END_TEST
-
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -627,12 +514,6 @@ Suite *config_suite(void)
 	tcase_add_test(tc, print_has_every_key);
 	tcase_add_test(tc, apply_reload_copies_params_and_watchdog_only);
 	tcase_add_test(tc, enum_names);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("table");
-	tcase_add_test(tc, table_well_formed_and_defaults_parse);
-	tcase_add_test(tc, installed_conf_is_the_defaults);
-	tcase_add_test(tc, man_page_documents_every_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -20,7 +20,9 @@ int main(void)
 	srunner_add_suite(sr, futex_suite());
 	srunner_add_suite(sr, rtprio_suite());
 	srunner_add_suite(sr, proto_suite());
+	srunner_add_suite(sr, proto_join_suite());
 	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, config_table_suite());
 	srunner_add_suite(sr, source_suite());
 	srunner_add_suite(sr, crc32c_suite());
 	srunner_add_suite(sr, guard_suite());

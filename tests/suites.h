@@ -19,7 +19,9 @@ Suite *clock_suite(void);
 Suite *futex_suite(void);
 Suite *rtprio_suite(void);
 Suite *proto_suite(void);
+Suite *proto_join_suite(void);
 Suite *config_suite(void);
+Suite *config_table_suite(void);
 Suite *source_suite(void);
 Suite *crc32c_suite(void);
 Suite *guard_suite(void);
@@ -33,5 +35,17 @@ Suite *client_suite(void);
  * in its own forked process. Defined in check_ring.c.
  */
 void *check_guarded_map(size_t bytes);
+
+struct config;
+
+/*
+ * Fill *c with the defaults, then load `text` over them from a temporary
+ * file (removed again); its name is left in path[64] for messages. Returns
+ * config_load's result with its message in err. Defined in check_config.c.
+ */
+int load_text(const char *text, struct config *c, char *path, char *err, size_t errlen);
+
+/* Fail the test unless config_print gives the same text for a and b. */
+void assert_same_config(const struct config *a, const struct config *b);
 
 #endif
