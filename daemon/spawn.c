@@ -82,7 +82,8 @@ int spawn_start(struct slot *sl)
 	return 0;
 }
 
-uint64_t spawn_backoff_ms(const struct config *cfg, unsigned quick_deaths)
+/* The restart delay in ms after `quick_deaths` quick deaths in a row. */
+static uint64_t backoff_ms(const struct config *cfg, unsigned quick_deaths)
 {
 	if (quick_deaths >= cfg->start_limit)
 		return cfg->restart_backoff_max_ms;
@@ -106,7 +107,7 @@ void spawn_restart_later(struct slot *sl, bool quick)
 	uint64_t delay;
 
 	sl->quick_deaths = quick ? sl->quick_deaths + 1 : 0;
-	delay = spawn_backoff_ms(sl->sup->cfg, sl->quick_deaths);
+	delay = backoff_ms(sl->sup->cfg, sl->quick_deaths);
 	sl->restart_pending = true;
 	uv_timer_start(&sl->restart, on_restart, delay, 0);
 	log_debug("replica %u: respawn in %llu ms (quick deaths %u)", sl->index,

@@ -40,7 +40,4 @@ int spawn_start(struct slot *sl);
  */
 void spawn_restart_later(struct slot *sl, bool quick);
 
-/* The restart delay in ms after `quick_deaths` quick deaths in a row. Pure. */
-uint64_t spawn_backoff_ms(const struct config *cfg, unsigned quick_deaths);
-
 #endif

@@ -27,7 +27,7 @@ reply=$(jctl kill-primary force) || die "kill-primary force: $reply"
 [ "$(echo "$reply" | jq -c '[.killed.index, .killed.pid, .primary]')" = "[0,$pid,null]" ] ||
 	fail "kill-primary force reply: $reply"
 wait_until 10 all_ready || die "the killed replica did not come back"
-wait_until 5 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .failovers.last.settled)\" = true ]" ||
+wait_until 5 settled ||
 	die "failover never settled"
 [ "$(st .primary)" = 0 ] || fail "primary $(st .primary) after the respawn"
 [ "$(st '.replicas[0].pid')" != "$pid" ] || fail "no new process"

@@ -110,6 +110,10 @@ kill_primary() {
 }
 refusals() { if [ -f "$TMP/refused" ]; then wc -l < "$TMP/refused"; else echo 0; fi; }
 
+# settled: the last failover record is final (its rings drained, its loss
+# counted); use as `wait_until 5 settled`.
+settled() { [ "$(st .failovers.last.settled)" = true ]; }
+
 alive_pid() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 stop_daemon() {

@@ -33,7 +33,7 @@ reply=$(kill_primary) || die "kill-primary failed: $reply"
 [ "$(echo "$reply" | jq -r .primary)" = "$o" ] || fail "new primary: $reply"
 ok "kill-primary: $reply"
 
-wait_until 5 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .failovers.last.settled)\" = true ]" ||
+wait_until 5 settled ||
 	fail "failover record never settled"
 [ "$(st .failovers.count)" = $((n0 + 1)) ] || fail "failover count $(st .failovers.count)"
 [ "$(st .failovers.last.reason)" = crash ] || fail "reason $(st .failovers.last.reason)"

@@ -17,7 +17,7 @@ det=$(st .failovers.last.detect_us)
 limit=$(( (3 * period) / 1000 + 1000 ))
 [ "$det" -le "$limit" ] || fail "stall detected after $det us (limit $limit us)"
 ok "stall detected in $det us (limit $limit us)"
-wait_until 5 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .failovers.last.settled)\" = true ]"
+wait_until 5 settled
 [ "$(st .failovers.last.lost_samples)" = 0 ] || fail "lost $(st .failovers.last.lost_samples)"
 wait_until 3 sh -c "! [ -d /proc/$pid ] || grep -q '^State:.*Z' /proc/$pid/status" ||
 	fail "stopped primary $pid was not fenced"

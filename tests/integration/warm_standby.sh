@@ -14,7 +14,7 @@ case "$p" in 0) sb=1 ;; 1) sb=0 ;; *) die "no primary: $p" ;; esac
 blocks=$(jctl stats | jq ".replicas[$sb].blocks")
 [ "$blocks" = 0 ] || fail "warm standby $sb rendered $blocks blocks before promotion"
 kill_primary >/dev/null || die "kill-primary failed"
-wait_until 5 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .failovers.last.settled)\" = true ]" ||
+wait_until 5 settled ||
 	die "failover never settled"
 lost=$(st .failovers.last.lost_samples)
 ok "warm failover: detect $(st .failovers.last.detect_us) us, lost $lost samples, rescued $(st .failovers.last.rescued) blocks"
