@@ -15,8 +15,6 @@
  * single request, or interpret a refusal beyond "permission denied" (exit
  * 77); the daemon decides what is allowed.
  */
-#include "config.h"
-
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>

@@ -5,7 +5,7 @@
  * credentials and passes read-only descriptors of the segments). A follower
  * thread, real-time if the system allows it (SCHED_FIFO at a low priority,
  * under the daemon's audio threads), reads block after block from the sink's position on
- * with client_follow(), which takes each block from the primary's ring or,
+ * with rta_client_follow(), which takes each block from the primary's ring or,
  * across a failover, from any replica's, and copies it into a private ring
  * of a few seconds (ring.h). The main thread drains that ring: `record`
  * into a float32 WAV file (libsndfile), `meter` into peak and RMS levels per
@@ -36,7 +36,7 @@
 #include <jansson.h>
 #include <sndfile.h>
 
-#include "client.h"
+#include <rtaudio/client.h>
 #include "conn.h"
 #include "futex.h"
 #include "ring.h"
@@ -76,7 +76,7 @@ static const char *tap_reason(const char *reply, json_t **root)
 	return json_string_value(json_object_get(*root, "error"));
 }
 
-/* client_open's error as a message and an exit status (-j: the refusal too). */
+/* rta_client_open's error as a message and an exit status (-j: the refusal too). */
 static int tap_open_failed(int rc, const char *path, const char *reply, bool json)
 {
 	json_t *root;
@@ -92,7 +92,7 @@ static int tap_open_failed(int rc, const char *path, const char *reply, bool jso
 		warnx("%s: unexpected tap reply or segments (%s)", path, strerror(-rc));
 		ex = EX_SOFTWARE;
 	} else if (rc == -ETIMEDOUT) {
-		warnx("no reply from the daemon on %s within %d s", path, CLIENT_TIMEOUT_MS / 1000);
+		warnx("no reply from the daemon on %s within %d s", path, RTA_CLIENT_TIMEOUT_MS / 1000);
 		ex = EX_UNAVAILABLE;
 	} else if (rc == -ECONNRESET) {
 		warnx("%s closed the connection without a reply", path);
@@ -128,8 +128,8 @@ static int tap_follow_failed(int rc)
  * -ENODATA for it, as for one it was too slow to take in time.
  */
 struct tap_follow {
-	struct client *c;
-	const struct client_info *in;
+	struct rta_client *c;
+	const struct rta_client_info *in;
 	uint32_t bytes;             /* of one block */
 	struct ring ring;
 	void *mem;
@@ -158,7 +158,7 @@ static void *tap_follow_main(void *arg)
 	/* Best effort: without the right to, the follower runs as a normal thread. */
 	(void)rtprio_set(TAP_RT_PRIORITY, f->in->period_ns, &f->rt);
 	while (!atomic_load_explicit(&f->stop, memory_order_acquire)) {
-		int rc = client_follow(f->c, seq, f->tmp, f->in->block_samples, TAP_POLL_NS);
+		int rc = rta_client_follow(f->c, seq, f->tmp, f->in->block_samples, TAP_POLL_NS);
 
 		if (rc == -ETIMEDOUT) {
 			/* Short waits, so that the stop flag is seen; give up after a long stall. */
@@ -187,14 +187,14 @@ static void *tap_follow_main(void *arg)
 }
 
 /* Start following from the sink's position. Exits on a lack of memory. */
-static void tap_follow_start(struct tap_follow *f, struct client *c)
+static void tap_follow_start(struct tap_follow *f, struct rta_client *c)
 {
 	sigset_t all, old;
 	uint32_t cap = 2;
 
 	memset(f, 0, sizeof(*f));
 	f->c = c;
-	f->in = client_info(c);
+	f->in = rta_client_info(c);
 	f->bytes = (uint32_t)(f->in->block_samples * sizeof(float));
 	while (cap < RING_MAX_CAPACITY && (uint64_t)cap * f->in->period_ns < TAP_BUFFER_NS)
 		cap *= 2;
@@ -203,7 +203,7 @@ static void tap_follow_start(struct tap_follow *f, struct client *c)
 	    ring_init(&f->ring, f->mem, len, cap, f->bytes) < 0 ||
 	    (f->tmp = malloc(f->bytes)) == NULL)
 		errx(EX_OSERR, "cannot allocate the tap's buffer");
-	atomic_store_explicit(&f->next, client_position(c), memory_order_relaxed);
+	atomic_store_explicit(&f->next, rta_client_position(c), memory_order_relaxed);
 	/* SIGINT and SIGTERM go to the main thread, which ends the command. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -275,9 +275,9 @@ static const char *tap_file(const struct proto_req *req)
 	return NULL;
 }
 
-static int tap_record(struct client *c, const struct proto_req *req, bool json)
+static int tap_record(struct rta_client *c, const struct proto_req *req, bool json)
 {
-	const struct client_info *in = client_info(c);
+	const struct rta_client_info *in = rta_client_info(c);
 	const char *file = tap_file(req);
 	double seconds = tap_opt(req, "-d", 0);
 	SF_INFO sfi = { .samplerate = (int)in->sample_rate, .channels = (int)in->channels,
@@ -371,7 +371,7 @@ static json_t *tap_db_json(double db)
 	return isfinite(db) ? json_real(round(db * 100) / 100) : json_null();
 }
 
-static void tap_meter_print(const struct client_info *in, const struct tap_level *lv,
+static void tap_meter_print(const struct rta_client_info *in, const struct tap_level *lv,
                             uint64_t n, uint64_t seq, uint64_t missed, bool json, bool tty)
 {
 	if (json) {
@@ -398,9 +398,9 @@ static void tap_meter_print(const struct client_info *in, const struct tap_level
 	printf(tty ? "\033[K" : "\n");
 }
 
-static int tap_meter(struct client *c, const struct proto_req *req, bool json)
+static int tap_meter(struct rta_client *c, const struct proto_req *req, bool json)
 {
-	const struct client_info *in = client_info(c);
+	const struct rta_client_info *in = rta_client_info(c);
 	bool tty = !json && isatty(STDOUT_FILENO);
 	double count = tap_opt(req, "-n", 0);  /* 0: until interrupted */
 	double ms = tap_opt(req, "-i", tty ? 100 : 1000);
@@ -458,14 +458,14 @@ static int tap_meter(struct client *c, const struct proto_req *req, bool json)
 int tap_run(const char *path, const struct proto_req *req, bool json)
 {
 	char reply[1024];
-	struct client *c;
-	int rc = client_open(&c, path, reply, sizeof reply);
+	struct rta_client *c;
+	int rc = rta_client_open(&c, path, reply, sizeof reply);
 
 	if (rc < 0)
 		return tap_open_failed(rc, path, reply, json);
 	tap_signals();
 	rc = req->cmd->id == CMD_RECORD ? tap_record(c, req, json) : tap_meter(c, req, json);
-	client_close(c);
+	rta_client_close(c);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		warn("stdout");
 		return EX_IOERR;

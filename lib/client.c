@@ -9,7 +9,7 @@
  * What it does not do: parse JSON (librtaudio has no JSON dependency: the
  * reply is only checked for {"ok":true and the stream's numbers are read
  * from the group segment itself, which is what the rings are laid out by),
- * write to shared memory, log, or allocate after client_open().
+ * write to shared memory, log, or allocate after rta_client_open().
  *
  * Trust: the segments come from the daemon, but are validated as if they
  * did not: the geometry is read once (volatile reads), checked, and cached;
@@ -28,7 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "client.h"
+#include <rtaudio/client.h>
 #include "clock.h"
 #include "crc32c.h"
 #include "futex.h"
@@ -36,13 +36,13 @@
 #include "ring.h"
 #include "shm.h"
 
-_Static_assert(CLIENT_GROUP_MAX == SHM_GROUP_MAX, "client.h mirrors SHM_GROUP_MAX");
+_Static_assert(RTA_CLIENT_GROUP_MAX == SHM_GROUP_MAX, "client.h mirrors SHM_GROUP_MAX");
 
 #define CLIENT_FDS_MAX   (1u + LAYOUT_MAX_REPLICAS)
 #define CLIENT_LINE_MAX  4096u     /* the tap reply is well under 1 KiB */
 
-struct client {
-	struct client_info info;
+struct rta_client {
+	struct rta_client_info info;
 	uint32_t block_bytes;
 	struct shm_seg gseg;
 	const struct group_seg *g;
@@ -53,8 +53,8 @@ struct client {
 static int client_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_MS / 1000,
-	                      .tv_usec = (CLIENT_TIMEOUT_MS % 1000) * 1000 };
+	struct timeval tv = { .tv_sec = RTA_CLIENT_TIMEOUT_MS / 1000,
+	                      .tv_usec = (RTA_CLIENT_TIMEOUT_MS % 1000) * 1000 };
 	int fd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -223,9 +223,9 @@ static uint32_t client_hdr_index(const struct shm_seg *seg)
 }
 
 /* Read and check the stream's geometry from the group segment, once. */
-static int client_geometry(struct client *c, unsigned nfds)
+static int client_geometry(struct rta_client *c, unsigned nfds)
 {
-	struct client_info *in = &c->info;
+	struct rta_client_info *in = &c->info;
 	struct layout_geometry geo;
 
 	if (client_hdr_index(&c->gseg) != 0 || client_hdr_group(&c->gseg, in->group) < 0)
@@ -244,7 +244,7 @@ static int client_geometry(struct client *c, unsigned nfds)
 	return 0;
 }
 
-static int client_map(struct client *c, const int *fds, unsigned nfds)
+static int client_map(struct rta_client *c, const int *fds, unsigned nfds)
 {
 	char group[SHM_GROUP_MAX + 1];
 	int rc;
@@ -281,7 +281,7 @@ static int client_map(struct client *c, const int *fds, unsigned nfds)
 	return 0;
 }
 
-int client_open(struct client **cp, const char *socket_path, char *reply, size_t replylen)
+int rta_client_open(struct rta_client **cp, const char *socket_path, char *reply, size_t replylen)
 {
 	char line[CLIENT_LINE_MAX];
 	int fds[CLIENT_FDS_MAX];
@@ -310,7 +310,7 @@ int client_open(struct client **cp, const char *socket_path, char *reply, size_t
 	if (rc == 0)
 		rc = client_refusal(line);
 
-	struct client *c = NULL;
+	struct rta_client *c = NULL;
 	if (rc == 0 && (c = calloc(1, sizeof(*c))) == NULL)
 		rc = -ENOMEM;
 	if (rc == 0)
@@ -319,14 +319,14 @@ int client_open(struct client **cp, const char *socket_path, char *reply, size_t
 	for (unsigned i = 0; i < nfds; i++)
 		close(fds[i]);
 	if (rc < 0) {
-		client_close(c);
+		rta_client_close(c);
 		return rc;
 	}
 	*cp = c;
 	return 0;
 }
 
-void client_close(struct client *c)
+void rta_client_close(struct rta_client *c)
 {
 	if (c == NULL)
 		return;
@@ -336,17 +336,17 @@ void client_close(struct client *c)
 	free(c);
 }
 
-const struct client_info *client_info(const struct client *c)
+const struct rta_client_info *rta_client_info(const struct rta_client *c)
 {
 	return &c->info;
 }
 
-uint64_t client_position(const struct client *c)
+uint64_t rta_client_position(const struct rta_client *c)
 {
 	return atomic_load_explicit(&c->g->position, memory_order_acquire);
 }
 
-static int client_try(const struct client *c, uint32_t i, uint64_t seq, float *out)
+static int client_try(const struct rta_client *c, uint32_t i, uint64_t seq, float *out)
 {
 	uint32_t len = 0, check = CRC32C_NONE;
 	int rc = ring_read_seq(&c->ring[i], seq, out, c->block_bytes, &len, &check);
@@ -357,7 +357,7 @@ static int client_try(const struct client *c, uint32_t i, uint64_t seq, float *o
 	return rc;
 }
 
-int client_read(const struct client *c, uint64_t seq, float *out, size_t len)
+int rta_client_read(const struct rta_client *c, uint64_t seq, float *out, size_t len)
 {
 	if (c == NULL || out == NULL || len < c->info.block_samples)
 		return -EINVAL;
@@ -380,7 +380,7 @@ int client_read(const struct client *c, uint64_t seq, float *out, size_t len)
 	return seq < pos ? -ENODATA : -EAGAIN;
 }
 
-int client_follow(const struct client *c, uint64_t seq, float *out, size_t len,
+int rta_client_follow(const struct rta_client *c, uint64_t seq, float *out, size_t len,
                   int64_t timeout_ns)
 {
 	if (c == NULL)
@@ -391,7 +391,7 @@ int client_follow(const struct client *c, uint64_t seq, float *out, size_t len,
 
 	for (;;) {
 		uint32_t w = atomic_load_explicit(wake, memory_order_acquire);
-		int rc = client_read(c, seq, out, len);
+		int rc = rta_client_read(c, seq, out, len);
 
 		if (rc != -EAGAIN)
 			return rc;

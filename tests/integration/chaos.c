@@ -67,7 +67,7 @@
 #include "clock.h"
 #include "layout.h"
 #include "shm.h"
-#include "source.h"
+#include "sine.h"
 
 static uint64_t rng_state;
 

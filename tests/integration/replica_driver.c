@@ -44,7 +44,7 @@
 #include "ring.h"
 #include "rtprio.h"
 #include "shm.h"
-#include "source.h"
+#include "sine.h"
 
 #define DRV_RATE     48000u
 #define DRV_CHANNELS 2u

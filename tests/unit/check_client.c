@@ -1,13 +1,13 @@
 /*
  * check_client.c - client_suite: the read-only tap of lib/client.c.
  *
- * What it proves: client_open's error paths give the documented -errno
+ * What it proves: rta_client_open's error paths give the documented -errno
  * (no socket, nobody listening, a path too long, a refusal, a reply without
  * descriptors, descriptors of the wrong thing, a silent close); against a
  * fake daemon (a forked child on a real Unix socket) passing real segments
  * with SCM_RIGHTS, a tap maps them read-only, reads block s from the
  * primary's ring and falls back to another replica's, tells "not yet"
- * (-EAGAIN) from "gone" (-ENODATA), and client_follow wakes on the group's
+ * (-EAGAIN) from "gone" (-ENODATA), and rta_client_follow wakes on the group's
  * futex word when another process publishes the block, times out, and sees
  * a shutdown.
  *
@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "client.h"
+#include <rtaudio/client.h>
 #include "clock.h"
 #include "crc32c.h"
 #include "futex.h"
@@ -190,11 +190,11 @@ static void reap(pid_t pid)
 }
 
 /* Open through a fake daemon giving `reply` and `nfds` of the fixture's fds. */
-static int open_via(struct fixture *f, const char *reply, int nfds, struct client **c,
+static int open_via(struct fixture *f, const char *reply, int nfds, struct rta_client **c,
                     char *rbuf, size_t rlen)
 {
 	pid_t pid = fake_daemon(f->sock, reply, f->fds, nfds);
-	int rc = client_open(c, f->sock, rbuf, rlen);
+	int rc = rta_client_open(c, f->sock, rbuf, rlen);
 
 	reap(pid);
 	unlink(f->sock);
@@ -203,20 +203,20 @@ static int open_via(struct fixture *f, const char *reply, int nfds, struct clien
 
 START_TEST(open_errors_without_daemon)
 {
-	struct client *c = (struct client *)1;
+	struct rta_client *c = (struct rta_client *)1;
 	char path[200], reply[64];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-	ck_assert_int_eq(client_open(&c, "/nonexistent/rtaudiod.sock", reply, sizeof reply),
+	ck_assert_int_eq(rta_client_open(&c, "/nonexistent/rtaudiod.sock", reply, sizeof reply),
 	                 -ENOENT);
 	ck_assert_ptr_null(c);
 	ck_assert_str_eq(reply, "");
 	memset(path, 'x', sizeof path - 1);
 	path[0] = '/';
 	path[sizeof path - 1] = '\0';
-	ck_assert_int_eq(client_open(&c, path, NULL, 0), -ENAMETOOLONG);
-	ck_assert_int_eq(client_open(NULL, "/x", NULL, 0), -EINVAL);
-	ck_assert_int_eq(client_open(&c, NULL, NULL, 0), -EINVAL);
+	ck_assert_int_eq(rta_client_open(&c, path, NULL, 0), -ENAMETOOLONG);
+	ck_assert_int_eq(rta_client_open(NULL, "/x", NULL, 0), -EINVAL);
+	ck_assert_int_eq(rta_client_open(&c, NULL, NULL, 0), -EINVAL);
 
 	/* A socket file nobody listens on (a daemon killed with -9). */
 	char dir[] = "/tmp/ck-client.XXXXXX";
@@ -225,7 +225,7 @@ START_TEST(open_errors_without_daemon)
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
 	close(s);
-	ck_assert_int_eq(client_open(&c, sa.sun_path, NULL, 0), -ECONNREFUSED);
+	ck_assert_int_eq(rta_client_open(&c, sa.sun_path, NULL, 0), -ECONNREFUSED);
 	unlink(sa.sun_path);
 	rmdir(dir);
 }
@@ -234,7 +234,7 @@ END_TEST
 START_TEST(open_refusals_and_bad_replies)
 {
 	struct fixture f;
-	struct client *c;
+	struct rta_client *c;
 	char reply[256];
 
 	fx_make(&f, "refuse");
@@ -301,7 +301,7 @@ static int maps_readonly(const char *group)
 START_TEST(read_prefers_primary_and_falls_back)
 {
 	struct fixture f;
-	struct client *c;
+	struct rta_client *c;
 	char reply[256];
 	float out[FX_FRAMES * FX_CH];
 
@@ -309,7 +309,7 @@ START_TEST(read_prefers_primary_and_falls_back)
 	ck_assert_int_eq(open_via(&f, "{\"ok\":true,\"group\":\"x\"}\n", 3, &c, reply,
 	                          sizeof reply), 0);
 	ck_assert_str_eq(reply, "{\"ok\":true,\"group\":\"x\"}");
-	const struct client_info *in = client_info(c);
+	const struct rta_client_info *in = rta_client_info(c);
 	ck_assert_str_eq(in->group, f.group);
 	ck_assert_uint_eq(in->replicas, FX_REPLICAS);
 	ck_assert_uint_eq(in->sample_rate, FX_RATE);
@@ -324,24 +324,24 @@ START_TEST(read_prefers_primary_and_falls_back)
 	fx_write(&f, 0, 0);
 	fx_write(&f, 1, 0);
 	fx_write(&f, 0, 1); /* only the standby has block 1 (the primary died) */
-	ck_assert_int_eq(client_read(c, 0, out, FX_FRAMES * FX_CH), 1); /* primary first */
+	ck_assert_int_eq(rta_client_read(c, 0, out, FX_FRAMES * FX_CH), 1); /* primary first */
 	ck_assert(out[0] == 0.0f && out[FX_FRAMES * FX_CH - 1] == 0.0f);
-	ck_assert_int_eq(client_read(c, 1, out, FX_FRAMES * FX_CH), 0);
+	ck_assert_int_eq(rta_client_read(c, 1, out, FX_FRAMES * FX_CH), 0);
 	ck_assert(out[5] == 1.0f);
 	/* Block 2: rendered nowhere, the sink not there yet -> later; passed -> gone. */
-	ck_assert_int_eq(client_read(c, 2, out, FX_FRAMES * FX_CH), -EAGAIN);
+	ck_assert_int_eq(rta_client_read(c, 2, out, FX_FRAMES * FX_CH), -EAGAIN);
 	atomic_store(&f.gs->position, 3);
-	ck_assert_int_eq(client_read(c, 2, out, FX_FRAMES * FX_CH), -ENODATA);
+	ck_assert_int_eq(rta_client_read(c, 2, out, FX_FRAMES * FX_CH), -ENODATA);
 	/* Overwritten in every ring: gone too. */
 	for (uint64_t s = 2; s < 2 + FX_CAP; s++)
 		fx_write(&f, 0, s);
-	ck_assert_int_eq(client_read(c, 1, out, FX_FRAMES * FX_CH), -ENODATA);
-	ck_assert_int_eq(client_read(c, 9, out, FX_FRAMES * FX_CH), 0);
-	ck_assert_uint_eq(client_position(c), 3);
+	ck_assert_int_eq(rta_client_read(c, 1, out, FX_FRAMES * FX_CH), -ENODATA);
+	ck_assert_int_eq(rta_client_read(c, 9, out, FX_FRAMES * FX_CH), 0);
+	ck_assert_uint_eq(rta_client_position(c), 3);
 	/* A buffer too small, or none. */
-	ck_assert_int_eq(client_read(c, 9, out, FX_FRAMES * FX_CH - 1), -EINVAL);
-	ck_assert_int_eq(client_read(c, 9, NULL, FX_FRAMES * FX_CH), -EINVAL);
-	client_close(c);
+	ck_assert_int_eq(rta_client_read(c, 9, out, FX_FRAMES * FX_CH - 1), -EINVAL);
+	ck_assert_int_eq(rta_client_read(c, 9, NULL, FX_FRAMES * FX_CH), -EINVAL);
+	rta_client_close(c);
 	fx_free(&f);
 }
 END_TEST
@@ -349,7 +349,7 @@ END_TEST
 START_TEST(follow_wakes_times_out_and_sees_shutdown)
 {
 	struct fixture f;
-	struct client *c;
+	struct rta_client *c;
 	float out[FX_FRAMES * FX_CH];
 
 	fx_make(&f, "follow");
@@ -366,22 +366,22 @@ START_TEST(follow_wakes_times_out_and_sees_shutdown)
 		_exit(0);
 	}
 	uint64_t t0 = clock_now_ns();
-	ck_assert_int_eq(client_follow(c, 4, out, FX_FRAMES * FX_CH, 5 * (int64_t)NSEC_PER_SEC),
+	ck_assert_int_eq(rta_client_follow(c, 4, out, FX_FRAMES * FX_CH, 5 * (int64_t)NSEC_PER_SEC),
 	                 1);
 	ck_assert(out[0] == 4.0f);
 	ck_assert_uint_lt(clock_now_ns() - t0, 4 * NSEC_PER_SEC);
 	reap(pid);
 
 	t0 = clock_now_ns();
-	ck_assert_int_eq(client_follow(c, 5, out, FX_FRAMES * FX_CH, 20 * (int64_t)NSEC_PER_MSEC),
+	ck_assert_int_eq(rta_client_follow(c, 5, out, FX_FRAMES * FX_CH, 20 * (int64_t)NSEC_PER_MSEC),
 	                 -ETIMEDOUT);
 	ck_assert_uint_ge(clock_now_ns() - t0, 20 * NSEC_PER_MSEC);
 	atomic_store(&f.gs->run, GROUP_SHUTDOWN);
-	ck_assert_int_eq(client_follow(c, 5, out, FX_FRAMES * FX_CH, -1), -ESHUTDOWN);
+	ck_assert_int_eq(rta_client_follow(c, 5, out, FX_FRAMES * FX_CH, -1), -ESHUTDOWN);
 	/* What is there is still read after a shutdown. */
-	ck_assert_int_eq(client_follow(c, 4, out, FX_FRAMES * FX_CH, -1), 1);
-	client_close(c);
-	client_close(NULL);
+	ck_assert_int_eq(rta_client_follow(c, 4, out, FX_FRAMES * FX_CH, -1), 1);
+	rta_client_close(c);
+	rta_client_close(NULL);
 	fx_free(&f);
 }
 END_TEST

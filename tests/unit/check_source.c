@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "layout.h"
-#include "source.h"
+#include "sine.h"
 #include "suites.h"
 
 #define RATE    48000u

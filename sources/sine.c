@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "layout.h"
-#include "source.h"
+#include "sine.h"
 
 /* No fused multiply-add contraction: the sample values must not depend on
  * how the compiler chose to inline (gcc in ISO C mode never contracts). */

@@ -45,7 +45,7 @@
 #include "ring.h"
 #include "rtprio.h"
 #include "shm.h"
-#include "source.h"
+#include "sine.h"
 
 #define REPLICA_EX_USAGE   64
 #define REPLICA_STACK_LOCK (256u * 1024u)

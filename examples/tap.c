@@ -1,5 +1,5 @@
 /*
- * tap_example.c - a third-party host following rtaudiod's audio with
+ * tap.c - a third-party host following rtaudiod's audio with
  * librtaudio's public tap API (client.h) and nothing else.
  *
  * What it does: opens a tap through the control socket, prints the group's
@@ -7,12 +7,12 @@
  * prints each one's sequence number, the replica whose ring it came from,
  * and its peak level. Build it against an installed librtaudio with:
  *
- *   cc tap_example.c $(pkg-config --cflags --libs rtaudio) -lm
+ *   cc tap.c $(pkg-config --cflags --libs rtaudio) -lm
  *
  * What it does not do: write anything to the daemon's shared memory (the
  * mappings are read-only), or handle signals: it is a sample, kept short.
  *
- * usage: tap_example SOCKET [BLOCKS]   (exit 0, 1 on any error)
+ * usage: rtaudio-tap SOCKET [BLOCKS]   (exit 0, 1 on any error)
  */
 #include <errno.h>
 #include <math.h>
@@ -20,42 +20,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
+#include <rtaudio/client.h>
 
 int main(int argc, char **argv)
 {
 	char reply[512];
-	struct client *c;
+	struct rta_client *c;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: tap_example SOCKET [BLOCKS]\n");
+		fprintf(stderr, "usage: rtaudio-tap SOCKET [BLOCKS]\n");
 		return 1;
 	}
 	long blocks = argc > 2 ? strtol(argv[2], NULL, 10) : 5;
-	int rc = client_open(&c, argv[1], reply, sizeof reply);
+	int rc = rta_client_open(&c, argv[1], reply, sizeof reply);
 	if (rc < 0) {
-		fprintf(stderr, "tap_example: %s: %s%s%s\n", argv[1], strerror(-rc),
+		fprintf(stderr, "rtaudio-tap: %s: %s%s%s\n", argv[1], strerror(-rc),
 		        reply[0] != '\0' ? ": " : "", reply);
 		return 1;
 	}
-	const struct client_info *in = client_info(c);
+	const struct rta_client_info *in = rta_client_info(c);
 	float *buf = malloc(in->block_samples * sizeof(float));
 	if (buf == NULL) {
-		client_close(c);
+		rta_client_close(c);
 		return 1;
 	}
-	uint64_t seq = client_position(c);
+	uint64_t seq = rta_client_position(c);
 	printf("group %s: %u Hz, %u ch, %u frames per block, %u replicas; position %llu\n",
 	       in->group, in->sample_rate, in->channels, in->frames, in->replicas,
 	       (unsigned long long)seq);
 	for (long i = 0; i < blocks; i++, seq++) {
-		rc = client_follow(c, seq, buf, in->block_samples, 1000000000);
+		rc = rta_client_follow(c, seq, buf, in->block_samples, 1000000000);
 		if (rc == -ENODATA) {
 			printf("block %llu: missed\n", (unsigned long long)seq);
 			continue;
 		}
 		if (rc < 0) {
-			fprintf(stderr, "tap_example: block %llu: %s\n", (unsigned long long)seq,
+			fprintf(stderr, "rtaudio-tap: block %llu: %s\n", (unsigned long long)seq,
 			        strerror(-rc));
 			break;
 		}
@@ -67,6 +67,6 @@ int main(int argc, char **argv)
 		       rc, peak, peak > 0 ? 20 * log10(peak) : -INFINITY);
 	}
 	free(buf);
-	client_close(c);
+	rta_client_close(c);
 	return rc < 0 && rc != -ENODATA ? 1 : 0;
 }
