@@ -46,6 +46,7 @@
 #include "rtprio.h"
 #include "shm.h"
 #include "sine.h"
+#include "testlie.h"
 
 #define REPLICA_EX_USAGE   64
 #define REPLICA_STACK_LOCK (256u * 1024u)
@@ -66,6 +67,7 @@ struct replica {
 	uint64_t next;            /* next block this replica renders */
 	uint32_t snap_seq;        /* seqlock value `snap` was read at */
 	struct param_hist snap;   /* cached parameter history */
+	struct testlie lie;       /* tests only: RTAUDIO_TEST_LIE */
 };
 
 static void replica_usage(void)
@@ -341,6 +343,7 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 		if (p == NULL) /* beyond the ring's seq range: a hostile position */
 			return;
 		uint32_t len = source_block(&rp->stream, &rp->snap, seq, p, rp->ring.max_payload);
+		testlie_apply(&rp->lie, seq, p, len / (uint32_t)sizeof(float));
 		/*
 		 * The check is computed on the slot itself, as the sink will
 		 * read it: anything that changes the block between here and the
@@ -445,6 +448,8 @@ int main(int argc, char **argv)
 		replica_usage();
 
 	replica_bind_to_parent(have_parent, parent);
+	if (testlie_parse(getenv("RTAUDIO_TEST_LIE"), rp.index, (uint32_t)getpid(), &rp.lie) < 0)
+		replica_die("RTAUDIO_TEST_LIE (INDEX:corrupt|nan|loud|nondet[:FROM[:COUNT]])", EINVAL);
 
 	struct shm_seg gseg = { 0 }, rseg = { 0 };
 	replica_map(&rp, group, &gseg, &rseg);
