@@ -165,6 +165,11 @@ static void config_cross_check(struct load_ctx *x)
 		         c->frequency, c->sample_rate / 2.0);
 		cross_fail(x, "source", "frequency", "stream", "sample_rate", why);
 	}
+	if (c->vote == VOTE_MAJORITY && c->replicas < 3) {
+		snprintf(why, sizeof why, "vote = majority needs 3 or more replicas (replicas = %u)",
+		         c->replicas);
+		cross_fail(x, "group", "vote", "group", "replicas", why);
+	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
 }

@@ -77,6 +77,9 @@ bad bad-cross-lead.conf      4 "key 'ring_capacity': "
 bad bad-cross-backoff.conf   2 "key 'restart_backoff_max_ms': "
 bad bad-cross-frequency.conf 4 "key 'sample_rate': "
 bad bad-cross-wav.conf       2 "key 'type': "
+bad bad-cross-vote.conf      3 "key 'vote': vote = majority needs 3 or more replicas"
+bad bad-vote.conf            2 "key 'vote': "
+bad bad-max-level.conf       2 "key 'max_level': "
 
 # An explicitly named file that does not exist is an error, not the defaults.
 missing=$tmp/no-such.conf
