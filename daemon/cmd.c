@@ -97,18 +97,16 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	const struct config *cfg = &d->cfg;
 	const struct play_stats *st = &d->sink.play.st;
 	json_t *reps = json_array();
-	double gain, pan;
 
 	for (uint32_t i = 0; i < d->gr.n; i++)
 		json_array_append_new(reps, replica_json(d, i));
-	group_params(&d->gr, &gain, &pan);
 	/* What wait-ready waits for, and READY=1 means (notify.c): the primary's audio
 	 * reaches the sink. */
 	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
 
 	return json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
-	    " s:{s:f, s:f}, s:o, s:o,"
+	    " s:o, s:o, s:o,"
 	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
 	    "ok", 1, "ready", ready,
 	    "daemon", "pid", (int)getpid(), "version", PACKAGE_VERSION,
@@ -118,7 +116,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "frames", (int)cfg->frames, "period_ns", (json_int_t)d->gr.period_ns,
 	    "lead", (int)cfg->lead, "ring_capacity", (int)cfg->ring_capacity,
 	    "standby", config_standby_name(cfg->standby),
-	    "params", "gain", gain, "pan", pan,
+	    "params", cmd_params_json(d),
 	    "primary", json_index(d->sup.primary),
 	    "replicas", reps,
 	    "sink", "type", sink_name(&d->sink),
@@ -130,39 +128,6 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
-}
-
-static json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
-{
-	double gain, pan;
-
-	group_params(&d->gr, &gain, &pan);
-	return json_pack("{s:b, s:f}", "ok", 1, r->argv[0],
-	                 strcmp(r->argv[0], "gain") == 0 ? gain : pan);
-}
-
-static json_t *cmd_set(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
-{
-	const struct proto_param *p = proto_param_lookup(r->argv[0]);
-	const char *why = NULL;
-	double v, gain, pan;
-	uint64_t at = 0;
-
-	if (p == NULL || proto_param_value(p, r->argv[1], &v, &why) < 0)
-		return fail(why != NULL ? why : "unknown parameter");
-	group_params(&d->gr, &gain, &pan);
-	if (strcmp(p->name, "gain") == 0)
-		gain = v;
-	else
-		pan = v;
-	int rc = group_set_params(&d->gr, gain, pan, &at);
-	if (rc < 0)
-		return fail("parameter changes too fast; retry");
-	log_info("set %s %g (applies at block %llu)", p->name, v, (unsigned long long)at);
-	char detail[64];
-	snprintf(detail, sizeof(detail), "%s=%g at=%llu", p->name, v, (unsigned long long)at);
-	cmd_event(&d->sup, "param", -1, detail);
-	return json_pack("{s:b, s:f, s:I}", "ok", 1, p->name, v, "apply_at", (json_int_t)at);
 }
 
 static void kill_done(void *arg, int index, int pid, int primary)
@@ -344,6 +309,7 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_STATUS] = cmd_status,
 	[CMD_GET] = cmd_get,
 	[CMD_SET] = cmd_set,
+	[CMD_PARAMS] = cmd_params,
 	[CMD_KILL_PRIMARY] = cmd_kill_primary,
 	[CMD_FAILOVER] = cmd_failover,
 	[CMD_STATS] = cmd_stats,
@@ -424,20 +390,12 @@ int cmd_reload(struct daemon *d, char *err, size_t errlen)
 		log_warn("reload refused: %s", err);
 		return rc;
 	}
-	int changed = config_apply_reload(&d->cfg, &fresh);
-	if (changed & 1) {
-		uint64_t at;
-		if (group_set_params(&d->gr, d->cfg.gain, d->cfg.pan, &at) < 0) {
-			snprintf(err, errlen, "parameter changes too fast; retry");
-			return -EBUSY;
-		}
-		log_info("reload: gain %g pan %g from block %llu", d->cfg.gain, d->cfg.pan,
-		         (unsigned long long)at);
-		char detail[96];
-		snprintf(detail, sizeof(detail), "gain=%g pan=%g at=%llu (reload)", d->cfg.gain,
-		         d->cfg.pan, (unsigned long long)at);
-		cmd_event(&d->sup, "param", -1, detail);
+	rc = cmd_params_reload(d, &fresh, err, errlen);
+	if (rc < 0) {
+		log_warn("reload refused: %s", err);
+		return rc;
 	}
+	int changed = config_apply_reload(&d->cfg, &fresh);
 	if (changed & 2) {
 		super_reconfigure(&d->sup);
 		log_info("reload: watchdog every %u ms, stall after %u periods", d->cfg.interval_ms,

@@ -10,7 +10,7 @@
 # What it does not check: the wording after the key (tests/check_config.c
 # does), or anything about running the daemon (-n starts nothing).
 #
-# Environment (set by `make check`): RTAUDIOD, top_srcdir.
+# Environment (set by `make check`): RTAUDIOD, REPLICA, top_srcdir.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 if [ -z "$RTAUDIOD" ] || [ ! -x "$RTAUDIOD" ]; then
@@ -39,10 +39,20 @@ check_config() {
 	rc=$?
 }
 
+# with_replica FILE: a copy of configs/FILE (in $tmp, same name) whose
+# renderer is the built one: -n runs it with --check, so it must exist. The
+# [group] key is appended, so every line number of the original holds.
+with_replica() {
+	sed "s|^replica = /opt/rtaudio/libexec/rtaudio-replica$|replica = $REPLICA|" \
+		"$configs/$1" > "$tmp/$1"
+	grep -q "^replica = " "$tmp/$1" || printf '[group]\nreplica = %s\n' "$REPLICA" >> "$tmp/$1"
+}
+
 # bad NAME LINE WHAT: configs/NAME is refused at LINE; stderr's first line
 # starts with "rtaudiod: FILE:LINE: WHAT".
 bad() {
-	file=$configs/$1
+	with_replica "$1"
+	file=$tmp/$1
 	want="rtaudiod: $file:$2: $3"
 	check_config -c "$file"
 	got=$(head -n 1 "$tmp/err")
@@ -51,9 +61,10 @@ bad() {
 		return
 	fi
 	case $got in
-	"$want"*) echo "ok: $1 -> ${got#rtaudiod: "$configs"/}" ;;
+	"$want"*) echo "ok: $1 -> ${got#rtaudiod: "$tmp"/}" ;;
 	*) fail "$1: stderr is '$got', want it to start with '$want'" ;;
 	esac
+	got=${got#rtaudiod: "$tmp"/}
 	if [ -s "$tmp/out" ]; then
 		fail "$1: printed a configuration although it is refused"
 	fi
@@ -75,11 +86,34 @@ bad bad-octal.conf           2 "key 'socket_mode': "
 bad bad-duplicate.conf       4 "key 'gain': "
 bad bad-cross-lead.conf      4 "key 'ring_capacity': "
 bad bad-cross-backoff.conf   2 "key 'restart_backoff_max_ms': "
-bad bad-cross-frequency.conf 4 "key 'sample_rate': "
+# The renderer's keys: refused by its --check run, reported at their line.
+bad bad-cross-frequency.conf 2 "key 'frequency': frequency (5000) must be less than sample_rate/2"
+bad bad-source-type.conf     3 "key 'type': 'square' is not one of sine"
+bad bad-source-key.conf      3 "key 'colour': unknown key in [source]"
+bad bad-source-number.conf   2 "key 'frequency': 'fast' is not a number"
+bad bad-param-name.conf      3 "key 'width': unknown key in [params] (the renderer declares"
 bad bad-cross-wav.conf       2 "key 'type': "
 bad bad-cross-vote.conf      3 "key 'vote': vote = majority needs 3 or more replicas"
 bad bad-vote.conf            2 "key 'vote': "
 bad bad-max-level.conf       2 "key 'max_level': "
+
+# A renderer that cannot run: named with the key, exit 78, before anything starts.
+printf '[group]\nreplica = %s/no-such-renderer\n' "$tmp" > "$tmp/norend.conf"
+check_config -c "$tmp/norend.conf"
+case $rc:$(head -n 1 "$tmp/err") in
+"78:rtaudiod: $tmp/norend.conf: key 'replica': $tmp/no-such-renderer: No such file"*)
+	echo "ok: a renderer that does not exist" ;;
+*) fail "missing renderer: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+esac
+# A program that is not a renderer (exits 64 on rtaudio's arguments).
+printf '#!/bin/sh\nexit 64\n' > "$tmp/notrend"; chmod +x "$tmp/notrend"
+printf '[group]\nreplica = %s/notrend\n' "$tmp" > "$tmp/notrend.conf"
+check_config -c "$tmp/notrend.conf"
+case $rc:$(head -n 1 "$tmp/err") in
+"78:rtaudiod: $tmp/notrend.conf: key 'replica': $tmp/notrend --check exited with status 64"*)
+	echo "ok: a program that is not a renderer" ;;
+*) fail "not a renderer: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+esac
 
 # An explicitly named file that does not exist is an error, not the defaults.
 missing=$tmp/no-such.conf
@@ -102,7 +136,7 @@ good() {
 		return 1
 	fi
 	cp "$tmp/out" "$tmp/$1.out"
-	for section in daemon group stream watchdog params source sink; do
+	for section in daemon group stream watchdog params sink; do
 		grep -qx "\[$section\]" "$tmp/$1.out" || fail "$1: no [$section] in the printed configuration"
 	done
 	check_config -c "$tmp/$1.out"
@@ -115,13 +149,15 @@ good() {
 	fi
 }
 
-: >"$tmp/empty.conf"
-if good empty "$tmp/empty.conf" && good shipped "$top_srcdir/conf/rtaudiod.conf" &&
+printf '[group]\nreplica = %s\n' "$REPLICA" >"$tmp/empty.conf"
+sed "s|^#replica = .*|replica = $REPLICA|" "$top_srcdir/conf/rtaudiod.conf" > "$tmp/shipped.conf"
+if good empty "$tmp/empty.conf" && good shipped "$tmp/shipped.conf" &&
     ! cmp -s "$tmp/empty.out" "$tmp/shipped.out"; then
 	fail "conf/rtaudiod.conf does not equal the defaults:"
 	diff "$tmp/empty.out" "$tmp/shipped.out"
 fi
-if good full "$configs/good-full.conf"; then
+with_replica good-full.conf
+if good full "$tmp/good-full.conf"; then
 	for line in "replicas = 8" "standby = warm" "socket_mode = 0600" "gain = 0.5" \
 	    "pan = -0.25" "frequency = 1000.5" "type = wav" "path = /tmp/rtaudio-config-test.wav" \
 	    "name = cfg-test.1"; do

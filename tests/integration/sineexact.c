@@ -2,8 +2,8 @@
  * sineexact.c - is a WAV file, sample for sample, the sine rtaudio-replica
  * renders? (integration test tool)
  *
- * Renders every block again with the replicas' own code (source_sine_render,
- * same stream shape, gain and pan) and compares the recording's float32
+ * Renders every block again with the replicas' own code (source_sine_render
+ * and the output stage, same stream shape, gain and pan) and compares the recording's float32
  * samples with it bit for bit: one corrupted, NaN, loud, dropped or silent
  * sample anywhere is a mismatch. The last, partial block is compared as far
  * as it goes. Prints the figures (mismatched samples, the first one, NaNs,
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outstage.h"
 #include "sine.h"
 
 int main(int argc, char **argv)
@@ -46,8 +47,8 @@ int main(int argc, char **argv)
 		sf_count_t n = sf_readf_float(sf, got, frames);
 		if (n <= 0)
 			break;
-		source_sine_render(want, (uint32_t)frames, ch, (uint32_t)info.samplerate, freq, seq,
-		                   gain, pan);
+		source_sine_render(want, (uint32_t)frames, ch, (uint32_t)info.samplerate, freq, seq);
+		outstage_apply(want, (uint32_t)frames, ch, gain, pan);
 		for (sf_count_t k = 0; k < n * (sf_count_t)ch; k++) {
 			if (isnan(got[k]))
 				nans++;
