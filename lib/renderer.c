@@ -57,7 +57,6 @@
 #include "ring.h"
 #include "rtprio.h"
 #include "shm.h"
-#include "testlie.h"
 
 #define REPLICA_STACK_LOCK (256u * 1024u)
 
@@ -85,7 +84,6 @@ struct replica {
 	struct param_hist *spare; /* where the next snapshot is read */
 	struct param_hist hist[2];
 	double pv[RTA_PARAMS_MAX];  /* the renderer's values for one block, clamped */
-	struct testlie lie;       /* tests only: RTAUDIO_TEST_LIE (testlie.h) */
 };
 
 /* The program's name, for messages (argv[0] without its directory). */
@@ -409,7 +407,6 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 			return;
 		uint32_t len = layout_block_bytes(rp->stream.frames, rp->stream.channels);
 		replica_render_one(rp, seq, p, len);
-		testlie_apply(&rp->lie, seq, p, len / (uint32_t)sizeof(float));
 		/*
 		 * The check is computed on the slot itself, as the sink will
 		 * read it: anything that changes the block between here and the
@@ -612,8 +609,6 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		replica_usage();
 
 	replica_bind_to_parent(have_parent, parent);
-	if (testlie_parse(getenv("RTAUDIO_TEST_LIE"), rp.index, (uint32_t)getpid(), &rp.lie) < 0)
-		replica_die("RTAUDIO_TEST_LIE (INDEX:corrupt|nan|loud|nondet[:FROM[:COUNT]])", EINVAL);
 
 	struct shm_seg gseg = { 0 }, rseg = { 0 };
 	replica_map(&rp, group, &gseg, &rseg);

@@ -10,8 +10,8 @@
 
 # case MODE WAV: slot 0 (made the primary) lies MODE for 40 blocks.
 case_of() {
-	RTAUDIO_TEST_LIE="0:$1:$LIE_FROM:40"; export RTAUDIO_TEST_LIE
-	write_conf "replicas = 2" "content_strikes = 4" "[sink]" "type = wav" "path = $2"
+	liar_conf "0:$1:$LIE_FROM:40" "replicas = 2" "content_strikes = 4" "[sink]" "type = wav" \
+		"path = $2"
 	start_daemon
 	[ "$(st .sink.seq)" -lt $((LIE_FROM - 100)) ] || skip "start-up took too long to cue the lie"
 	make_primary 0 || die "slot 0 is not the primary"

@@ -1,8 +1,19 @@
 # lie_lib.sh - helpers for the tests of the sink's judgement (sourced after
-# lib.sh): a replica told to lie through RTAUDIO_TEST_LIE (lib/testlie.h),
-# exact recordings (sineexact), and waiting for a block to be played.
+# lib.sh): the lying test renderer (liar.c, cued by its [source] lie key,
+# testlie.h), exact recordings (sineexact), and waiting for a block to be
+# played.
 SINEEXACT=${SINEEXACT:-${top_builddir:?}/tests/integration/sineexact}
 [ -x "$SINEEXACT" ] || skip "sineexact is not built ($SINEEXACT)"
+: "${LIAR:=${top_builddir:?}/tests/integration/liar}"
+[ -x "$LIAR" ] || skip "the liar renderer is not built ($LIAR)"
+
+# liar_conf CUE [lines...]: write_conf with the liar as the replica program,
+# cued with CUE (INDEX:MODE[:FROM[:COUNT]]); the lines go before [source].
+liar_conf() {
+	cue=$1; shift
+	write_conf "$@" "[source]" "lie = $cue"
+	sed -i "s|^replica = .*|replica = $LIAR|" "$CONF"
+}
 LIE_FROM=600    # the lie starts at block 600: 3.2 s in at 48 kHz, 256 frames
 FRAMES=256
 

@@ -5,7 +5,8 @@
 # as `replica =`, record while killing its primary 20 times and setting its
 # declared parameter once. Checks: `params` lists tone.level with its range;
 # 0 samples lost; the WAV is a continuous tone but for one step of level,
-# exactly at the block `set` named, from 0.5 to 0.25 of the level; an
+# exactly at the block `set` named, from 0.5 to 0.25 of the level; the
+# standby identical after the kills and at the last switch; an
 # out-of-range value and an unknown name are refused; [params] sets the
 # initial value; a renderer that rejects a key fails `rtaudiod -n` with
 # FILE:LINE and exit 78.
@@ -58,11 +59,20 @@ while [ $i -lt 20 ]; do
 	i=$((i + 1))
 done
 wait_until 5 settled || fail "last failover never settled"
+# Sync measured, not assumed: the standby (respawned by the last kill) is
+# identical again, and the switches found the standby identical.
+stby_identical() {
+	[ "$(st '[.replicas[] | select(.role == "standby") | .sync.state] | unique')" = '[
+  "identical"
+]' ]
+}
+wait_until 5 stby_identical || fail "standby sync: $(st '[.replicas[] | .sync]')"
+[ "$(st .failovers.last.identical)" = true ] || fail "last failover: $(st .failovers.last)"
 [ "$(ctl get tone.level)" = "tone.level 0.25" ] || fail "get: $(ctl get tone.level)"
 lost=$(st .sink.lost_samples)
 [ "$lost" = 0 ] || fail "lost $lost samples over 20 kills"
 [ "$(failovers_by crash)" = 20 ] || fail "crash failovers $(failovers_by crash), expected 20"
-ok "20 kills of the example's primary: lost $lost, rescued $(st .sink.rescued)"
+ok "20 kills of the example's primary: lost $lost, rescued $(st .sink.rescued), standby $(st '[.replicas[] | select(.role == "standby") | .sync.state] | join(",")'), last switch identical $(st .failovers.last.identical)"
 stop_daemon
 
 # The WAV starts at block 0 (the wav sink records from the first block).

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The sync check: two hot replicas are identical (status says since which
 # block, a failover record says identical), until one turns
-# non-deterministic on cue (RTAUDIO_TEST_LIE nondet: a pid-seeded offset in
+# non-deterministic on cue (the liar renderer's nondet: a pid-seeded offset in
 # one sample per block, valid content, valid CRC). Within a second of the
 # first such block being played status shows it diverged, stats count it,
 # a `diverged` event is emitted, and the failover to it is recorded as not
@@ -9,8 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lie_lib.sh"
 
-RTAUDIO_TEST_LIE="1:nondet:$LIE_FROM"; export RTAUDIO_TEST_LIE
-write_conf "replicas = 2" "[sink]" "type = wav" "path = $TMP/out.wav"
+liar_conf "1:nondet:$LIE_FROM" "replicas = 2" "[sink]" "type = wav" "path = $TMP/out.wav"
 start_daemon
 [ "$(st .sink.seq)" -lt $((LIE_FROM - 150)) ] || skip "start-up took too long to cue the lie"
 "$RTAUDIOCTL" -s "$SOCK" --json events > "$TMP/events.txt" 2>/dev/null & epid=$!

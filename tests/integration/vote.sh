@@ -10,8 +10,8 @@
 
 # run LIAR WAV: a daemon whose slot LIAR lies for 40 blocks from LIE_FROM.
 run() {
-	RTAUDIO_TEST_LIE="$1:corrupt:$LIE_FROM:40"; export RTAUDIO_TEST_LIE
-	write_conf "replicas = 3" "vote_strikes = 3" "[sink]" "type = wav" "path = $2"
+	liar_conf "$1:corrupt:$LIE_FROM:40" "replicas = 3" "vote_strikes = 3" "[sink]" "type = wav" \
+		"path = $2"
 	start_daemon
 	[ "$(st .sink.seq)" -lt $((LIE_FROM - 100)) ] || skip "start-up took too long to cue the lie"
 }

@@ -59,9 +59,9 @@ void testlie_apply(const struct testlie *l, uint64_t seq, float *x, uint32_t n)
 		return;
 	float *v = &x[seq % n];
 	switch (l->mode) {
-	case TESTLIE_CORRUPT: *v += 0.25f; break;
+	case TESTLIE_CORRUPT: *v += 0.5f; break;
 	case TESTLIE_NAN: *v = NAN; break;
-	case TESTLIE_LOUD: *v = 8.0f; break;
-	default: *v += (float)(l->salt % 1000u + 1u) * 1e-6f; break;
+	case TESTLIE_LOUD: *v = 16.0f; break;
+	default: *v += (float)(l->salt % 1000u + 1u) * 2e-6f; break;
 	}
 }

@@ -1,22 +1,23 @@
 /*
- * testlie.h - a renderer that lies on cue, for the tests of the sink's
- * sync check, vote and content guard. Test-only; harmless when unset.
+ * testlie.h - the cue of the lying test renderer (liar.c), for the tests of
+ * the sink's sync check, vote and content guard.
  *
- * What it does: parses RTAUDIO_TEST_LIE = "INDEX:MODE[:FROM[:COUNT]]" once,
- * at start-up, and then, in the render loop, spoils the block a replica just
- * rendered - after rendering, before its CRC is taken, so the CRC is valid
- * and only the contents are wrong - for blocks FROM .. FROM+COUNT-1 (default
- * from 0, for ever) of replica INDEX only. MODE is one of:
- *   corrupt  adds 0.25 to one sample per block (a wrong but valid value);
+ * What it does: parses a cue "INDEX:MODE[:FROM[:COUNT]]" (the liar's
+ * [source] lie key) once, in open, and then, in render, spoils the block
+ * the replica renders - the CRC the runtime takes afterwards is valid, only
+ * the contents are wrong - for blocks FROM .. FROM+COUNT-1 (default from 0,
+ * for ever) of replica INDEX only. Before the output stage (gain 1, pan 0:
+ * x 0.5 per stereo channel). MODE is one of:
+ *   corrupt  adds 0.5 to one sample per block (a wrong but valid value);
  *   nan      makes one sample per block NaN;
- *   loud     makes one sample per block 8.0 (+18 dBFS, beyond max_level);
+ *   loud     makes one sample per block 16.0 (+18 dBFS after the output
+ *            stage, beyond max_level);
  *   nondet   adds a pid-seeded offset to one sample: two processes differ.
- * Every replica process inherits the daemon's environment, so one variable
- * tells exactly one slot (every incarnation of it) to lie.
+ * Every replica gets the same keys, so one cue tells exactly one slot
+ * (every incarnation of it) to lie.
  *
  * What it does not do: allocate, log or make a system call in
- * testlie_apply() (audio path); read the environment itself (the caller
- * passes the text, so the render loop never calls getenv).
+ * testlie_apply() (audio path).
  */
 #ifndef RTAUDIO_TESTLIE_H
 #define RTAUDIO_TESTLIE_H
