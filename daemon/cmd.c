@@ -197,6 +197,7 @@ static void replica_stats_reset(struct replica_seg *rs)
 	atomic_store_explicit(&rs->wakeups, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->timeouts, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->overruns, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->late_renders, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->render_ns_max, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->render_ns_total, 0, memory_order_relaxed);
 	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++)
@@ -221,12 +222,13 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 		const struct replica_seg *rs = d->gr.r[i];
 		uint64_t max_ns = atomic_load_explicit(&rs->render_ns_max, memory_order_relaxed);
 		json_array_append_new(reps, judge_replica_stats(json_pack(
-		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
+		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
 		    "index", (int)i, "role", super_role_name(d->sup.slot[i].role),
 		    "blocks", (json_int_t)atomic_load(&rs->blocks),
 		    "wakeups", (json_int_t)atomic_load(&rs->wakeups),
 		    "timeouts", (json_int_t)atomic_load(&rs->timeouts),
 		    "overruns", (json_int_t)atomic_load(&rs->overruns),
+		    "late_renders", (json_int_t)atomic_load(&rs->late_renders),
 		    "render_ns_max", (json_int_t)max_ns,
 		    "busy_median_pct", hist_percentile(rs, 50),
 		    "busy_p99_pct", hist_percentile(rs, 99),

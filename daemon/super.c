@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "judge.h"
 #include "log.h"
+#include "params.h"
 #include "spawn.h"
 #include "super.h"
 
@@ -441,6 +442,12 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 	}
 	if (term_signal != 0)
 		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
+	else if (status == PARAMS_EXIT_CONFIG)
+		/* The renderer refused what the --check run accepted: its keys, or
+		 * a parameter table other than the group's (a renderer must
+		 * declare the same in every run). Its stderr line says which. */
+		log_error("replica %u (pid %d) refused its configuration (exit 78): the renderer "
+		          "does not behave as in its --check run", sl->index, pid);
 	else
 		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
 		         (long long)status);

@@ -6,7 +6,10 @@
  * What it does: open reads [source] lie = "INDEX:MODE[:FROM[:COUNT]]"
  * (testlie.h; absent: it never lies) and hands the other [source] keys to
  * the sine renderer; render renders the sine, then spoils it as cued when
- * this is replica INDEX. The lie is a renderer's, as a misbehaving plugin's
+ * this is replica INDEX. With [source] table = by-index it declares a
+ * parameter whose range depends on its replica index: a renderer that
+ * declares a different table in different runs, which the runtime refuses
+ * (exit 78) against the group's. The lie is a renderer's, as a misbehaving plugin's
  * would be: the runtime stamps the block's CRC after it, so only the
  * contents are wrong.
  * What it does not do: anything else; it is not installed.
@@ -35,6 +38,10 @@ static int liar_open(void *state, struct rta_host *host, const struct rta_stream
 		return rta_config_error(host, "source", "lie",
 		                        "'%s' is not INDEX:corrupt|nan|loud|nondet[:FROM[:COUNT]]",
 		                        cue);
+	const char *table = rta_config_get(host, "source", "table");
+	if (table != NULL &&
+	    rta_param_declare(host, "liar.x", 0.0, 1.0 + st->replica, 0.0, "") < 0)
+		return -1;
 	return sine_renderer.open(&l->sine, host, st);
 }
 
