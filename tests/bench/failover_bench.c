@@ -3,12 +3,12 @@
  *
  * Starts rtaudiod (the binary named by $RTAUDIOD, replicas from $REPLICA) at
  * 48 kHz / 256 frames with the null sink, then:
- *  - N kill cycles (default 200, hot standby): SIGKILL the primary from here,
+ *  - N kill cycles (default 30, BENCH_KILLS; hot standby): SIGKILL the primary from here,
  *    time from our kill() to the daemon's detection (its failover record
  *    carries the CLOCK_MONOTONIC detection time), wait for the respawn;
- *  - M SIGSTOP cycles (default 50, hot): same, from SIGSTOP to detection;
- *  - K kill cycles with standby = warm (default 50);
- *  - 10 s of idle supervision: daemon CPU % of one core and RSS.
+ *  - M SIGSTOP cycles (default 10, BENCH_STOPS; hot): same, from SIGSTOP to detection;
+ *  - K kill cycles with standby = warm (default 10, BENCH_WARM_KILLS);
+ *  - 5 s (BENCH_IDLE_S) of idle supervision: daemon CPU % of one core and RSS.
  * Prints median / p99 / max detection latency, samples lost, and each figure
  * against its goal. Figures, not pass/fail: the exit status is 0 unless the
  * daemon could not be run at all.
@@ -378,12 +378,20 @@ static void floor_peer(int n, struct result *r)
 	qsort(r->lat_ns, (size_t)r->n, sizeof(uint64_t), cmp_u64);
 }
 
+static int env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && atoi(v) > 0 ? atoi(v) : def;
+}
+
 int main(int argc, char **argv)
 {
-	int kills = argc > 1 ? atoi(argv[1]) : 200;
-	int stops = argc > 2 ? atoi(argv[2]) : 50;
-	int warm = argc > 3 ? atoi(argv[3]) : 50;
-	int idle_s = argc > 4 ? atoi(argv[4]) : 10;
+	/* Defaults for make bench's 3-minute budget; BENCH_* ask for longer runs. */
+	int kills = argc > 1 ? atoi(argv[1]) : env_int("BENCH_KILLS", 30);
+	int stops = argc > 2 ? atoi(argv[2]) : env_int("BENCH_STOPS", 10);
+	int warm = argc > 3 ? atoi(argv[3]) : env_int("BENCH_WARM_KILLS", 10);
+	int idle_s = argc > 4 ? atoi(argv[4]) : env_int("BENCH_IDLE_S", 5);
 	double period_us = 256 * 1e6 / 48000;
 	struct bench b;
 	struct result r;

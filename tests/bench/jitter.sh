@@ -4,14 +4,14 @@
 #
 # Runs cyclictest (rt-tests) as the replicas run: one SCHED_FIFO 80 thread
 # per CPU, pinned, mlockall, woken every 1 ms for JITTER_S seconds (default
-# 30), and prints the wake-up latency (median, p99, max) and how often a
+# 5), and prints the wake-up latency (median, p99, max) and how often a
 # wake-up came later than the daemon's default stall limit (2 periods of 256
 # frames at 48 kHz, 10.67 ms) or than one 64-frame period (1.33 ms). A
 # replica that wakes that late is (rightly) declared stalled or misses its
 # block, whatever rtaudiod does, so these bound what the other figures can
 # show. Prints a SKIP line and exits 0 when cyclictest is missing or real-time
 # scheduling is not allowed: a figure, not a test.
-S=${JITTER_S:-30}
+S=${JITTER_S:-5}
 command -v cyclictest >/dev/null 2>&1 ||
 	{ echo "jitter: SKIP: cyclictest not installed (apt-get install rt-tests)"; exit 0; }
 out=$(mktemp)

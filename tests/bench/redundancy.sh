@@ -1,0 +1,182 @@
+#!/bin/sh
+# redundancy.sh - what redundancy costs, against the same DSP inside JACK
+# (part of make bench; figures, not pass/fail).
+#
+# One jackd -d dummy per period size (48 kHz; 64 and 256 frames), and on it,
+# in the same run:
+#   peer    tests/bench/jack_peer: the DSP of tests/bench/burn_dsp.h in a
+#           JACK client's process callback;
+#   hot1, hot2, hot3, warm2
+#           rtaudiod with its jack sink on the same server, replicas =
+#           tests/bench/burn (the same DSP on the renderer SDK), 1/2/3 hot
+#           replicas, or 2 with a warm standby.
+# The DSP's cost per block is a fraction of the period: `burn --calibrate`
+# times one pass here, the bench turns the fraction into a pass count and
+# gives every replica the same count ([source] passes, then `rtaudioctl set
+# burn.passes` to ramp it), so replicas stay bit-identical.
+# Figures per setup:
+#   CPU      seconds of CPU per second of audio at load REDUNDANCY_LOAD
+#            (default 0.25 of the period), summed over jackd and the
+#            client, or jackd, rtaudiod and every replica (schedstat, ns);
+#   overhead what rtaudio costs beyond the peer and the extra DSP copies:
+#            CPU - peer CPU - (copies - 1) * DSP, DSP being the peer's CPU
+#            at the load minus at load 0 (measured, not assumed), as % of
+#            the peer's total; goal <= 10%;
+#   max load the highest fraction of the period in REDUNDANCY_RAMP run for
+#            REDUNDANCY_STEP_S seconds without an underrun (rtaudiod:
+#            sink underruns or JACK xruns; peer: JACK xruns); a step that
+#            fails is run once more, since a shared machine hiccups at any
+#            load; goal for hot2 (2 replicas, 2 cores): >= 90% of the peer's.
+# Environment: REDUNDANCY_FRAMES ("64 256"), REDUNDANCY_CPU_S (2),
+# REDUNDANCY_STEP_S (1), REDUNDANCY_LOAD (0.25), REDUNDANCY_RAMP
+# ("0.3 0.5 0.7 0.8 0.9"), REDUNDANCY_SETUPS ("hot1 hot2 hot3 warm2").
+# Needs RTAUDIOD RTAUDIOCTL BURN JACK_PEER; prints a SKIP line without
+# jackd, jq or a JACK build.
+set -u
+FRAMES_LIST=${REDUNDANCY_FRAMES:-"64 256"}
+CPU_S=${REDUNDANCY_CPU_S:-2}
+STEP_S=${REDUNDANCY_STEP_S:-1}
+LOAD=${REDUNDANCY_LOAD:-0.25}
+RAMP=${REDUNDANCY_RAMP:-"0.3 0.5 0.7 0.8 0.9"}
+SETUPS=${REDUNDANCY_SETUPS:-"hot1 hot2 hot3 warm2"}
+RATE=48000
+
+for t in jackd jq; do
+	command -v $t >/dev/null 2>&1 || { echo "redundancy: SKIP: $t not installed"; exit 0; }
+done
+[ -x "${JACK_PEER:-}" ] || { echo "redundancy: SKIP: built without JACK (no jack_peer)"; exit 0; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rtaudio-redundancy.XXXXXX")
+SERVER="rb$$"
+JPID=""; DPID=""
+export JACK_DEFAULT_SERVER=$SERVER
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	[ -n "$JPID" ] && kill "$JPID" 2>/dev/null && wait "$JPID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+# cpu_ns PID... -> the CPU time of all their threads, ns
+cpu_ns() {
+	for p in "$@"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done |
+		awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+now_ns() { date +%s%N; }
+passes_for() { awk -v f="$1" -v per="$PERIOD_NS" -v ns="$NS_PASS" 'BEGIN { printf "%d\n", f * per / ns }'; }
+ctl() { "$RTAUDIOCTL" -s "$TMP/ctl.sock" "$@"; }
+jst() { "$RTAUDIOCTL" -s "$TMP/ctl.sock" --json "$1" | jq -r "$2"; }
+
+start_rtaudio() { # replicas standby passes frames
+	cat > "$TMP/rtaudiod.conf" <<-EOF
+	[daemon]
+	socket = $TMP/ctl.sock
+	[group]
+	name = rb$$
+	replica = $BURN
+	replicas = $1
+	standby = $2
+	[stream]
+	frames = $4
+	[sink]
+	type = jack
+	jack_client = rtaudio_bench
+	[source]
+	passes = $3
+	EOF
+	"$RTAUDIOD" -c "$TMP/rtaudiod.conf" > "$TMP/rtaudiod.log" 2>&1 &
+	DPID=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(jst status .ready 2>/dev/null)" = true ] &&
+			[ "$(jst status '[.replicas[] | select(.role == "primary" or .role == "standby")] | length')" = "$1" ] &&
+			return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "redundancy: rtaudiod did not become ready:"; tail -n 5 "$TMP/rtaudiod.log"
+	return 1
+}
+stop_rtaudio() { kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=""; }
+bad_blocks() { "$RTAUDIOCTL" -s "$TMP/ctl.sock" --json stats | jq '.sink.underruns + .sink.late'; }
+
+# ramp_rtaudio -> the highest load of RAMP that ran clean (0 if none)
+ramp_rtaudio() {
+	best=0
+	for f in $RAMP; do
+		tries=0
+		while :; do
+			ctl set burn.passes "$(passes_for "$f")" > /dev/null || break 2
+			sleep 0.2
+			b0=$(bad_blocks); sleep "$STEP_S"; b1=$(bad_blocks)
+			[ "$b1" -eq "$b0" ] && { best=$f; break; }
+			tries=$((tries + 1))
+			[ $tries -lt 2 ] || break 2
+		done
+	done
+	echo "$best"
+}
+
+printf "redundancy: CPU at load %s of the period for %s s, ramp %s (%s s a step); 48 kHz, jackd -d dummy\n" \
+	"$LOAD" "$CPU_S" "$RAMP" "$STEP_S"
+for FRAMES in $FRAMES_LIST; do
+	PERIOD_NS=$((FRAMES * 1000000000 / RATE))
+	jackd -n "$SERVER" -R -P 70 -d dummy -r $RATE -p "$FRAMES" > "$TMP/jackd.log" 2>&1 &
+	JPID=$!
+	jack_wait -w -t 5 > /dev/null 2>&1 || sleep 1
+	NS_PASS=$("$BURN" --calibrate "$FRAMES")
+	P_LOAD=$(passes_for "$LOAD")
+	printf "\n%s frames (period %d us): one pass %s ns, load %s = %d passes per block\n" \
+		"$FRAMES" $((PERIOD_NS / 1000)) "$NS_PASS" "$LOAD" "$P_LOAD"
+
+	# The peer: CPU at load 0 and at LOAD, then the ramp.
+	out=$("$JACK_PEER" "$JPID" "$CPU_S" 0 "$P_LOAD")
+	peer0=$(echo "$out" | awk '/^step passes 0 / { printf "%.4f", ($9 + $11) / ($5 * 1e9) }')
+	peer=$(echo "$out" | awk -v p="$P_LOAD" '/^step/ && $3 == p { printf "%.4f", ($9 + $11) / ($5 * 1e9) }')
+	dsp=$(awk -v a="$peer" -v b="$peer0" 'BEGIN { printf "%.4f", a - b }')
+	set --
+	for f in $RAMP; do set -- "$@" "$(passes_for "$f")"; done
+	out=$("$JACK_PEER" "$JPID" "$STEP_S" "$@")
+	peer_max=0
+	for f in $RAMP; do
+		p=$(passes_for "$f")
+		echo "$out" | awk -v p="$p" '/^step/ && $3 == p && $7 == 0 { ok = 1 } END { exit !ok }' &&
+			peer_max=$f
+	done
+	printf "%-6s %10s %10s %12s %9s %10s\n" setup "CPU s/s" "x peer" "overhead" "max load" "x peer"
+	printf "%-6s %10.4f %10s %12s %9s %10s   (load 0: %.4f, DSP alone %.4f)\n" peer "$peer" 1.00 \
+		"-" "$peer_max" 1.00 "$peer0" "$dsp"
+
+	for s in $SETUPS; do
+		case $s in
+		hot*) n=${s#hot}; sb=hot; copies=$n ;;
+		warm*) n=${s#warm}; sb=warm; copies=1 ;;
+		*) echo "redundancy: unknown setup $s"; continue ;;
+		esac
+		start_rtaudio "$n" "$sb" "$P_LOAD" "$FRAMES" || { stop_rtaudio; continue; }
+		sleep 0.5
+		pids="$JPID $DPID $(jst status '.replicas[].pid')"
+		# shellcheck disable=SC2086
+		c0=$(cpu_ns $pids); t0=$(now_ns)
+		sleep "$CPU_S"
+		# shellcheck disable=SC2086
+		c1=$(cpu_ns $pids); t1=$(now_ns)
+		cpu=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c / t }')
+		max=$(ramp_rtaudio)
+		stop_rtaudio
+		awk -v s="$s" -v cpu="$cpu" -v peer="$peer" -v dsp="$dsp" -v k="$copies" \
+		    -v max="$max" -v pmax="$peer_max" 'BEGIN {
+			over = cpu - peer - (k - 1) * dsp
+			pct = peer > 0 ? 100 * over / peer : 0
+			goal = pct <= 10 ? "met" : "MISSED"
+			lr = pmax > 0 ? max / pmax : 0
+			line = sprintf("%-6s %10.4f %10.2f %11.1f%% %9s %10.2f   overhead goal <= 10%%: %s",
+			               s, cpu, peer > 0 ? cpu / peer : 0, pct, max, lr, goal)
+			if (s == "hot2")
+				line = line sprintf("; max load goal >= 0.90 x peer: %s", lr >= 0.9 ? "met" : "MISSED")
+			print line
+		}'
+	done
+	kill "$JPID" 2>/dev/null; wait "$JPID" 2>/dev/null; JPID=""
+done
+echo
+echo "redundancy: CPU = seconds of CPU per second of audio (all processes); overhead = CPU - peer - (copies - 1) x DSP, % of the peer's CPU; max load = fraction of the period"
