@@ -12,6 +12,9 @@
 #  3. SIGSTOP/SIGCONT storms on random replicas for SOAK_STORM_S seconds
 #     (default 120): the daemon never has two primaries; the time without
 #     one is measured.
+#  4. With SOAK_FLOOR=1: tests/bench/latency_floor.sh for SOAK_FLOOR_S
+#     seconds a setting (default 600): the smallest lead x frames with 0
+#     underruns under stress-ng at SCHED_FIFO, beside cyclictest's maximum.
 # Figures are printed; the checks that fail the run are structural (never
 # two primaries, no leak, every kill answered, daemon alive), plus lost 0
 # on kills, the product's claim.
@@ -103,4 +106,13 @@ echo "soak: storm: $storms SIGSTOP/SIGCONT on random replicas over $STORM_S s: $
 	"two primaries $two, no primary $none; failovers $(st .failovers.count), lost $(st .sink.lost_samples) samples"
 [ "$two" = 0 ] || fail "two primaries at once in $two samples"
 wait_until 10 all_ready || fail "replicas not all ready after the storm"
+stop_daemon
+
+# --- 4. the latency floor, 10 minutes a setting (SOAK_FLOOR=1) -----------------
+if [ "${SOAK_FLOOR:-0}" = 1 ]; then
+	FLOOR_S=${SOAK_FLOOR_S:-600} RTAUDIOD="$RTAUDIOD" RTAUDIOCTL="$RTAUDIOCTL" REPLICA="$REPLICA" \
+		sh "$(dirname "$0")/bench/latency_floor.sh"
+else
+	echo "soak: latency floor skipped (SOAK_FLOOR=1 runs it, SOAK_FLOOR_S seconds a setting, default 600)"
+fi
 finish

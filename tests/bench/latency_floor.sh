@@ -4,9 +4,9 @@
 # each). Figures, not pass/fail.
 #
 # For each setting of FLOOR_SETTINGS (FRAMESxLEAD, in ascending order of
-# lead x frames, default "64x1 64x2 128x2 256x2 256x3 512x2 1024x2"), runs
+# lead x frames, default "64x1 64x2 128x2 256x2 512x2"), runs
 # rtaudiod (null sink, two hot sine replicas at SCHED_FIFO 80) for FLOOR_S
-# seconds (default 3) while stress-ng loads every CPU at normal priority
+# seconds (default 2) while stress-ng loads every CPU at normal priority
 # (--cpu N, plus --vm 1 for memory traffic) and cyclictest measures the
 # machine's own SCHED_FIFO 80 wake-up latency (the peer figure) in the same
 # run. Prints each setting's underruns and cyclictest's maximum, and the
@@ -14,8 +14,8 @@
 # 48 kHz). Stops there unless FLOOR_ALL=1. Needs RTAUDIOD RTAUDIOCTL
 # REPLICA; SKIP lines without stress-ng or cyclictest.
 set -u
-SETTINGS=${FLOOR_SETTINGS:-"64x1 64x2 128x2 256x2 256x3 512x2 1024x2"}
-S=${FLOOR_S:-3}
+SETTINGS=${FLOOR_SETTINGS:-"64x1 64x2 128x2 256x2 512x2"}
+S=${FLOOR_S:-2}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rtaudio-floor.XXXXXX")
 DPID=""; SPID=""
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -n "$SPID" ] && kill "$SPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM

@@ -27,17 +27,17 @@
 #            sink underruns or JACK xruns; peer: JACK xruns); a step that
 #            fails is run once more, since a shared machine hiccups at any
 #            load; goal for hot2 (2 replicas, 2 cores): >= 90% of the peer's.
-# Environment: REDUNDANCY_FRAMES ("64 256"), REDUNDANCY_CPU_S (2),
+# Environment: REDUNDANCY_FRAMES ("64 256"), REDUNDANCY_CPU_S (1.5),
 # REDUNDANCY_STEP_S (1), REDUNDANCY_LOAD (0.25), REDUNDANCY_RAMP
-# ("0.3 0.5 0.7 0.8 0.9"), REDUNDANCY_SETUPS ("hot1 hot2 hot3 warm2").
+# ("0.5 0.7 0.8 0.9 0.95"; 0 below the first), REDUNDANCY_SETUPS ("hot1 hot2 hot3 warm2").
 # Needs RTAUDIOD RTAUDIOCTL BURN JACK_PEER; prints a SKIP line without
 # jackd, jq or a JACK build.
 set -u
 FRAMES_LIST=${REDUNDANCY_FRAMES:-"64 256"}
-CPU_S=${REDUNDANCY_CPU_S:-2}
+CPU_S=${REDUNDANCY_CPU_S:-1.5}
 STEP_S=${REDUNDANCY_STEP_S:-1}
 LOAD=${REDUNDANCY_LOAD:-0.25}
-RAMP=${REDUNDANCY_RAMP:-"0.3 0.5 0.7 0.8 0.9"}
+RAMP=${REDUNDANCY_RAMP:-"0.5 0.7 0.8 0.9 0.95"}
 SETUPS=${REDUNDANCY_SETUPS:-"hot1 hot2 hot3 warm2"}
 RATE=48000
 

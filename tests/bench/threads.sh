@@ -2,7 +2,7 @@
 # threads.sh - rtaudiod's own threads in steady state (part of make bench;
 # figures, not pass/fail): for 64 and 256 frames (THREADS_FRAMES), a null
 # sink and two hot sine replicas, after 1 s of settling, over THREADS_S
-# seconds (default 5): the CPU of the main (loop) thread and of the sink
+# seconds (default 3): the CPU of the main (loop) thread and of the sink
 # thread ("rtaudiod-sink") as % of one core, from
 # /proc/PID/task/TID/schedstat (ns on CPU; utime+stime in stat count
 # 10 ms ticks, too coarse for 0.1%), and the sink thread's cost per period
@@ -12,7 +12,7 @@
 # Needs RTAUDIOD RTAUDIOCTL REPLICA.
 set -u
 FRAMES_LIST=${THREADS_FRAMES:-"64 256"}
-S=${THREADS_S:-5}
+S=${THREADS_S:-3}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rtaudio-threads.XXXXXX")
 DPID=""
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
