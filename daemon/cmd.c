@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "log.h"
+#include "notes.h"
 #include "rtprio.h"
 
 typedef json_t *(*cmd_fn)(struct daemon *d, struct ctl_client *c, const struct proto_req *r);
@@ -57,18 +58,27 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	uint64_t next = atomic_load_explicit(&r->next_seq, memory_order_relaxed);
 	bool alive = sl->proc != NULL && sl->role != ROLE_DEAD;
 	int32_t cpu1 = atomic_load_explicit(&r->cpu1, memory_order_relaxed);
+	char source[LAYOUT_NOTE_TEXT];
+	uint64_t preroll_ns = atomic_load_explicit(&r->preroll_ns, memory_order_relaxed);
 
-	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s, s:o}",
+	if (!alive || (layout_note_read(r, false, source) & 1u))
+		source[0] = '\0';
+	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:s, s:f}",
 	                 "index", (int)i,
 	                 "pid", sl->pid > 0 ? json_integer(sl->pid) : json_null(),
 	                 "role", super_role_name(sl->role),
+	                 "state", alive ? notes_state_name(atomic_load_explicit(
+	                                      &r->state, memory_order_relaxed)) : "-",
 	                 "alive", alive,
 	                 "heartbeat_age_us", (json_int_t)super_heartbeat_age_us(&d->sup, i),
 	                 "rendered_seq", (json_int_t)next - 1,
 	                 "restarts", sl->restarts > 0 ? (int)sl->restarts - 1 : 0,
 	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-",
 	                 "cpu", alive && cpu1 >= 1 && cpu1 <= (int32_t)LAYOUT_MAX_CPUS
-	                            ? json_integer(cpu1 - 1) : json_null());
+	                            ? json_integer(cpu1 - 1) : json_null(),
+	                 "source", source,
+	                 /* Untrusted: a hostile value is a big number, nothing worse. */
+	                 "preroll_ms", (double)preroll_ns / 1e6);
 }
 
 static json_t *failover_json(const struct failover_rec *fo)

@@ -151,6 +151,8 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_INT, rt_priority, 0, 99, NULL, NULL) \
 	X("group", "cpu_affinity", false, "spread", "spread|none", \
 	  K_ENUM, cpu_affinity, 0, 0, names_affinity, NULL) \
+	X("group", "preroll", false, "3", "0..60 seconds a new hot standby pre-renders", \
+	  K_REAL, preroll, 0, 60, NULL, NULL) \
 	X("stream", "sample_rate", false, "48000", "8000..384000", \
 	  K_UINT, sample_rate, 8000, 384000, NULL, NULL) \
 	X("stream", "channels", false, "2", "1..8", \

@@ -59,6 +59,7 @@ struct config {
 	unsigned standby;            /* enum standby_mode: hot|warm */
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
+	double preroll;              /* seconds a new hot standby pre-renders, default 3 */
 	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
 	/* [stream] */
 	unsigned sample_rate;        /* 8000..384000, default 48000 */
@@ -101,7 +102,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 26
+#define CONFIG_NKEYS 27
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in

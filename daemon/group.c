@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -111,6 +112,8 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 	g->input_channels = 0;
 	g->period_ns = gr->period_ns;
 	g->rt_priority = cfg->rt_priority;
+	/* Whole blocks, rounded up: the pre-roll covers at least what was asked. */
+	g->preroll_blocks = (uint32_t)ceil(cfg->preroll * cfg->sample_rate / cfg->frames);
 	g->nparams = pt->n;
 	memcpy(g->decl, pt->decl, pt->n * sizeof g->decl[0]);
 	atomic_store_explicit(&g->position, 0, memory_order_relaxed);
@@ -209,6 +212,11 @@ void group_replica_reset(struct group *gr, uint32_t i)
 	atomic_store_explicit(&r->heartbeat_ns, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->rt_policy, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->rt_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->preroll_ns, 0, memory_order_relaxed);
+	/* The renderer's notes start afresh (and the daemon's notes_reset). */
+	atomic_store_explicit(&r->status_seq, 0, memory_order_relaxed);
+	r->status[0] = '\0';
+	atomic_store_explicit(&r->event_seq, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->render_ns_max, 0, memory_order_release);
 }
 

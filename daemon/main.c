@@ -24,15 +24,30 @@
 #include "log.h"
 #include "notify.h"
 
-#if defined(HAVE_JACK) && defined(HAVE_SYSTEMD)
-#define FEATURES "jack, systemd"
-#elif defined(HAVE_JACK)
-#define FEATURES "jack"
-#elif defined(HAVE_SYSTEMD)
-#define FEATURES "systemd"
+/* The optional features this build has, each ", name" (the first comma
+ * is skipped when printed). */
+#ifdef HAVE_JACK
+#define FEAT_JACK ", jack"
 #else
-#define FEATURES "no optional features"
+#define FEAT_JACK ""
 #endif
+#ifdef HAVE_SYSTEMD
+#define FEAT_SYSTEMD ", systemd"
+#else
+#define FEAT_SYSTEMD ""
+#endif
+#ifdef HAVE_SAMPLERATE
+#define FEAT_SAMPLERATE ", samplerate"
+#else
+#define FEAT_SAMPLERATE ""
+#endif
+#ifdef HAVE_LILV
+#define FEAT_LILV ", lv2"
+#else
+#define FEAT_LILV ""
+#endif
+#define FEATURES_LIST FEAT_JACK FEAT_SYSTEMD FEAT_SAMPLERATE FEAT_LILV
+#define FEATURES (sizeof FEATURES_LIST > 1 ? FEATURES_LIST + 2 : "no optional features")
 
 #define EXIT_USAGE 64
 #define EXIT_START 1

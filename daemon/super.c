@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "notes.h"
 #include "spawn.h"
 #include "super.h"
 
@@ -385,6 +386,7 @@ static void on_watchdog(uv_timer_t *t)
 	}
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
 	report_underruns(s, now);
+	notes_poll(s, now);
 	update_state(s);
 	if (!s->stopping)
 		arm(s, clock_now_ns());
@@ -465,6 +467,7 @@ void super_respawn(struct slot *sl)
 	sl->bad_seen = atomic_load_explicit(&s->sink->play.st.bad_from[sl->index],
 	                                    memory_order_acquire);
 	group_replica_reset(s->gr, sl->index);
+	notes_reset(s, sl->index);
 	set_role(s, sl->index, ROLE_STARTING);
 	sl->kill_ns = 0;
 	sl->kill_reason = -1;

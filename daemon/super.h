@@ -52,6 +52,7 @@ struct slot {
 	int last_exit;          /* exit status or -signal of the last death */
 	bool tainted;           /* its segment was damaged: rebuild it before a respawn */
 	uint64_t bad_seen;      /* sink's bad_from[index] already acted on */
+	uint32_t event_seen;    /* its event seqlock value already handled (notes.c) */
 };
 
 /* Reply hook for kill-primary: called once the death was seen and acted on. */
@@ -65,6 +66,9 @@ struct super {
 	struct slot slot[LAYOUT_MAX_REPLICAS];
 	uint32_t n;
 	uv_timer_t watchdog;
+	uint64_t note_window_ns;  /* notes.c's rate limit: window start, count, dropped */
+	unsigned note_count;
+	unsigned note_dropped;
 	uv_timer_t grace;
 	uint64_t epoch;
 	int primary;            /* -1: none */

@@ -284,6 +284,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 		.replicas = v->replicas,
 		.period_ns = v->period_ns,
 		.input_channels = v->input_channels,
+		.preroll_blocks = v->preroll_blocks,
 	};
 
 	geo.block_bytes = layout_block_bytes(geo.frames, geo.channels);
@@ -294,7 +295,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 	    geo.sample_rate < 1 || geo.sample_rate > LAYOUT_MAX_RATE ||
 	    geo.period_ns == 0 || geo.period_ns > NSEC_PER_SEC ||
 	    geo.lead < 1 || geo.lead >= geo.ring_capacity ||
-	    geo.input_channels > LAYOUT_MAX_CHANNELS ||
+	    geo.input_channels > LAYOUT_MAX_CHANNELS || geo.preroll_blocks > LAYOUT_MAX_PREROLL ||
 	    layout_replica_bytes(geo.ring_capacity, geo.block_bytes) == 0)
 		return -EPROTO;
 	return 0;

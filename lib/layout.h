@@ -30,7 +30,7 @@
 #include "ring.h"
 #include "shm.h"
 
-#define LAYOUT_VERSION       2u  /* 2: named parameters, renderer notes */
+#define LAYOUT_VERSION       3u  /* 2: named parameters, renderer notes; 3: pre-roll */
 #define GROUP_MAGIC          0x50475452u /* "RTGP" */
 #define REPLICA_MAGIC        0x50525452u /* "RTRP" */
 #define SHM_KIND_GROUP       1u
@@ -51,6 +51,7 @@
 #define LAYOUT_PARAM_PAN     1u
 #define LAYOUT_HIST_BUCKETS  128u  /* render time in % of the period; last = >= 127% */
 #define LAYOUT_NO_PRIMARY    0xffu
+#define LAYOUT_MAX_PREROLL   (1u << 22)  /* blocks: 24 h at 48 kHz / 1024 frames */
 
 enum standby_mode { STANDBY_HOT = 0, STANDBY_WARM = 1 };
 
@@ -67,6 +68,7 @@ enum replica_state {
 	RSTATE_BOOT = 0,     /* process started, not yet rendering */
 	RSTATE_READY = 1,    /* in its loop, heartbeating; hot: rendered to the horizon */
 	RSTATE_EXITING = 2,  /* saw shutdown */
+	RSTATE_CATCHUP = 3,  /* pre-rolling (group preroll): not a rescue source yet */
 };
 
 /* Group run state. */
@@ -109,7 +111,7 @@ struct group_seg {
 	uint32_t input_channels;               /* 0: no live input */
 	uint64_t period_ns;                    /* 96 */
 	uint32_t nparams;                      /* 104: decl[] entries, 2..LAYOUT_MAX_PARAMS */
-	uint32_t reserved0;
+	uint32_t preroll_blocks;               /* blocks a new hot standby pre-rolls */
 	int32_t rt_priority;                   /* 112 */
 	uint32_t reserved2;
 	uint8_t pad0[8];
@@ -171,7 +173,7 @@ struct replica_seg {
 	_Atomic uint64_t render_ns_last;       /* 160 */
 	_Atomic uint64_t render_ns_max;
 	_Atomic uint64_t render_ns_total;
-	_Atomic uint64_t reserved0;
+	_Atomic uint64_t preroll_ns;           /* how long the start's pre-roll took */
 	_Atomic uint32_t render_hist[LAYOUT_HIST_BUCKETS]; /* 192 */
 	_Atomic uint64_t late_renders;         /* 704: renders longer than a period */
 	_Atomic uint64_t reserved1;
@@ -208,6 +210,7 @@ struct layout_geometry {
 	uint64_t period_ns;
 	uint32_t block_bytes;    /* derived: layout_block_bytes(frames, channels) */
 	uint32_t input_channels; /* 0..LAYOUT_MAX_CHANNELS */
+	uint32_t preroll_blocks; /* 0..LAYOUT_MAX_PREROLL */
 };
 
 /* Leader word helpers. */
@@ -314,7 +317,8 @@ int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char 
  * mapped (read-only is enough), reading each field exactly once, and check
  * the copy: 1..LAYOUT_MAX_REPLICAS replicas, 1..LAYOUT_MAX_CHANNELS
  * channels, LAYOUT_MIN_FRAMES..LAYOUT_MAX_FRAMES frames, a rate in
- * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, and a
+ * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, a
+ * pre-roll of at most LAYOUT_MAX_PREROLL blocks, and a
  * ring geometry layout_replica_bytes accepts. Callers then use only *out,
  * which cannot change under them as the segment could. Returns 0, or
  * -EPROTO if any field is out of range (*out is then filled but must not be

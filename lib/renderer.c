@@ -17,7 +17,19 @@
  *     PROGRAM --check --rate R --channels C --frames F [--input-channels N]
  *             [--key S.K=V]...
  * it calls open and close only and prints the report rtaudiod reads
- * (renderer_int.h: rta_host_report), exit 0 or 78.
+ * (renderer_int.h: rta_host_report), exit 0 or 78. With
+ *     PROGRAM --render FILE.wav --seconds S --rate R --channels C --frames F
+ *             [--gain G] [--pan P] [--key S.K=V]...
+ * it renders blocks 0.. offline, as fast as it can, into a float32 WAV
+ * (renderer_offline.c): what a group with these keys plays, for tests and
+ * for checking a chain before it goes live.
+ *
+ * Pre-roll: a hot replica that starts (or falls) behind the sink renders
+ * up to the group's preroll_blocks before its first ring block into a
+ * scratch buffer, chasing the sink's moving position as fast as it can, so
+ * that a renderer with memory (a delay line, a reverb) holds the state the
+ * others hold when its first block reaches the ring. Meanwhile it says
+ * RSTATE_CATCHUP, and it is READY (a rescue source) only after.
  *
  * What it does not do: decide roles, talk to the control socket, log through
  * the daemon, or restart itself. Setup errors go to stderr and exit 1 (the
@@ -77,6 +89,9 @@ struct replica {
 	bool hot;
 	uint64_t period_ns;
 	uint64_t next;            /* next block this replica renders */
+	uint32_t preroll;         /* blocks rendered to scratch before catching up */
+	bool started;             /* the first catch-up is done */
+	float scratch[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS]; /* pre-roll output */
 	uint32_t nparams;         /* the group's table: gain, pan, then the renderer's */
 	struct param_decl table[LAYOUT_MAX_PARAMS];
 	uint32_t snap_seq;        /* seqlock value *snap was read at */
@@ -95,8 +110,10 @@ static void replica_usage(void)
 	        "[--key SECTION.KEY=VALUE]...\n"
 	        "       %s --check --rate R --channels C --frames F [--input-channels N] "
 	        "[--key SECTION.KEY=VALUE]...\n"
-	        "  (started by rtaudiod; not meant to be run by hand)\n",
-	        replica_prog, replica_prog);
+	        "       %s --render FILE.wav --seconds S --rate R --channels C --frames F "
+	        "[--gain G] [--pan P] [--key SECTION.KEY=VALUE]...\n"
+	        "  (started by rtaudiod; --render renders offline)\n",
+	        replica_prog, replica_prog, replica_prog);
 	exit(RTA_EX_USAGE);
 }
 
@@ -228,6 +245,7 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	uint32_t capacity = geo.ring_capacity;
 	uint32_t standby = g->standby;
 	rp->lead = geo.lead;
+	rp->preroll = geo.preroll_blocks;
 	rp->period_ns = geo.period_ns;
 
 	if ((rc = layout_params_table(g, rp->table)) < 0)
@@ -381,6 +399,49 @@ static void replica_render_one(struct replica *rp, uint64_t seq, float *p, uint3
 	               e->v[LAYOUT_PARAM_PAN]);
 }
 
+/*
+ * Pre-roll: when rp->next is behind max(sink position, ring head), render
+ * the blocks in between into scratch (at most rp->preroll of them, the
+ * latest ones), re-reading the moving position after each, so the
+ * renderer's state is continuous when the ring's next block is rendered.
+ * A hot replica only: a warm standby promoted to primary must play at once.
+ * Heartbeats as it goes (the daemon must not take the pre-roll for a
+ * stall). Audio path: the same calls as rendering.
+ */
+static void replica_catch_up(struct replica *rp, uint64_t pos)
+{
+	const struct group_seg *g = rp->g;
+	uint64_t head = ring_head(&rp->ring);
+	uint64_t target = pos > head ? pos : head;
+	bool first = !rp->started;
+
+	rp->started = true;
+	if (!rp->hot || rp->next >= target || rp->preroll == 0)
+		return;
+	uint64_t seq = rp->next;
+	if (target - seq > rp->preroll)
+		seq = target - rp->preroll;
+	if (first)
+		atomic_store_explicit(&rp->r->state, RSTATE_CATCHUP, memory_order_release);
+	uint64_t t0 = clock_now_ns();
+	uint32_t len = layout_block_bytes(rp->stream.frames, rp->stream.channels);
+	while (!replica_stop) {
+		pos = atomic_load_explicit(&g->position, memory_order_acquire);
+		target = pos > head ? pos : head;
+		if (seq >= target)
+			break;
+		uint32_t ps = atomic_load_explicit(&g->param_seq, memory_order_acquire);
+		if (ps != rp->snap_seq)
+			replica_refresh_params(rp);
+		replica_render_one(rp, seq, rp->scratch, len);
+		seq++;
+		atomic_store_explicit(&rp->r->heartbeat_ns, clock_now_ns(), memory_order_release);
+	}
+	rp->next = seq;
+	if (first)
+		atomic_store_explicit(&rp->r->preroll_ns, clock_now_ns() - t0, memory_order_relaxed);
+}
+
 /* Render every block from rp->next up to pos + lead - 1. Audio path. */
 static void replica_render_due(struct replica *rp, uint64_t pos)
 {
@@ -388,6 +449,7 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 	uint64_t head = ring_head(&rp->ring);
 	uint64_t end = pos + rp->lead;
 
+	replica_catch_up(rp, pos);
 	/* Never behind the sink (nothing older is wanted) nor our own ring. */
 	if (rp->next < pos)
 		rp->next = pos;
@@ -465,6 +527,17 @@ static void replica_loop(struct replica *rp)
 	}
 }
 
+/* An option's real value within [min, max]. */
+static double replica_opt_double(const char *s, double min, double max)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (s[0] == '\0' || *end != '\0' || !isfinite(v) || v < min || v > max)
+		replica_usage();
+	return v;
+}
+
 /* Copy an option's value: whole, within [min, max]. */
 static uint32_t replica_opt_u32(const char *s, uint32_t min, uint32_t max)
 {
@@ -473,45 +546,6 @@ static uint32_t replica_opt_u32(const char *s, uint32_t min, uint32_t max)
 	if (!replica_parse_u32(s, max, &v) || v < min)
 		replica_usage();
 	return v;
-}
-
-/*
- * open, and the checks that follow it: no configuration error, no unused
- * key. Returns 0, or RTA_EX_CONFIG with the error recorded in host.
- */
-static int replica_open(struct replica *rp)
-{
-	const struct rta_renderer *rd = rp->rd;
-
-	rp->host->opening = true;
-	int rc = rd->open(rp->state, rp->host, &rp->stream);
-	rp->host->opening = false;
-	if (rc != 0 && !rp->host->failed)
-		(void)rta_config_error(rp->host, "source", NULL, "%s: open failed",
-		                       rd->name != NULL ? rd->name : replica_prog);
-	if (rc != 0 || rta_host_check_unused(rp->host))
-		return RTA_EX_CONFIG;
-	return 0;
-}
-
-/* --check: open and close only, and the report on stdout. */
-static int replica_check(struct replica *rp, uint32_t rate, uint32_t channels, uint32_t frames,
-                         uint32_t inputs)
-{
-	rp->stream = (struct rta_stream){
-		.sample_rate = rate,
-		.channels = channels,
-		.frames = frames,
-		.input_channels = inputs,
-		.period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
-	};
-	int rc = replica_open(rp);
-	if (rp->rd->close != NULL)
-		rp->rd->close(rp->state);
-	rta_host_report(rp->host, stdout);
-	if (fflush(stdout) != 0)
-		return 1;
-	return rc;
 }
 
 int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void *state)
@@ -527,6 +561,10 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		{ "channels", required_argument, NULL, 'n' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "input-channels", required_argument, NULL, 'I' },
+		{ "render", required_argument, NULL, 'R' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "gain", required_argument, NULL, 'G' },
+		{ "pan", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Static: the parameter histories are 16 KiB, and main's frame is
@@ -534,7 +572,8 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	static struct replica rp;
 	static struct rta_host host;
 	uint64_t boot_ns = clock_now_ns();
-	const char *group = NULL;
+	const char *group = NULL, *render_path = NULL;
+	double seconds = 0, gain = 1.0, pan = 0.0;
 	bool have_index = false, have_parent = false, have_cpu = false, check = false;
 	uint32_t parent = 0, cpu = 0, rate = 0, channels = 0, frames = 0, inputs = 0;
 	int opt, rc;
@@ -580,6 +619,18 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		case 'C':
 			check = true;
 			break;
+		case 'R':
+			render_path = optarg;
+			break;
+		case 's':
+			seconds = replica_opt_double(optarg, 0, 86400);
+			break;
+		case 'G':
+			gain = replica_opt_double(optarg, 0, 4);
+			break;
+		case 'P':
+			pan = replica_opt_double(optarg, -1, 1);
+			break;
 		case 'r':
 			rate = replica_opt_u32(optarg, 1, LAYOUT_MAX_RATE);
 			break;
@@ -598,10 +649,28 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	}
 	if (optind != argc)
 		replica_usage();
+	if (render_path != NULL) {
+		if (check || rate == 0 || channels == 0 || frames == 0 || group != NULL ||
+		    have_index || !(seconds > 0))
+			replica_usage();
+		struct rta_stream os = {
+			.sample_rate = rate, .channels = channels, .frames = frames,
+			.period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
+			.flags = RTA_STREAM_OFFLINE,
+		};
+		rc = rta_run_offline(&host, rd, state, &os, render_path, seconds, gain, pan);
+		rta_host_free(&host);
+		return rc;
+	}
 	if (check) {
 		if (rate == 0 || channels == 0 || frames == 0 || group != NULL || have_index)
 			replica_usage();
-		rc = replica_check(&rp, rate, channels, frames, inputs);
+		struct rta_stream cs = {
+			.sample_rate = rate, .channels = channels, .frames = frames,
+			.input_channels = inputs, .period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
+			.flags = RTA_STREAM_CHECK,
+		};
+		rc = rta_run_check(&host, rd, state, &cs);
 		rta_host_free(&host);
 		return rc;
 	}
@@ -618,7 +687,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	atomic_store_explicit(&r->boot_ns, boot_ns, memory_order_relaxed);
 	atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
 
-	if (replica_open(&rp) != 0) {
+	if (rta_host_open(&host, rd, state, &rp.stream) != 0) {
 		fprintf(stderr, "%s: [%s] %s: %s\n", replica_prog, host.err_section,
 		        host.err_key[0] != '\0' ? host.err_key : "-", host.err_text);
 		if (rd->close != NULL)

@@ -88,6 +88,16 @@ int rta_config_at(struct rta_host *h, unsigned i, const char **section, const ch
 	return 0;
 }
 
+const char *rta_config_section(const struct rta_host *h, unsigned i)
+{
+	return h != NULL && i < h->nkeys ? h->keys[i].section : NULL;
+}
+
+int rta_config_used(const struct rta_host *h, unsigned i)
+{
+	return h != NULL && i < h->nkeys && h->keys[i].used;
+}
+
 /* Copy src into dst[len], cut, with tabs and newlines (the report's
  * separators) and other control bytes replaced. */
 static void host_copy_clean(char *dst, size_t len, const char *src)

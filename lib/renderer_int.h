@@ -78,4 +78,28 @@ void rta_host_report(const struct rta_host *h, FILE *f);
 bool rta_host_table_matches(const struct rta_host *h, const struct param_decl *table,
                             unsigned n);
 
+/*
+ * Call rd->open with the open-only calls allowed, then the checks that
+ * follow it (no configuration error, no unused key). Returns 0, or
+ * RTA_EX_CONFIG with the error recorded in *h. Not real-time.
+ */
+int rta_host_open(struct rta_host *h, const struct rta_renderer *rd, void *state,
+                  const struct rta_stream *st);
+
+/* --check: open and close, the report on stdout. Returns the exit status. */
+int rta_run_check(struct rta_host *h, const struct rta_renderer *rd, void *state,
+                  const struct rta_stream *st);
+
+/*
+ * --render: open, render blocks 0 .. ceil(seconds * rate / frames) - 1 with
+ * every parameter at its declared default and the output stage at gain,
+ * pan (as a group whose [params] set nothing but those plays them), into
+ * `path` as a float32 WAV; close. Prints "rendered N blocks in T ms (X us a
+ * block, Y % of the period)" on stderr. Returns the exit status (0, 1 on an
+ * I/O error, RTA_EX_CONFIG). Not real-time.
+ */
+int rta_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
+                    const struct rta_stream *st, const char *path, double seconds,
+                    double gain, double pan);
+
 #endif
