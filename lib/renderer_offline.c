@@ -60,35 +60,39 @@ static void put32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)(v >> 24);
 }
 
-/* The 44-byte header of a float32 WAV of `frames` frames. */
+/* The 58-byte header of a float32 WAV of `frames` frames: RIFF, an
+ * 18-byte fmt chunk (cbSize 0: non-PCM formats have one), a fact chunk (the
+ * frame count, also required of non-PCM data), then the data chunk. */
+#define WAV_HEADER 58u
 static void wav_header(unsigned char *h, uint32_t rate, uint32_t ch, uint64_t frames)
 {
 	uint64_t data = frames * ch * 4u;
-	uint32_t d32 = data > 0xffffffd3u ? 0xffffffd3u : (uint32_t)data;
+	uint32_t d32 = data > 0xffffffffu - WAV_HEADER ? 0xffffffffu - WAV_HEADER : (uint32_t)data;
 
+	memset(h, 0, WAV_HEADER);
 	memcpy(h, "RIFF", 4);
-	put32(h + 4, 36u + d32);
+	put32(h + 4, WAV_HEADER - 8 + d32);
 	memcpy(h + 8, "WAVEfmt ", 8);
-	put32(h + 16, 16);
+	put32(h + 16, 18);
 	h[20] = 3; /* WAVE_FORMAT_IEEE_FLOAT */
-	h[21] = 0;
 	h[22] = (unsigned char)ch;
-	h[23] = 0;
 	put32(h + 24, rate);
 	put32(h + 28, rate * ch * 4u);
 	h[32] = (unsigned char)(ch * 4u);
-	h[33] = 0;
 	h[34] = 32;
-	h[35] = 0;
-	memcpy(h + 36, "data", 4);
-	put32(h + 40, d32);
+	/* h[36..37]: cbSize = 0 */
+	memcpy(h + 38, "fact", 4);
+	put32(h + 42, 4);
+	put32(h + 46, frames > 0xffffffffu ? 0xffffffffu : (uint32_t)frames);
+	memcpy(h + 50, "data", 4);
+	put32(h + 54, d32);
 }
 
 int rta_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
                     const struct rta_stream *st, const char *path, double seconds,
                     double gain, double pan)
 {
-	unsigned char hdr[44];
+	unsigned char hdr[WAV_HEADER];
 	double pv[RTA_PARAMS_MAX];
 	static float buf[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS];
 

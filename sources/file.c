@@ -69,6 +69,7 @@ struct file_impl {
 	uint64_t last_sec;   /* the status text's second, +1 (0: none yet) */
 	unsigned last_item;
 	const char *suffix;
+	bool last_suffix;    /* the status text had the suffix */
 	pthread_t watcher;
 	bool watching;
 	_Atomic bool stop;
@@ -430,8 +431,10 @@ static void file_tell(struct file_impl *fs, uint64_t p, bool playing)
 	unsigned i = file_find(fs, p);
 	const struct file_item *it = &fs->items[i];
 	uint64_t sec = (p - it->start) / rate;
-	if (sec + 1 == fs->last_sec && i == fs->last_item)
+	bool with_suffix = fs->suffix != NULL && fs->suffix[0] != '\0';
+	if (sec + 1 == fs->last_sec && i == fs->last_item && with_suffix == fs->last_suffix)
 		return;
+	fs->last_suffix = with_suffix;
 	fs->last_sec = sec + 1;
 	fs->last_item = i;
 	at = file_put_u(b, at, i + 1, 1);
