@@ -81,10 +81,14 @@ static void builtin_close(void *state)
 {
 	struct builtin *b = state;
 
-	lv2_chain_close(b->chain);
-	b->chain = NULL;
+	/* The source first: the file source joins its watcher thread before
+	 * it frees anything, so the render loop's end is followed by that
+	 * join's futex before the first munmap (replica_syscalls.sh cuts the
+	 * trace at the last futex). */
 	if (b->src != NULL && b->src->close != NULL)
 		b->src->close(&b->u);
+	lv2_chain_close(b->chain);
+	b->chain = NULL;
 }
 
 static const struct rta_renderer builtin = {
