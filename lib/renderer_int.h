@@ -19,6 +19,8 @@
 #include <rtaudio/renderer.h>
 
 #include "layout.h"
+#include "ring.h"
+#include "shm.h"
 
 #define RTA_KEYS_MAX      256   /* configuration keys a renderer is handed */
 #define RTA_KEY_ARG_MAX   4096  /* bytes of one --key SECTION.KEY=VALUE */
@@ -77,6 +79,64 @@ void rta_host_report(const struct rta_host *h, FILE *f);
  */
 bool rta_host_table_matches(const struct rta_host *h, const struct param_decl *table,
                             unsigned n);
+
+/* A replica: everything the loop touches, set up once before it starts
+ * (renderer.c runs it, renderer_setup.c fills it in). */
+struct replica {
+	uint32_t index;
+	const struct group_seg *g;
+	struct replica_seg *r;
+	struct ring ring;
+	struct rta_stream stream;
+	const struct rta_renderer *rd;
+	void *state;
+	struct rta_host *host;
+	uint32_t lead;
+	bool hot;
+	uint64_t period_ns;
+	uint64_t next;            /* next block this replica renders */
+	uint32_t preroll;         /* blocks rendered to scratch before catching up */
+	bool started;             /* the first catch-up is done */
+	float scratch[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS]; /* pre-roll output */
+	uint32_t nparams;         /* the group's table: gain, pan, then the renderer's */
+	struct param_decl table[LAYOUT_MAX_PARAMS];
+	uint32_t snap_seq;        /* seqlock value *snap was read at */
+	struct param_hist *snap;  /* the history in use */
+	struct param_hist *spare; /* where the next snapshot is read */
+	struct param_hist hist[2];
+	double pv[RTA_PARAMS_MAX];  /* the renderer's values for one block, clamped */
+};
+
+struct rtprio_status;
+
+/* The program's name, for messages (argv[0] without its directory). */
+extern const char *replica_prog;
+
+/* Usage on stderr, exit 64. */
+_Noreturn void replica_usage(void);
+
+/* "PROG: WHAT: strerror(err)" on stderr (err may be negative), exit 1. */
+_Noreturn void replica_die(const char *what, int err);
+
+/* s as a whole number 0..max into *out; false if it is not one. */
+bool replica_parse_u32(const char *s, uint32_t max, uint32_t *out);
+
+/* An option's value in [min, max], or replica_usage(). */
+double replica_opt_double(const char *s, double min, double max);
+uint32_t replica_opt_u32(const char *s, uint32_t min, uint32_t max);
+
+/* Die with the daemon (PR_SET_PDEATHSIG, or a kqueue watcher on macOS);
+ * exit 1 if the parent given is not ours any more. */
+void replica_bind_to_parent(bool have_parent, uint32_t parent);
+
+/* Map the group segment read-only and replica segment rp->index read-write,
+ * validate both and fill rp's stream, geometry, table and ring; exit 1 on
+ * any mismatch (a replica must never trust what it cannot check). */
+void replica_map(struct replica *rp, const char *group, struct shm_seg *gseg,
+                 struct shm_seg *rseg);
+
+/* Publish what real-time scheduling and memory locking gave us. */
+void replica_publish_rt(struct replica_seg *r, const struct rtprio_status *st);
 
 /*
  * Call rd->open with the open-only calls allowed, then the checks that
