@@ -47,7 +47,7 @@
 #define FEAT_LILV ""
 #endif
 #define FEATURES_LIST FEAT_JACK FEAT_SYSTEMD FEAT_SAMPLERATE FEAT_LILV
-#define FEATURES (sizeof FEATURES_LIST > 1 ? FEATURES_LIST + 2 : "no optional features")
+#define FEATURES (sizeof FEATURES_LIST > 1 ? &FEATURES_LIST[2] : "no optional features")
 
 #define EXIT_USAGE 64
 #define EXIT_START 1
