@@ -40,11 +40,19 @@ static const char *const names_log_level[] = { "error", "warn", "info", "debug",
 static const char *const names_standby[] = { "hot", "warm", NULL };
 static const char *const names_sink[] = { "null", "wav", "jack", NULL };
 static const char *const names_affinity[] = { "spread", "none", NULL };
+static const char *const names_sandbox[] = { "strict", "off", NULL };
+static const char *const names_noyes[] = { "no", "yes", NULL };
+#if defined(HAVE_SECCOMP) && defined(__linux__)
+#define DEFAULT_SANDBOX "strict"
+#else
+#define DEFAULT_SANDBOX "off"
+#endif
 
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level order");
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
 _Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2, "names_sink order");
 _Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
+_Static_assert(SANDBOX_STRICT == 0 && SANDBOX_OFF == 1, "names_sandbox order");
 
 /* How a value is written in the file and stored in struct config. */
 enum key_kind {
@@ -125,6 +133,15 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 #endif
 }
 
+static int check_sandbox(const struct config *c, const void *v, char *why, size_t len)
+{
+#ifdef HAVE_SECCOMP
+	return 0;
+#else
+	return rule(c->sandbox != SANDBOX_STRICT, why, len, "rtaudiod was built without libseccomp");
+#endif
+}
+
 /*
  * X(section, name, reloadable, default text, documented range,
  *   kind, struct config member, min, max, enum names, extra check)
@@ -151,6 +168,16 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_INT, rt_priority, 0, 99, NULL, NULL) \
 	X("group", "cpu_affinity", false, "spread", "spread|none", \
 	  K_ENUM, cpu_affinity, 0, 0, names_affinity, NULL) \
+	X("group", "sandbox", false, DEFAULT_SANDBOX, "strict|off", \
+	  K_ENUM, sandbox, 0, 0, names_sandbox, check_sandbox) \
+	X("group", "replica_user", false, "rtaudio", "a user name; used when rtaudiod runs as root", \
+	  K_STR, replica_user, 0, 0, NULL, check_nonempty) \
+	X("group", "replica_max_memory_mb", false, "0", "0..1048576, 0 = no limit", \
+	  K_UINT, replica_max_memory_mb, 0, 1048576, NULL, NULL) \
+	X("group", "replica_max_processes", false, "0", "0..1000000, 0 = no limit", \
+	  K_UINT, replica_max_processes, 0, 1000000, NULL, NULL) \
+	X("group", "replica_core_dumps", false, "no", "no|yes", \
+	  K_ENUM, replica_core_dumps, 0, 0, names_noyes, NULL) \
 	X("stream", "sample_rate", false, "48000", "8000..384000", \
 	  K_UINT, sample_rate, 8000, 384000, NULL, NULL) \
 	X("stream", "channels", false, "2", "1..8", \

@@ -46,6 +46,7 @@ struct config_pval {
 	int line;
 };
 enum cpu_affinity { AFFINITY_SPREAD = 0, AFFINITY_NONE = 1 };
+enum sandbox_mode { SANDBOX_STRICT = 0, SANDBOX_OFF = 1 };
 
 struct config {
 	/* [daemon] */
@@ -60,6 +61,11 @@ struct config {
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
 	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
+	unsigned sandbox;            /* enum sandbox_mode: strict (Linux default)|off */
+	char replica_user[64];       /* replicas' user when rtaudiod is root, default rtaudio */
+	unsigned replica_max_memory_mb;  /* RLIMIT_AS of a replica, 0 = none */
+	unsigned replica_max_processes;  /* RLIMIT_NPROC of a replica, 0 = none */
+	unsigned replica_core_dumps;     /* 0 no (default), 1 yes */
 	/* [stream] */
 	unsigned sample_rate;        /* 8000..384000, default 48000 */
 	unsigned channels;           /* 1..8, default 2 */
@@ -101,7 +107,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 26
+#define CONFIG_NKEYS 31
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in

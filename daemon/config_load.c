@@ -12,9 +12,11 @@
  * does), log or exit: the caller reports the error text (and exits 78).
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -178,6 +180,15 @@ static void config_cross_check(struct load_ctx *x)
 	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
+	/* Checked here, not in the key's rule, so that the default, set by no
+	 * line, is checked too. Only root drops to it (daemon/confine.c). */
+	if (geteuid() == 0 && getpwnam(c->replica_user) == NULL) {
+		size_t k = config_key_index("group", "replica_user");
+		snprintf(why, sizeof why, "no such user '%s' (the replicas of a root rtaudiod run "
+		         "as it; create it: useradd --system %s)", c->replica_user, c->replica_user);
+		load_fail(x, x->key_line[k], "replica_user", "%s%s",
+		          x->key_line[k] == 0 ? "key 'replica_user' (default): " : "", why);
+	}
 }
 
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen)

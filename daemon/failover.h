@@ -20,7 +20,8 @@
 
 struct play_stats;
 
-enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT };
+enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT,
+                       REASON_SANDBOX };
 
 #define FAILOVER_LOG       32u
 #define FAILOVER_SNAPSHOTS 256u
@@ -84,7 +85,8 @@ uint64_t failover_next_due(const struct failover_log *fl, uint64_t soonest);
 /* The most recent failover record (owned by `fl`), or NULL if none. Pure. */
 const struct failover_rec *failover_last(const struct failover_log *fl);
 
-/* "crash", "stall", "manual", "corrupt", or "unknown"; a static string. */
+/* "crash", "stall", "manual", "corrupt", "sandbox" (killed by its seccomp
+ * filter: SIGSYS), or "unknown"; a static string. */
 const char *failover_reason_name(int reason);
 
 #endif

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "clock.h"
 #include "cmd.h"
@@ -24,15 +27,25 @@
 #include "log.h"
 #include "notify.h"
 
-#if defined(HAVE_JACK) && defined(HAVE_SYSTEMD)
-#define FEATURES "jack, systemd"
-#elif defined(HAVE_JACK)
-#define FEATURES "jack"
-#elif defined(HAVE_SYSTEMD)
-#define FEATURES "systemd"
+/* The optional features this build has, for -V ("jack, systemd, seccomp"). */
+#ifdef HAVE_JACK
+#define FEATURE_JACK ", jack"
 #else
-#define FEATURES "no optional features"
+#define FEATURE_JACK ""
 #endif
+#ifdef HAVE_SYSTEMD
+#define FEATURE_SYSTEMD ", systemd"
+#else
+#define FEATURE_SYSTEMD ""
+#endif
+#ifdef HAVE_SECCOMP
+#define FEATURE_SECCOMP ", seccomp"
+#else
+#define FEATURE_SECCOMP ""
+#endif
+#define FEATURES_ FEATURE_JACK FEATURE_SYSTEMD FEATURE_SECCOMP
+/* Without the leading ", "; "no optional features" when there are none. */
+#define FEATURES (sizeof(FEATURES_) > 1 ? FEATURES_ + 2 : "no optional features")
 
 #define EXIT_USAGE 64
 #define EXIT_START 1
@@ -253,6 +266,17 @@ int main(int argc, char **argv)
 
 	log_init("rtaudiod", use_syslog, verbose ? LOG_LEVEL_DEBUG : (enum log_level)d.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+#ifdef __linux__
+	/*
+	 * Non-dumpable: /proc/PID/fd, mem and maps become root's, so a replica
+	 * running as our own user (a non-root rtaudiod) cannot reopen our
+	 * descriptors of the other replicas' segments through /proc, nor trace
+	 * us, during its open (before its seccomp lock). Costs core dumps of
+	 * the daemon, hence only with the sandbox on.
+	 */
+	if (d.cfg.sandbox == SANDBOX_STRICT && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_warn("prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
+#endif
 	d.start_ns = clock_now_ns();
 	if (uv_loop_init(&d.loop) < 0)
 		fatal("cannot initialise the event loop");

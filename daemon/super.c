@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "confine.h"
 #include "log.h"
 #include "spawn.h"
 #include "super.h"
@@ -416,12 +417,18 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 			s->on_stopped(s);
 		return;
 	}
-	if (term_signal != 0)
+	/* SIGSYS is what the seccomp lock kills with (lib/sandbox.h); a
+	 * renderer could raise it itself, but then it only lies about itself. */
+	bool sandboxed = term_signal == SIGSYS;
+	if (sandboxed)
+		log_warn("replica %u (pid %d) killed by the sandbox: a forbidden system call "
+		         "(SIGSYS; the kernel's audit log names it)", sl->index, pid);
+	else if (term_signal != 0)
 		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
 	else
 		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
 		         (long long)status);
-	emit(s, "crash", (int)sl->index, NULL);
+	emit(s, "crash", (int)sl->index, sandboxed ? "sandbox" : NULL);
 
 	if (sl->role == ROLE_PRIMARY) {
 		/* We killed it ourselves (kill-primary): the fault began then. */
@@ -431,7 +438,7 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 			if (fault == 0)
 				fault = sl->spawn_ns;
 		}
-		failover(s, (int)sl->index, REASON_CRASH, fault);
+		failover(s, (int)sl->index, sandboxed ? REASON_SANDBOX : REASON_CRASH, fault);
 	} else {
 		set_role(s, sl->index, ROLE_DEAD);
 	}
@@ -494,6 +501,16 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	s->n = gr->n;
 	s->primary = -1;
 	s->state = DSTATE_STARTING;
+	int rc = confine_user(cfg, &s->cred);
+	if (rc < 0) {
+		snprintf(err, errlen, "key 'replica_user': %s '%s'",
+		         rc == -EPERM ? "replicas may not run as root: user" : "no such user",
+		         cfg->replica_user);
+		return rc;
+	}
+	if (s->cred.drop && (rc = confine_inheritable_limits(cfg->rt_priority)) < 0)
+		log_warn("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas: %s",
+		         strerror(-rc));
 	uv_timer_init(loop, &s->watchdog);
 	uv_timer_init(loop, &s->grace);
 	s->watchdog.data = s->grace.data = s;
@@ -508,8 +525,6 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	for (uint32_t i = 0; i < s->n; i++)
 		super_respawn(&s->slot[i]);
 	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);
-	(void)err;
-	(void)errlen;
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "confine.h"
 #include "failover.h"
 #include "group.h"
 #include "sink.h"
@@ -75,6 +76,7 @@ struct super {
 	void (*on_event)(struct super *, const char *type, int index, const char *detail);
 	void *user;
 	struct failover_log fo;     /* failover.c */
+	struct confine_cred cred;   /* whom replicas run as (confine.c) */
 	uint64_t underruns_seen;    /* sink underruns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];

@@ -2,12 +2,17 @@
  * renderer.c - rta_renderer_main(): the runtime every renderer runs on.
  *
  * What it does: started by rtaudiod only, as
- *     PROGRAM --group NAME --index I [--parent PID] [--cpu N] [--key S.K=V]...
- * it arranges to die with the daemon, maps the group segment read-only and
- * its own replica segment read-write, validates the stream configuration,
+ *     PROGRAM --group NAME --index I [--parent PID] [--cpu N] [--sandbox strict|off]
+ *             [--max-memory MIB] [--max-processes N] [--core-dumps] [--key S.K=V]...
+ * with the group segment on descriptor 3 (read-only) and its own replica
+ * segment on descriptor 4 (read-write), both anonymous (no name to open),
+ * it arranges to die with the daemon, confines itself (renderer_proc.c:
+ * limits, non-dumpable, the seccomp guard), maps both segments and closes
+ * the descriptors, validates the stream configuration,
  * calls the renderer's open (and checks the parameters it declares against
  * the table the daemon published), asks for real-time scheduling and locked
- * memory (and publishes what it got), then renders blocks on demand
+ * memory (and publishes what it got), locks the sandbox (the seccomp
+ * allow-list, sandbox.h) and then renders blocks on demand
  * (DESIGN.md "The audio path"): while its ring holds fewer than `lead`
  * blocks past the sink position it renders the next one, applies the output
  * stage (gain, pan) and stamps it with its CRC-32C (crc32c_block), which the
@@ -38,13 +43,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
-#ifdef __APPLE__
-#include <pthread.h>
-#include <sys/event.h>
-#endif
 
 #include <rtaudio/renderer.h>
 
@@ -56,6 +54,7 @@
 #include "renderer_int.h"
 #include "ring.h"
 #include "rtprio.h"
+#include "sandbox.h"
 #include "shm.h"
 
 #define REPLICA_STACK_LOCK (256u * 1024u)
@@ -92,6 +91,7 @@ static const char *replica_prog = "rtaudio-replica";
 static void replica_usage(void)
 {
 	fprintf(stderr, "usage: %s --group NAME --index I [--parent PID] [--cpu N] "
+	        "[--sandbox strict|off] [--max-memory MIB] [--max-processes N] [--core-dumps] "
 	        "[--key SECTION.KEY=VALUE]...\n"
 	        "       %s --check --rate R --channels C --frames F [--input-channels N] "
 	        "[--key SECTION.KEY=VALUE]...\n"
@@ -127,65 +127,6 @@ static void replica_on_signal(int sig)
 	replica_stop = 1;
 }
 
-#ifdef __APPLE__
-/* macOS has no PR_SET_PDEATHSIG: a thread waits for the parent's exit. */
-static void *replica_parent_watch(void *arg)
-{
-	int kq = (int)(intptr_t)arg;
-	struct kevent ev;
-
-	for (;;) {
-		int n = kevent(kq, NULL, 0, &ev, 1, NULL);
-		if (n > 0 || (n < 0 && errno != EINTR))
-			_exit(1);
-	}
-	return NULL;
-}
-
-static int replica_watch_parent(pid_t parent)
-{
-	struct kevent ev;
-	pthread_t tid;
-	int kq = kqueue();
-
-	if (kq < 0)
-		return -errno;
-	EV_SET(&ev, parent, EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0, NULL);
-	if (kevent(kq, &ev, 1, NULL, 0, NULL) < 0) {
-		int e = errno;
-		close(kq);
-		return -e; /* ESRCH: the parent is already gone */
-	}
-	int rc = pthread_create(&tid, NULL, replica_parent_watch, (void *)(intptr_t)kq);
-	if (rc != 0) {
-		close(kq);
-		return -rc;
-	}
-	pthread_detach(tid);
-	return 0;
-}
-#endif
-
-/* Die with the daemon. A --parent check closes the race where the daemon
- * died between fork and prctl (we would then be a child of init already). */
-static void replica_bind_to_parent(bool have_parent, uint32_t parent)
-{
-#ifdef __linux__
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		replica_die("prctl(PR_SET_PDEATHSIG)", errno);
-#endif
-	pid_t ppid = getppid();
-	if (have_parent && ppid != (pid_t)parent) {
-		fprintf(stderr, "%s: parent %" PRIu32 " is gone\n", replica_prog, parent);
-		exit(1);
-	}
-#ifdef __APPLE__
-	int rc = replica_watch_parent(have_parent ? (pid_t)parent : ppid);
-	if (rc < 0)
-		replica_die("watching the parent", rc);
-#endif
-}
-
 /* The header's group name must be ours (and NUL-terminated in its field). */
 static bool replica_hdr_group_is(const struct shm_hdr *h, const char *group)
 {
@@ -202,16 +143,16 @@ static bool replica_hdr_group_is(const struct shm_hdr *h, const char *group)
 static void replica_map(struct replica *rp, const char *group, struct shm_seg *gseg,
                         struct shm_seg *rseg)
 {
-	char name[SHM_NAME_MAX];
-	char what[8];
 	int rc;
 
-	if ((rc = shm_seg_name(name, sizeof name, group, "group")) < 0)
-		replica_die("group segment name", rc);
-	rc = shm_seg_open(gseg, name, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
-	                  GROUP_SEG_BYTES);
+	/* Descriptors, not names: the daemon's segments have none, so this
+	 * replica reaches its own and the group's, and no other. The group's
+	 * is an O_RDONLY descriptor of a sealed memfd: no writable mapping of
+	 * it can be had, here or by the renderer. */
+	rc = shm_seg_map_fd(gseg, RTA_GROUP_FD, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
+	                    GROUP_SEG_BYTES);
 	if (rc < 0)
-		replica_die(name, rc);
+		replica_die("group segment (descriptor 3)", rc);
 	const struct group_seg *g = gseg->base;
 	if (!replica_hdr_group_is(&g->hdr, group))
 		replica_die("group segment belongs to another group", EPROTO);
@@ -242,12 +183,14 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	uint32_t block = geo.block_bytes;
 	size_t size = layout_replica_bytes(capacity, block);
 
-	snprintf(what, sizeof what, "r%" PRIu32, rp->index);
-	if ((rc = shm_seg_name(name, sizeof name, group, what)) < 0)
-		replica_die("replica segment name", rc);
-	rc = shm_seg_open(rseg, name, true, REPLICA_MAGIC, LAYOUT_VERSION, SHM_KIND_REPLICA, size);
+	rc = shm_seg_map_fd(rseg, RTA_REPLICA_FD, true, REPLICA_MAGIC, LAYOUT_VERSION,
+	                    SHM_KIND_REPLICA, size);
 	if (rc < 0)
-		replica_die(name, rc);
+		replica_die("replica segment (descriptor 4)", rc);
+	/* Mapped: the descriptors are no longer needed, and closing them leaves
+	 * the renderer nothing to resize the segment with or pass on. */
+	close(RTA_GROUP_FD);
+	close(RTA_REPLICA_FD);
 	struct replica_seg *r = rseg->base;
 	if (r->hdr.index != rp->index || !replica_hdr_group_is(&r->hdr, group))
 		replica_die("replica segment belongs to another replica", EPROTO);
@@ -527,6 +470,10 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		{ "channels", required_argument, NULL, 'n' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "input-channels", required_argument, NULL, 'I' },
+		{ "sandbox", required_argument, NULL, 'S' },
+		{ "max-memory", required_argument, NULL, 'M' },
+		{ "max-processes", required_argument, NULL, 'P' },
+		{ "core-dumps", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Static: the parameter histories are 16 KiB, and main's frame is
@@ -537,6 +484,9 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	const char *group = NULL;
 	bool have_index = false, have_parent = false, have_cpu = false, check = false;
 	uint32_t parent = 0, cpu = 0, rate = 0, channels = 0, frames = 0, inputs = 0;
+	/* Strict by default where it can be had: a renderer started without the
+	 * daemon's word (by hand, by a test driver) is confined the same way. */
+	struct rta_confine confine = { .strict = sandbox_available(NULL) };
 	int opt, rc;
 
 	if (argc > 0 && argv[0] != NULL) {
@@ -592,6 +542,21 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		case 'I':
 			inputs = replica_opt_u32(optarg, 0, LAYOUT_MAX_CHANNELS);
 			break;
+		case 'S':
+			if (strcmp(optarg, "strict") != 0 && strcmp(optarg, "off") != 0)
+				replica_usage();
+			confine.strict = strcmp(optarg, "strict") == 0;
+			break;
+		case 'M':
+			confine.limits.max_memory =
+			    (uint64_t)replica_opt_u32(optarg, 1, UINT32_MAX) << 20;
+			break;
+		case 'P':
+			confine.limits.max_processes = replica_opt_u32(optarg, 1, UINT32_MAX);
+			break;
+		case 'D':
+			confine.limits.core_dumps = true;
+			break;
 		default:
 			replica_usage();
 		}
@@ -601,6 +566,8 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	if (check) {
 		if (rate == 0 || channels == 0 || frames == 0 || group != NULL || have_index)
 			replica_usage();
+		/* The renderer's open runs here too: confined as in a replica. */
+		rta_proc_confine(replica_prog, &confine);
 		rc = replica_check(&rp, rate, channels, frames, inputs);
 		rta_host_free(&host);
 		return rc;
@@ -608,7 +575,8 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	if (group == NULL || !have_index || !shm_group_valid(group))
 		replica_usage();
 
-	replica_bind_to_parent(have_parent, parent);
+	rta_proc_bind_parent(replica_prog, have_parent, parent);
+	rta_proc_confine(replica_prog, &confine);
 
 	struct shm_seg gseg = { 0 }, rseg = { 0 };
 	replica_map(&rp, group, &gseg, &rseg);
@@ -654,6 +622,9 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	if (rp.g->rt_priority > 0)
 		(void)rtprio_set(rp.g->rt_priority > 99 ? 99 : rp.g->rt_priority, rp.period_ns, &st);
 	replica_publish_rt(r, &st);
+
+	/* Everything that needs more than the allow-list is done: lock. */
+	rta_proc_lock(replica_prog, &confine);
 
 	/* Last set-up step: the syscall test takes it as the loop's start. */
 	struct sigaction sa;

@@ -19,11 +19,14 @@
 #include <rtaudio/renderer.h>
 
 #include "layout.h"
+#include "sandbox.h"
 
 #define RTA_KEYS_MAX      256   /* configuration keys a renderer is handed */
 #define RTA_KEY_ARG_MAX   4096  /* bytes of one --key SECTION.KEY=VALUE */
 #define RTA_EX_USAGE      64
 #define RTA_EX_CONFIG     78
+#define RTA_GROUP_FD      3     /* the group segment, read-only, from rtaudiod */
+#define RTA_REPLICA_FD    4     /* this replica's segment, read-write */
 
 struct rta_key {
 	const char *section;   /* points into `buf` */
@@ -77,5 +80,32 @@ void rta_host_report(const struct rta_host *h, FILE *f);
  */
 bool rta_host_table_matches(const struct rta_host *h, const struct param_decl *table,
                             unsigned n);
+
+/* How the daemon asked the replica to confine itself (--sandbox, --max-*). */
+struct rta_confine {
+	bool strict;                  /* seccomp guard and lock */
+	struct sandbox_limits limits;
+};
+
+/*
+ * renderer_proc.c. Die with the parent (PR_SET_PDEATHSIG; on macOS a
+ * watcher thread); if `have_parent`, exit 1 when our parent is not `parent`
+ * (the daemon died before we could bind to it). `prog` names us in messages.
+ */
+void rta_proc_bind_parent(const char *prog, bool have_parent, uint32_t parent);
+
+/*
+ * Before the renderer's open: limits, non-dumpable, and (strict) the
+ * seccomp guard. Exits 1 with a message on stderr on failure (a build
+ * without libseccomp cannot honour strict), except under AddressSanitizer,
+ * where the filters are skipped with a warning.
+ */
+void rta_proc_confine(const char *prog, const struct rta_confine *c);
+
+/*
+ * After open and every other set-up step: (strict) the seccomp lock, on
+ * every thread. Exits 1 on failure, like rta_proc_confine().
+ */
+void rta_proc_lock(const char *prog, const struct rta_confine *c);
 
 #endif
