@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -60,4 +61,17 @@ int confine_inheritable_limits(int rt_priority)
 	}
 	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
 	return setrlimit(RLIMIT_MEMLOCK, &rl) == 0 ? 0 : -errno;
+}
+
+int confine_boost(pid_t pid, int priority)
+{
+#ifdef __linux__
+	struct sched_param sp = { .sched_priority = priority };
+
+	return sched_setscheduler(pid, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0 ? 0 : -errno;
+#else
+	(void)pid;
+	(void)priority;
+	return -ENOTSUP;
+#endif
 }

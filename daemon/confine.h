@@ -51,4 +51,14 @@ int confine_child(const struct confine_cred *cr);
  */
 int confine_inheritable_limits(int rt_priority);
 
+/*
+ * Put process `pid` (a replica's render thread: its main thread) on
+ * SCHED_FIFO at `priority`, with SCHED_RESET_ON_FORK, from the daemon: the
+ * way a replica that dropped root gets real-time scheduling when
+ * confine_inheritable_limits() could not give it RLIMIT_RTPRIO (a root
+ * without CAP_SYS_RESOURCE, as in some containers). Returns 0, -ENOTSUP off
+ * Linux, or -errno.
+ */
+int confine_boost(pid_t pid, int priority);
+
 #endif

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "confine.h"
 #include "log.h"
+#include "rtprio.h"
 #include "spawn.h"
 #include "super.h"
 
@@ -296,6 +297,30 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 	return false;
 }
 
+/*
+ * A replica that dropped to replica_user may have been refused SCHED_FIFO
+ * (no RLIMIT_RTPRIO we could give it): set it from here, now that its slow
+ * set-up is over, and publish what is in force where status reads it.
+ */
+static void boost(struct super *s, uint32_t i)
+{
+	struct replica_seg *r = s->gr->r[i];
+	int prio = s->cfg->rt_priority;
+
+	if (!s->cred.drop || prio <= 0 ||
+	    atomic_load_explicit(&r->rt_policy, memory_order_acquire) == RTPRIO_FIFO)
+		return;
+	int rc = confine_boost(s->slot[i].pid, prio);
+	if (rc < 0) {
+		log_debug("replica %u: cannot set SCHED_FIFO for it: %s", i, strerror(-rc));
+		return;
+	}
+	atomic_store_explicit(&r->rt_priority, prio, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_policy, RTPRIO_FIFO, memory_order_release);
+	log_debug("replica %u: SCHED_FIFO/%d set by rtaudiod", i, prio);
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
 	struct super *s = t->data;
@@ -335,6 +360,7 @@ static void on_watchdog(uv_timer_t *t)
 			if (hb != 0 && atomic_load_explicit(&r->state, memory_order_acquire) ==
 			                   RSTATE_READY) {
 				set_role(s, i, ROLE_STANDBY);
+				boost(s, i);
 				log_info("replica %u (pid %d) ready", i, sl->pid);
 				emit(s, "ready", (int)i, NULL);
 				if (s->primary < 0) {
@@ -509,7 +535,8 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 		return rc;
 	}
 	if (s->cred.drop && (rc = confine_inheritable_limits(cfg->rt_priority)) < 0)
-		log_warn("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas: %s",
+		log_info("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas (%s): rtaudiod "
+		         "will set their SCHED_FIFO itself; their mlockall is bounded",
 		         strerror(-rc));
 	uv_timer_init(loop, &s->watchdog);
 	uv_timer_init(loop, &s->grace);
