@@ -255,7 +255,7 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
 		if (in < 0 || dup2(in, 0) < 0 || dup2(pfd[1], 1) < 0 || confine_child(&cred) < 0)
 			_exit(127);
 		execv(c->replica, argv);
-		_exit(127);
+		_exit(errno == EACCES ? 126 : 127);
 	}
 	rc = pid < 0 ? errno : 0;
 	close(pfd[1]);
@@ -290,6 +290,10 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
 	if (WIFSIGNALED(status))
 		snprintf(err, errlen, "%s: key 'replica': %s --check was killed by %s", path,
 		         c->replica, strsignal(WTERMSIG(status)));
+	else if (!clean_exit && WEXITSTATUS(status) == 126 && cred.drop)
+		snprintf(err, errlen, "%s: key 'replica': %s: user '%s' (replica_user) may not "
+		         "execute it (check the permissions of the path)", path, c->replica,
+		         c->replica_user);
 	else if (!clean_exit)
 		snprintf(err, errlen, "%s: key 'replica': %s --check exited with status %d%s", path,
 		         c->replica, WEXITSTATUS(status),

@@ -163,6 +163,17 @@ if [ -z "$pid" ] || [ ! -s "$TMP/trace.$pid" ]; then
 elif check_trace "$TMP/trace.$pid" > "$TMP/check.out"; then
 	cat "$TMP/check.out"
 	ok "render loop made only futex/clock syscalls"
+	# ... and did so under the sandbox's lock (lib/sandbox.h): two filters
+	# loaded (the guard before open, the lock after it), the second before
+	# the loop's landmark, so the loop and the exit path ran within the
+	# allow-list and the replica still exited 0 (the driver checked).
+	nf=$(grep -c '^seccomp(SECCOMP_SET_MODE_FILTER.*[^,] = 0$' "$TMP/trace.$pid")
+	if grep -q 'HAVE_SECCOMP 1' "${top_builddir:-.}/ac-config.h" 2>/dev/null; then
+		[ "$nf" -ge 2 ] && ok "$nf seccomp filters loaded; the loop ran under the lock" ||
+			fail "$nf seccomp filters loaded, expected the guard and the lock"
+	else
+		echo "note: built without libseccomp: no filter ($nf loaded)"
+	fi
 else
 	cat "$TMP/check.out"
 	fail "render loop made forbidden syscalls (trace: $TMP/trace.$pid)"
