@@ -115,6 +115,32 @@ case $rc:$(head -n 1 "$tmp/err") in
 *) fail "not a renderer: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
 esac
 
+# A renderer's --check report is untrusted: every malformed or inconsistent
+# one is refused whole, never half believed.
+n=0
+for report in 'param\tx\tnan\t1\t0\t' 'param\tx\t0\t1\t2\t' 'param\tgain\t0\t1\t0\t' \
+    'param\tx\t0\t1\t0\t\nparam\tx\t0\t1\t0\t\nok' 'param\tb a d\t0\t1\t0\t\nok' \
+    'param\tx\t0\t1\nok' 'ok\nok' 'hello' '' 'param\tx\t1e999\t1\t0\t\nok'; do
+	n=$((n + 1))
+	printf '#!/bin/sh\nprintf "%s\\n"\nexit 0\n' "$report" > "$tmp/liar$n"
+	chmod +x "$tmp/liar$n"
+	printf '[group]\nreplica = %s/liar%d\n' "$tmp" $n > "$tmp/liar$n.conf"
+	check_config -c "$tmp/liar$n.conf"
+	case $rc:$(head -n 1 "$tmp/err") in
+	"78:rtaudiod: $tmp/liar$n.conf: key 'replica': $tmp/liar$n --check printed a malformed"*) ;;
+	*) fail "report '$report': exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+	esac
+done
+# 200,000 lines: read up to the bound, then refused (and the writer reaped).
+printf '#!/bin/sh\nyes "param	x	0	1	0	"\n' > "$tmp/flood"; chmod +x "$tmp/flood"
+printf '[group]\nreplica = %s/flood\n' "$tmp" > "$tmp/flood.conf"
+check_config -c "$tmp/flood.conf"
+case $rc:$(head -n 1 "$tmp/err") in
+"78:rtaudiod: $tmp/flood.conf: key 'replica': $tmp/flood --check: File too large"*) ;;
+*) fail "flooding report: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+esac
+echo "ok: $n malformed --check reports and a flood refused whole"
+
 # An explicitly named file that does not exist is an error, not the defaults.
 missing=$tmp/no-such.conf
 check_config -c "$missing"
