@@ -6,23 +6,35 @@
  * the first error in file order. Each value goes through config_set_key(),
  * the same parser the defaults use. Duplicate keys are rejected (the second
  * one is the error), so no setting is silently overridden. The rules
- * between two keys run once the whole file is read.
+ * between two keys run once the whole file is read. The file must be a
+ * regular file of at most CONFIG_MAX_BYTES, opened without blocking and read
+ * whole before parsing: /dev/zero, a FIFO or a directory is an error, never
+ * a daemon (or a reload) that hangs reading it. A NUL byte, and `key : value`
+ * (inih would take ':' as '='), are errors at their line.
  *
  * What it does not do: know any key's type or range (config.c's table
  * does), log or exit: the caller reports the error text (and exits 78).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "config.h"
 
+/* Far above any real configuration (the annotated one is ~10 KiB). */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
 struct load_ctx {
 	struct config *c;
-	FILE *f;
+	const char *buf;          /* the whole file, NUL-terminated */
+	size_t len, pos;
 	const char *path;
 	int line;                 /* line the reader handed to inih last */
 	int key_line[CONFIG_NKEYS];  /* where each key was set, 0 = not in the file */
@@ -62,22 +74,35 @@ static void load_fail(struct load_ctx *x, int line, const char *key, const char 
 static char *config_reader(char *str, int num, void *stream)
 {
 	struct load_ctx *x = stream;
-	size_t len, skip = 0;
+	size_t len = 0, skip = 0;
+	bool nul = false;
 
-	if (fgets(str, num, x->f) == NULL)
+	if (x->pos >= x->len)
 		return NULL;
 	x->line++;
-	len = strlen(str);
-	if (len > 0 && str[len - 1] != '\n') {
-		int ch = getc(x->f);
+	/* One line: up to and including '\n', at most num - 1 bytes kept. */
+	while (x->pos < x->len) {
+		char ch = x->buf[x->pos++];
 
-		if (ch != EOF && ch != '\n') {
-			while (ch != EOF && ch != '\n')
-				ch = getc(x->f);
-			load_fail(x, x->line, NULL, "line too long (at most %d characters)", num - 3);
-			str[0] = '\0';
-			return str;
-		}
+		if (ch == '\0')
+			nul = true;
+		else if (len + 1 < (size_t)num)
+			str[len++] = ch;
+		else if (ch != '\n')
+			len = (size_t)num;  /* too long: mark, keep skipping */
+		if (ch == '\n')
+			break;
+	}
+	if (len >= (size_t)num) {
+		load_fail(x, x->line, NULL, "line too long (at most %d characters)", num - 3);
+		str[0] = '\0';
+		return str;
+	}
+	str[len] = '\0';
+	if (nul) {
+		load_fail(x, x->line, NULL, "NUL byte in the line");
+		str[0] = '\0';
+		return str;
 	}
 	if (x->line == 1 && strncmp(str, "\xEF\xBB\xBF", 3) == 0)
 		skip = 3;  /* UTF-8 BOM */
@@ -94,6 +119,12 @@ static char *config_reader(char *str, int num, void *stream)
 				load_fail(x, x->line, NULL, "unknown section [%s]", str + 1);
 			*end = ']';
 		}
+	} else if (str[0] != ';' && str[0] != '#') {
+		/* inih splits at '=' or ':'; keys never hold a ':', and values may. */
+		size_t eq = strcspn(str, "="), colon = strcspn(str, ":");
+
+		if (colon < eq)
+			load_fail(x, x->line, NULL, "expected 'key = value' (':' is not a separator)");
 	}
 	return str;
 }
@@ -169,30 +200,82 @@ static void config_cross_check(struct load_ctx *x)
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
 }
 
+/*
+ * Read the whole of `path` into a fresh buffer (*out, NUL-terminated, free()
+ * it). 0 or -errno with the reason in x. O_NONBLOCK: opening a FIFO with no
+ * writer must not wait for one; the S_ISREG check then refuses it anyway.
+ */
+static int read_file(struct load_ctx *x, const char *path, bool missing_ok, char **out)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd, e;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT && missing_ok)
+			return 1;
+		load_fail(x, 0, NULL, "%s", strerror(e));
+		return e == ENOENT ? -ENOENT : -EINVAL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		load_fail(x, 0, NULL, "not a regular file");
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		load_fail(x, 0, NULL, "too large (%lld bytes, at most %d)", (long long)st.st_size,
+		          CONFIG_MAX_BYTES);
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		load_fail(x, 0, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	/* Read what fstat promised, no more: a file growing meanwhile is cut. */
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			load_fail(x, 0, NULL, "read error: %s", strerror(e));
+			free(buf);
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	x->len = got;
+	*out = buf;
+	return 0;
+}
+
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen)
 {
 	struct load_ctx x = { .c = c, .path = path, .err_line = -1, .err = err, .errlen = errlen };
+	char *buf;
 	int rc;
 
 	if (errlen > 0)
 		err[0] = '\0';
-	x.f = fopen(path, "r");
-	if (x.f == NULL) {
-		int e = errno;
-
-		if (e == ENOENT && missing_ok)
-			return 0;
-		load_fail(&x, 0, NULL, "%s", strerror(e));
-		return e == ENOENT ? -ENOENT : -EINVAL;
-	}
+	rc = read_file(&x, path, missing_ok, &buf);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	x.buf = buf;
 	rc = ini_parse_stream(config_reader, &x, config_handler, &x);
-	if (ferror(x.f)) {
-		int e = errno;
-
-		x.err_line = -1;  /* an I/O error trumps what was parsed of it */
-		load_fail(&x, 0, NULL, "read error: %s", strerror(e));
-	}
-	fclose(x.f);
+	free(buf);
 	if (rc > 0 && (x.err_line < 0 || rc < x.err_line)) {
 		x.err_line = -1;  /* inih's own error comes first in the file */
 		load_fail(&x, rc, NULL, "syntax error");

@@ -90,6 +90,63 @@ else
 	esac
 fi
 
+# Not a regular file, or too large: refused at once (exit 78), never read
+# for ever (/dev/zero) or waited on (a FIFO with no writer). timeout(1)
+# turns a hang into status 124, which is a failure here.
+notreg() {
+	"$RTAUDIOD" -n -c "$1" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	( sleep 5; kill -KILL $pid 2>/dev/null ) &
+	killer=$!
+	wait $pid; rc=$?
+	kill $killer 2>/dev/null; wait $killer 2>/dev/null
+	got=$(head -n 1 "$tmp/err")
+	if [ "$rc" -ne 78 ]; then
+		fail "$2: exit status $rc, want 78 (stderr: $got)"
+	else
+		case $got in
+		"rtaudiod: $1: $3"*) echo "ok: $2 -> $got" ;;
+		*) fail "$2: stderr is '$got', want 'rtaudiod: $1: $3'" ;;
+		esac
+	fi
+}
+mkfifo "$tmp/fifo"
+mkdir "$tmp/dir.conf"
+head -c 1100000 /dev/zero | tr '\0' '#' >"$tmp/huge.conf"
+notreg /dev/zero "/dev/zero" "not a regular file"
+notreg "$tmp/fifo" "a FIFO" "not a regular file"
+notreg "$tmp/dir.conf" "a directory" "not a regular file"
+notreg "$tmp/huge.conf" "a 1.1 MB file" "too large"
+
+# inline LINE...: a file of these lines is refused at line 2 with WHAT.
+inline() {
+	what=$1; shift
+	printf '%s\n' "$@" >"$tmp/inline.conf"
+	check_config -c "$tmp/inline.conf"
+	got=$(head -n 1 "$tmp/err")
+	if [ "$rc" -ne 78 ]; then
+		fail "'$2': exit status $rc, want 78 (stderr: $got)"
+	else
+		case $got in
+		"rtaudiod: $tmp/inline.conf:2: $what"*) echo "ok: '$2' -> ${got#rtaudiod: "$tmp"/}" ;;
+		*) fail "'$2': stderr is '$got', want '$tmp/inline.conf:2: $what'" ;;
+		esac
+	fi
+}
+inline "expected 'key = value'" "[stream]" "lead : 3"
+inline "expected 'key = value'" "[sink]" "jack_connect : system:playback_1"
+printf '[params]\ngain = 0.5\000junk\n' >"$tmp/nul.conf"
+check_config -c "$tmp/nul.conf"
+case "$rc $(head -n 1 "$tmp/err")" in
+"78 rtaudiod: $tmp/nul.conf:2: NUL byte"*) echo "ok: a NUL byte in a value is refused" ;;
+*) fail "NUL byte: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+esac
+# ':' inside a value stays legal.
+printf '[sink]\njack_connect = system:playback_1\n' >"$tmp/colon-ok.conf"
+check_config -c "$tmp/colon-ok.conf"
+[ "$rc" -eq 0 ] && echo "ok: ':' in a value is accepted" ||
+	fail "':' in a value refused: $(head -n 1 "$tmp/err")"
+
 # good NAME FILE: accepted, prints a configuration that is accepted back
 # unchanged; the printed text is left in $tmp/NAME.out.
 good() {
