@@ -32,6 +32,7 @@ struct daemon {
 	uv_signal_t sig_int;
 	uv_signal_t sig_hup;
 	uv_signal_t sig_usr2;
+	bool signals;              /* the four above are initialised (main.c) */
 	uv_timer_t notify_timer;   /* sd_notify READY/STATUS/WATCHDOG (notify.c) */
 	bool notify_active;
 	bool notify_ready;

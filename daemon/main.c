@@ -58,6 +58,23 @@ static void close_handle(uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
+/*
+ * The signal handles are watched first thing in start() and closed last,
+ * on every path (a start-up failure included): closing a handle that was
+ * never initialised is libuv's assertion, which is how a bad socket path
+ * used to abort the daemon (exit 134) instead of exiting 1.
+ */
+static void close_signals(struct daemon *d)
+{
+	if (!d->signals)
+		return;
+	d->signals = false;
+	close_handle((uv_handle_t *)&d->sig_term);
+	close_handle((uv_handle_t *)&d->sig_int);
+	close_handle((uv_handle_t *)&d->sig_hup);
+	close_handle((uv_handle_t *)&d->sig_usr2);
+}
+
 /* Every replica has been reaped: stop the audio, free the segments, end the loop. */
 static void on_super_stopped(struct super *s)
 {
@@ -67,10 +84,7 @@ static void on_super_stopped(struct super *s)
 	super_close(&d->sup);
 	group_destroy(&d->gr);
 	notify_close(d);
-	close_handle((uv_handle_t *)&d->sig_term);
-	close_handle((uv_handle_t *)&d->sig_int);
-	close_handle((uv_handle_t *)&d->sig_hup);
-	close_handle((uv_handle_t *)&d->sig_usr2);
+	close_signals(d);
 	log_info("stopped");
 }
 
@@ -134,6 +148,12 @@ static int start(struct daemon *d)
 	char err[512];
 	int rc;
 
+	/* Signals first, so that a SIGTERM during a slow start-up is heard. */
+	watch_signal(d, &d->sig_term, SIGTERM);
+	watch_signal(d, &d->sig_int, SIGINT);
+	watch_signal(d, &d->sig_hup, SIGHUP);
+	watch_signal(d, &d->sig_usr2, SIGUSR2);
+	d->signals = true;
 	/*
 	 * The sink first: a sink with a clock of its own (jack) decides the
 	 * stream's rate and block size, and the group is made to match it.
@@ -171,10 +191,6 @@ static int start(struct daemon *d)
 		d->exit_code = EXIT_START;
 		return 0;  /* replicas are up: shut down through the normal path */
 	}
-	watch_signal(d, &d->sig_term, SIGTERM);
-	watch_signal(d, &d->sig_int, SIGINT);
-	watch_signal(d, &d->sig_hup, SIGHUP);
-	watch_signal(d, &d->sig_usr2, SIGUSR2);
 	notify_start(d);
 	log_info("rtaudiod %s: group %s, %u replicas (%s standby), %u Hz, %u ch, %u frames "
 	         "(%.3f ms), lead %u, sink %s, socket %s",
@@ -238,7 +254,13 @@ int main(int argc, char **argv)
 	if (uv_loop_init(&d.loop) < 0)
 		fatal("cannot initialise the event loop");
 	if (start(&d) < 0) {
-		uv_loop_close(&d.loop);
+		/* Nothing but the signal handles is open: close them, then the loop. */
+		close_signals(&d);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		if (uv_loop_close(&d.loop) != 0) {
+			uv_walk(&d.loop, on_walk, NULL);
+			log_error("event loop not empty at exit");
+		}
 		return EXIT_START;
 	}
 	if (d.exit_code != 0)
