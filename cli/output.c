@@ -468,6 +468,8 @@ void output_reply(FILE *out, const struct proto_req *req, json_t *reply, bool ut
 		break;
 	case CMD_RELOAD:
 		fprintf(out, "reloaded\n");
+		if (json_is_string(json_object_get(reply, "restart_needed")))
+			fprintf(out, "note: %s\n", str(reply, "restart_needed"));
 		break;
 	case CMD_STATS:
 		if (req->argc == 1 && json_object_size(reply) <= 1)

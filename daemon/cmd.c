@@ -87,6 +87,16 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                 "settled", fo->settled);
 }
 
+/* Status keys added after the main object (kept apart to keep that one readable). */
+static void status_more(struct daemon *d, json_t *o)
+{
+	if (o == NULL)
+		return;
+	/* The watchdog in force: what a reload of [watchdog] changed. */
+	json_object_set_new(o, "watchdog", json_pack("{s:i, s:i}", "interval_ms",
+	                    (int)d->cfg.interval_ms, "stall_periods", (int)d->cfg.stall_periods));
+}
+
 static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
 	const struct config *cfg = &d->cfg;
@@ -101,7 +111,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	 * reaches the sink. */
 	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
 
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
 	    " s:{s:f, s:f}, s:o, s:o,"
 	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
@@ -125,6 +135,8 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
+	status_more(d, o);
+	return o;
 }
 
 static json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
@@ -284,10 +296,12 @@ static json_t *cmd_events(struct daemon *d, struct ctl_client *c, const struct p
 
 static json_t *cmd_reload_verb(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
-	char err[512];
+	char err[512], note[256];
 
-	if (cmd_reload(d, err, sizeof(err)) < 0)
+	if (cmd_reload(d, err, sizeof(err), note, sizeof(note)) < 0)
 		return fail(err);
+	if (note[0] != '\0')
+		return json_pack("{s:b, s:s}", "ok", 1, "restart_needed", note);
 	return ok();
 }
 
@@ -407,31 +421,57 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
 	free(line);
 }
 
-int cmd_reload(struct daemon *d, char *err, size_t errlen)
+int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t notelen)
 {
-	struct config fresh;
+	struct config fresh, next;
+	const struct config_key *k;
 	int rc;
 
+	if (notelen > 0)
+		note[0] = '\0';
 	config_defaults(&fresh);
 	rc = config_load(&fresh, d->config_path, !d->config_required, err, errlen);
 	if (rc < 0) {
 		log_warn("reload refused: %s", err);
 		return rc;
 	}
-	int changed = config_apply_reload(&d->cfg, &fresh);
+	if (d->socket_override != NULL)  /* -S wins over the file, as at start */
+		snprintf(fresh.socket, sizeof(fresh.socket), "%s", d->socket_override);
+	/*
+	 * Keys that need a restart are compared with the file as it was at start
+	 * (d->loaded), not with d->cfg, which the sink may have changed (a jack
+	 * server's rate and block size). Reported, never silently ignored.
+	 */
+	k = config_static_change(&d->loaded, &fresh);
+	if (k != NULL) {
+		snprintf(note, notelen, "[%s] %s changed: takes effect at the next restart",
+		         k->section, k->name);
+		log_warn("reload: %s", note);
+	}
+	/*
+	 * Work on a copy and commit it only once everything applied, so that a
+	 * refused reload (EBUSY) changes nothing and the retry finds the same
+	 * differences. The [params] of the copy start as the values in force,
+	 * so the file's values come back after a `set`.
+	 */
+	next = d->cfg;
+	group_params(&d->gr, &next.gain, &next.pan);
+	int changed = config_apply_reload(&next, &fresh);
 	if (changed & 1) {
 		uint64_t at;
-		if (group_set_params(&d->gr, d->cfg.gain, d->cfg.pan, &at) < 0) {
+		if (group_set_params(&d->gr, next.gain, next.pan, &at) < 0) {
 			snprintf(err, errlen, "parameter changes too fast; retry");
+			log_warn("reload refused: %s", err);
 			return -EBUSY;
 		}
-		log_info("reload: gain %g pan %g from block %llu", d->cfg.gain, d->cfg.pan,
+		log_info("reload: gain %g pan %g from block %llu", next.gain, next.pan,
 		         (unsigned long long)at);
 		char detail[96];
-		snprintf(detail, sizeof(detail), "gain=%g pan=%g at=%llu (reload)", d->cfg.gain,
-		         d->cfg.pan, (unsigned long long)at);
+		snprintf(detail, sizeof(detail), "gain=%g pan=%g at=%llu (reload)", next.gain,
+		         next.pan, (unsigned long long)at);
 		cmd_event(&d->sup, "param", -1, detail);
 	}
+	d->cfg = next;
 	if (changed & 2) {
 		super_reconfigure(&d->sup);
 		log_info("reload: watchdog every %u ms, stall after %u periods", d->cfg.interval_ms,

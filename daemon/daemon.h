@@ -21,6 +21,7 @@
 struct daemon {
 	uv_loop_t loop;
 	struct config cfg;
+	struct config loaded;      /* the file (and -S) as read at start */
 	const char *config_path;
 	bool config_required;      /* -c given: the file must exist */
 	const char *socket_override;

@@ -107,12 +107,12 @@ static void shutdown_daemon(struct daemon *d)
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
-	char err[512];
+	char err[512], note[256];
 
 	switch (signum) {
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", d->config_path);
-		cmd_reload(d, err, sizeof(err));
+		cmd_reload(d, err, sizeof(err), note, sizeof(note));
 		break;
 	case SIGUSR2:
 		/* Test hook (documented in rtaudiod(8)): hold the sink thread 3 s once. */
@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 		}
 		snprintf(d.cfg.socket, sizeof(d.cfg.socket), "%s", d.socket_override);
 	}
+	d.loaded = d.cfg;  /* what a reload compares the restart-only keys with */
 	if (check_only) {
 		config_print(&d.cfg, stdout);
 		return 0;
