@@ -295,6 +295,32 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 	return false;
 }
 
+/*
+ * The way out of a crash loop: a slot that has been a healthy primary or
+ * standby (on-time heartbeats) for the backoff window, restart_backoff_max_ms
+ * (at least the quick-death limit), forgets its quick deaths; once no slot
+ * has start_limit of them the state leaves "degraded" (update_state emits
+ * "recovered"). Without this the count only reset at a slow death, and a
+ * storm that ended left the group degraded for ever.
+ */
+static void recover_slot(struct super *s, struct slot *sl, uint64_t now)
+{
+	uint64_t window = (uint64_t)s->cfg->restart_backoff_max_ms * NSEC_PER_MSEC;
+
+	if (window < QUICK_DEATH_NS)
+		window = QUICK_DEATH_NS;
+	if (sl->healthy_ns == 0) {
+		sl->healthy_ns = now;
+		return;
+	}
+	if (sl->quick_deaths == 0 || age_ns(sl->healthy_ns, now) < window)
+		return;
+	log_info("replica %u (pid %d) healthy for %llu ms: its %u quick deaths are forgiven",
+	         sl->index, sl->pid, (unsigned long long)(window / NSEC_PER_MSEC),
+	         sl->quick_deaths);
+	sl->quick_deaths = 0;
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
 	struct super *s = t->data;
@@ -349,8 +375,10 @@ static void on_watchdog(uv_timer_t *t)
 		}
 		if (hb != 0 && age_ns(hb, now) <= limit) {
 			sl->late_logged = false;
+			recover_slot(s, sl, now);
 			continue;
 		}
+		sl->healthy_ns = 0;
 		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
 		/*
 		 * 4x the limit to show life, where killing at once costs more
@@ -410,6 +438,7 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 	bool quick = age_ns(sl->spawn_ns, now) < QUICK_DEATH_NS;
 
 	s->live--;
+	sl->healthy_ns = 0;
 	if (s->stopping) {
 		set_role(s, sl->index, ROLE_DEAD);
 		if (s->live == 0 && s->on_stopped != NULL)

@@ -46,6 +46,7 @@ struct slot {
 	int kill_reason;        /* enum failover_reason, or -1 */
 	unsigned restarts;
 	unsigned quick_deaths;
+	uint64_t healthy_ns;    /* heartbeating on time since then (0: not now) */
 	bool restart_pending;
 	bool late_logged;       /* "late, no standby" already said */
 	uv_timer_t restart;     /* embedded; closed by super_close() */
