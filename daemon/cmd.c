@@ -305,6 +305,18 @@ static json_t *cmd_reload_verb(struct daemon *d, struct ctl_client *c, const str
 	return ok();
 }
 
+/* The kept failover records, oldest first, so that their losses can be summed. */
+static json_t *cmd_history(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	json_t *list = json_array();
+	uint64_t n = failover_kept(&d->sup.fo);
+
+	for (uint64_t k = 0; k < n; k++)
+		json_array_append_new(list, failover_json(failover_nth(&d->sup.fo, k)));
+	return json_pack("{s:b, s:I, s:o}", "ok", 1, "count", (json_int_t)d->sup.fo.count,
+	                 "failovers", list);
+}
+
 static json_t *cmd_version(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
 	return json_pack("{s:b, s:s}", "ok", 1, "version", PACKAGE_VERSION);
@@ -358,6 +370,7 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_EVENTS] = cmd_events,
 	[CMD_RELOAD] = cmd_reload_verb,
 	[CMD_VERSION] = cmd_version,
+	[CMD_HISTORY] = cmd_history,
 	[CMD_TAP] = cmd_tap,
 	/* PROTO_LOCAL verbs (record, meter, wait-ready) have no handler: refused. */
 };
