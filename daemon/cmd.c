@@ -92,6 +92,13 @@ static void status_more(struct daemon *d, json_t *o)
 {
 	if (o == NULL)
 		return;
+	/* Clocked sinks: how often, and for how long in all, they fell behind. */
+	json_t *sink = json_object_get(o, "sink");
+	if (sink != NULL) {
+		json_object_set_new(sink, "slips", json_integer((json_int_t)atomic_load(&d->sink.slips)));
+		json_object_set_new(sink, "slip_ms", json_integer((json_int_t)(
+		                    atomic_load(&d->sink.slip_ns) / NSEC_PER_MSEC)));
+	}
 	/* The watchdog in force: what a reload of [watchdog] changed. */
 	json_object_set_new(o, "watchdog", json_pack("{s:i, s:i}", "interval_ms",
 	                    (int)d->cfg.interval_ms, "stall_periods", (int)d->cfg.stall_periods));
@@ -254,6 +261,8 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 		json_decref(reps);
 		play_stats_reset(&d->sink.play);
 		atomic_store_explicit(&d->sink.late, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slips, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slip_ns, 0, memory_order_relaxed);
 		for (uint32_t i = 0; i < d->gr.n; i++)
 			replica_stats_reset(d->gr.r[i]);
 		log_info("stats reset");

@@ -243,6 +243,31 @@ static void report_underruns(struct super *s, uint64_t now)
 }
 
 /*
+ * Report the sink falling behind its clock (sink.c counts it): at most one
+ * log line and "slip" event a second, with the time skipped since the last.
+ */
+static void report_slips(struct super *s, uint64_t now)
+{
+	uint64_t n = atomic_load_explicit(&s->sink->slips, memory_order_relaxed);
+	uint64_t ns = atomic_load_explicit(&s->sink->slip_ns, memory_order_relaxed);
+
+	if (n < s->slips_seen || ns < s->slip_ns_seen) {
+		s->slips_seen = n;  /* stats reset */
+		s->slip_ns_seen = ns;
+	}
+	if (n == s->slips_seen || age_ns(s->slip_report_ns, now) < NSEC_PER_SEC)
+		return;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "behind its clock %llu time(s), %.1f ms skipped",
+	         (unsigned long long)(n - s->slips_seen), (double)(ns - s->slip_ns_seen) / 1e6);
+	log_warn("sink: %s", detail);
+	emit(s, "slip", s->primary, detail);
+	s->slips_seen = n;
+	s->slip_ns_seen = ns;
+	s->slip_report_ns = now;
+}
+
+/*
  * Re-arm the watchdog for the first moment anything can need us: a heartbeat
  * turning stale, a starting replica, a failover record to settle. Detection
  * is as prompt as a fixed 1 ms tick, at a fraction of the wake-ups, because a
@@ -413,6 +438,7 @@ static void on_watchdog(uv_timer_t *t)
 	}
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
 	report_underruns(s, now);
+	report_slips(s, now);
 	update_state(s);
 	if (!s->stopping)
 		arm(s, clock_now_ns());

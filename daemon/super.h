@@ -78,6 +78,9 @@ struct super {
 	struct failover_log fo;     /* failover.c */
 	uint64_t underruns_seen;    /* sink underruns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
+	uint64_t slips_seen;        /* sink clock slips already reported */
+	uint64_t slip_ns_seen;
+	uint64_t slip_report_ns;
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
 
