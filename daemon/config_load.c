@@ -198,6 +198,85 @@ static void config_cross_check(struct load_ctx *x)
 	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
+	/*
+	 * A stall limit shorter than the watchdog's interval cannot be held:
+	 * the watchdog looks too rarely to see a stall within it. (jack sets
+	 * the period from its server: checked against the file's values.)
+	 */
+	uint64_t period_ns = (uint64_t)c->frames * 1000000000u / c->sample_rate;
+	uint64_t limit_ns = (uint64_t)c->stall_periods * period_ns;
+	if (limit_ns < (uint64_t)c->interval_ms * 1000000u) {
+		snprintf(why, sizeof why,
+		         "the stall limit (%u periods = %.3f ms) is shorter than the watchdog's "
+		         "interval_ms (%u)", c->stall_periods, (double)limit_ns / 1e6, c->interval_ms);
+		cross_fail(x, "watchdog", "stall_periods", "watchdog", "interval_ms", why);
+	}
+	/* No general-purpose kernel wakes a thread on time at this rate. */
+	if (c->sink != SINK_JACK && period_ns < CONFIG_MIN_PERIOD_NS) {
+		snprintf(why, sizeof why, "a period of %.3f ms (frames/sample_rate) is shorter than "
+		         "the %.3f ms a clocked sink can keep", (double)period_ns / 1e6,
+		         CONFIG_MIN_PERIOD_NS / 1e6);
+		cross_fail(x, "stream", "frames", "stream", "sample_rate", why);
+	}
+}
+
+int config_check_env(const struct config *c, bool socket_too, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(c->replica, &st) < 0) {
+		snprintf(err, errlen, "key 'replica': %s: %s", c->replica, strerror(errno));
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode) || access(c->replica, X_OK) < 0) {
+		snprintf(err, errlen, "key 'replica': %s: not an executable file", c->replica);
+		return -EACCES;
+	}
+	if (!socket_too)
+		return 0;
+	/* ctl_listen creates one level, the socket's directory, in an existing parent. */
+	char dir[sizeof c->socket];
+	snprintf(dir, sizeof dir, "%s", c->socket);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "key 'socket': %s is not a directory", dir);
+			return -ENOTDIR;
+		}
+		return 0;
+	}
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, "/");
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "key 'socket': its directory cannot be created: %s is not a "
+		         "directory", dir);
+		return -ENOTDIR;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen, "key 'socket': its directory cannot be created in %s: %s", dir,
+		         strerror(errno));
+		return -EACCES;
+	}
+	return 0;
+}
+
+void config_warnings(const struct config *c, FILE *f)
+{
+	uint64_t period_ns = (uint64_t)c->frames * 1000000000u / c->sample_rate;
+
+	if (c->sink != SINK_JACK && period_ns < CONFIG_RISKY_PERIOD_NS)
+		fprintf(f, "rtaudiod: warning: a period of %.3f ms is risky: a wake-up later than "
+		        "that is an underrun, and a loaded machine has them\n",
+		        (double)period_ns / 1e6);
+	if ((uint64_t)c->stall_periods * period_ns < 3000000u)
+		fprintf(f, "rtaudiod: warning: a stall limit of %.3f ms is risky: a host hiccup that "
+		        "long is a stall failover\n", (double)c->stall_periods * period_ns / 1e6);
 }
 
 /*

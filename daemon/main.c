@@ -244,7 +244,16 @@ int main(int argc, char **argv)
 		snprintf(d.cfg.socket, sizeof(d.cfg.socket), "%s", d.socket_override);
 	}
 	d.loaded = d.cfg;  /* what a reload compares the restart-only keys with */
+	/*
+	 * What cannot work is refused before anything starts; -n also checks the
+	 * socket's directory (at start ctl_listen does, exit 1) and warns.
+	 */
+	if (config_check_env(&d.cfg, check_only, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rtaudiod: %s: %s\n", d.config_path, err);
+		return CONFIG_EXIT_BAD;
+	}
 	if (check_only) {
+		config_warnings(&d.cfg, stderr);
 		config_print(&d.cfg, stdout);
 		return 0;
 	}

@@ -10,7 +10,7 @@
 # What it does not check: the wording after the key (tests/check_config.c
 # does), or anything about running the daemon (-n starts nothing).
 #
-# Environment (set by `make check`): RTAUDIOD, top_srcdir.
+# Environment (set by `make check`): RTAUDIOD, REPLICA, top_srcdir.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 if [ -z "$RTAUDIOD" ] || [ ! -x "$RTAUDIOD" ]; then
@@ -142,8 +142,8 @@ case "$rc $(head -n 1 "$tmp/err")" in
 *) fail "NUL byte: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
 esac
 # ':' inside a value stays legal.
-printf '[sink]\njack_connect = system:playback_1\n' >"$tmp/colon-ok.conf"
-check_config -c "$tmp/colon-ok.conf"
+printf '[group]\nreplica = %s\n[sink]\njack_connect = system:playback_1\n' "$REPLICA" >"$tmp/colon-ok.conf"
+check_config -c "$tmp/colon-ok.conf" -S "$tmp/ctl.sock"
 [ "$rc" -eq 0 ] && echo "ok: ':' in a value is accepted" ||
 	fail "':' in a value refused: $(head -n 1 "$tmp/err")"
 
@@ -169,19 +169,61 @@ good() {
 	fi
 }
 
-: >"$tmp/empty.conf"
-if good empty "$tmp/empty.conf" && good shipped "$top_srcdir/conf/rtaudiod.conf" &&
+# The defaults name an installed replica and socket directory, which a build
+# tree does not have (and -n checks both): point those two at this tree.
+here="[daemon]
+socket = $tmp/ctl.sock
+[group]
+replica = $REPLICA"
+echo "$here" >"$tmp/empty.conf"
+sed -e "s|^#socket = .*|socket = $tmp/ctl.sock|" -e "s|^#replica = .*|replica = $REPLICA|" \
+	"$top_srcdir/conf/rtaudiod.conf" >"$tmp/shipped.conf"
+sed "s|^replica = .*|replica = $REPLICA|" "$configs/good-full.conf" >"$tmp/good-full.conf"
+if good empty "$tmp/empty.conf" && good shipped "$tmp/shipped.conf" &&
     ! cmp -s "$tmp/empty.out" "$tmp/shipped.out"; then
 	fail "conf/rtaudiod.conf does not equal the defaults:"
 	diff "$tmp/empty.out" "$tmp/shipped.out"
 fi
-if good full "$configs/good-full.conf"; then
+if good full "$tmp/good-full.conf"; then
 	for line in "replicas = 8" "standby = warm" "socket_mode = 0600" "gain = 0.5" \
 	    "pan = -0.25" "frequency = 1000.5" "type = wav" "path = /tmp/rtaudio-config-test.wav" \
 	    "name = cfg-test.1"; do
 		grep -qxF "$line" "$tmp/full.out" || fail "good-full.conf: '$line' not printed"
 	done
 fi
+
+# -n refuses what cannot work, naming the key: a replica that is missing or
+# not executable, a socket directory that cannot be created, a stall limit
+# shorter than the watchdog's interval, a period no clocked sink can keep;
+# and warns (exit 0) about what is risky.
+envbad() {
+	what=$1; shift
+	printf '%s\n' "$@" >"$tmp/env.conf"
+	check_config -c "$tmp/env.conf"
+	got=$(head -n 1 "$tmp/err")
+	if [ "$rc" -ne 78 ]; then
+		fail "$what: exit status $rc, want 78 (stderr: $got)"
+	else
+		case $got in
+		"rtaudiod: $tmp/env.conf"*"$what"*) echo "ok: refused: ${got#rtaudiod: "$tmp"/}" ;;
+		*) fail "stderr is '$got', want it to name '$what'" ;;
+		esac
+	fi
+}
+envbad "key 'replica': $tmp/none: No such file" "[group]" "replica = $tmp/none"
+: >"$tmp/plain"; chmod 644 "$tmp/plain"
+envbad "key 'replica': $tmp/plain: not an executable" "[group]" "replica = $tmp/plain"
+: >"$tmp/file"
+envbad "key 'socket': its directory cannot be created" "[daemon]" "socket = $tmp/file/sub/x.sock" \
+	"[group]" "replica = $REPLICA"
+envbad ":6: key 'interval_ms': the stall limit" "$here" "[watchdog]" "interval_ms = 20"
+envbad ":7: key 'frames': a period of 0.167 ms" "$here" "[stream]" "sample_rate = 192000" "frames = 32" \
+	"[watchdog]" "stall_periods = 10"
+printf '%s\n' "$here" "[stream]" "frames = 32" >"$tmp/risky.conf"
+check_config -c "$tmp/risky.conf"
+[ "$rc" -eq 0 ] && grep -q "^rtaudiod: warning: a period of 0.667 ms is risky" "$tmp/err" ||
+	fail "risky period: exit $rc, stderr '$(cat "$tmp/err")'"
+[ "$rc" -eq 0 ] && echo "ok: warned: $(head -n 1 "$tmp/err")"
 
 # -S is part of the effective configuration.
 check_config -c "$tmp/empty.conf" -S "$tmp/other.sock"
