@@ -32,6 +32,19 @@
 
 static void on_watchdog(uv_timer_t *t);
 
+/* "SIGSEGV" for a log line (a number means nothing to most readers). */
+static const char *signal_name(int sig)
+{
+	static char buf[24];
+	const char *abbrev = sigabbrev_np(sig);  /* glibc >= 2.32; "SEGV" */
+
+	if (abbrev != NULL)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
+}
+
 const char *super_state_name(int state)
 {
 	static const char *const names[] = { "starting", "running", "degraded", "stopping" };
@@ -472,7 +485,7 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 		return;
 	}
 	if (term_signal != 0)
-		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
+		log_warn("replica %u (pid %d) killed by %s", sl->index, pid, signal_name(term_signal));
 	else
 		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
 		         (long long)status);

@@ -33,5 +33,6 @@ echo "$h" | jq -e 'all(.failovers[]; .settled)' >/dev/null || fail "a record is 
 	fail "status's last record is not history's last"
 ctl history | tail -n 1 | grep -q "^$n records of $(echo "$h" | jq .count) failovers, $lost samples lost in all$" ||
 	fail "rtaudioctl history's last line: $(ctl history | tail -n 1)"
+grep -q "replica [0-9] (pid [0-9]*) killed by SIGKILL" "$DLOG" || fail "the log does not name the signal: $(grep "killed by" "$DLOG" | head -n 1)"
 ok "$n records add up to the sink's $lost lost samples: $(echo "$h" | jq -c '[.failovers[] | {reason, lost_samples}]')"
 finish
