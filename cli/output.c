@@ -298,7 +298,15 @@ static void print_status(FILE *out, json_t *reply, bool utf8)
 	fprintf(out, "     Stream: %s Hz, %s ch, %s frames (%s), lead %s, standby %s\n",
 		num(stream, "sample_rate", a), num(stream, "channels", b),
 		num(stream, "frames", c), e, num(stream, "lead", d), str(stream, "standby"));
-	fprintf(out, "     Params: gain %s, pan %s\n", num(params, "gain", a), num(params, "pan", b));
+	fprintf(out, "     Params:");
+	const char *pname;
+	json_t *pval;
+	bool first = true;
+	json_object_foreach(params, pname, pval) {
+		fprintf(out, "%s %s %s", first ? "" : ",", pname, num(params, pname, a));
+		first = false;
+	}
+	fputc('\n', out);
 
 	json_t *primary = json_object_get(reply, "primary");
 	fprintf(out, "    Primary: %s\n", json_is_integer(primary) ? num(reply, "primary", a) : "none");
@@ -457,6 +465,22 @@ static void print_param(FILE *out, const struct proto_req *req, json_t *reply)
 	fputc('\n', out);
 }
 
+/* One row per parameter: name, value, range, default, unit. */
+static void print_params(FILE *out, json_t *reply)
+{
+	json_t *list = json_object_get(reply, "params"), *p;
+	char v[CELL], lo[CELL], hi[CELL], def[CELL];
+	size_t i;
+
+	fprintf(out, "%-31s %12s %25s %12s  %s\n", "NAME", "VALUE", "RANGE", "DEFAULT", "UNIT");
+	json_array_foreach(list, i, p) {
+		char range[2 * CELL + 4];
+		snprintf(range, sizeof range, "%s..%s", num(p, "min", lo), num(p, "max", hi));
+		fprintf(out, "%-31s %12s %25s %12s  %s\n", str(p, "name"), num(p, "value", v), range,
+		        num(p, "default", def), str(p, "unit"));
+	}
+}
+
 static void print_kill(FILE *out, json_t *reply)
 {
 	json_t *killed = json_object_get(reply, "killed");
@@ -499,6 +523,9 @@ void output_reply(FILE *out, const struct proto_req *req, json_t *reply, bool ut
 	case CMD_GET:
 	case CMD_SET:
 		print_param(out, req, reply);
+		break;
+	case CMD_PARAMS:
+		print_params(out, reply);
 		break;
 	case CMD_KILL_PRIMARY:
 		print_kill(out, reply);

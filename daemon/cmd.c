@@ -109,18 +109,16 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	const struct config *cfg = &d->cfg;
 	const struct play_stats *st = &d->sink.play.st;
 	json_t *reps = json_array();
-	double gain, pan;
 
 	for (uint32_t i = 0; i < d->gr.n; i++)
 		json_array_append_new(reps, replica_json(d, i));
-	group_params(&d->gr, &gain, &pan);
 	/* What wait-ready waits for, and READY=1 means (notify.c): the primary's audio
 	 * reaches the sink. */
 	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
 
 	json_t *o = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
-	    " s:{s:f, s:f}, s:o, s:o,"
+	    " s:o, s:o, s:o,"
 	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
 	    "ok", 1, "ready", ready,
 	    "daemon", "pid", (int)getpid(), "version", PACKAGE_VERSION,
@@ -130,7 +128,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "frames", (int)cfg->frames, "period_ns", (json_int_t)d->gr.period_ns,
 	    "lead", (int)cfg->lead, "ring_capacity", (int)cfg->ring_capacity,
 	    "standby", config_standby_name(cfg->standby),
-	    "params", "gain", gain, "pan", pan,
+	    "params", cmd_params_json(d),
 	    "primary", json_index(d->sup.primary),
 	    "replicas", reps,
 	    "sink", "type", sink_name(&d->sink),
@@ -144,39 +142,6 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "last", failover_json(failover_last(&d->sup.fo)));
 	status_more(d, o);
 	return o;
-}
-
-static json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
-{
-	double gain, pan;
-
-	group_params(&d->gr, &gain, &pan);
-	return json_pack("{s:b, s:f}", "ok", 1, r->argv[0],
-	                 strcmp(r->argv[0], "gain") == 0 ? gain : pan);
-}
-
-static json_t *cmd_set(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
-{
-	const struct proto_param *p = proto_param_lookup(r->argv[0]);
-	const char *why = NULL;
-	double v, gain, pan;
-	uint64_t at = 0;
-
-	if (p == NULL || proto_param_value(p, r->argv[1], &v, &why) < 0)
-		return fail(why != NULL ? why : "unknown parameter");
-	group_params(&d->gr, &gain, &pan);
-	if (strcmp(p->name, "gain") == 0)
-		gain = v;
-	else
-		pan = v;
-	int rc = group_set_params(&d->gr, gain, pan, &at);
-	if (rc < 0)
-		return fail("parameter changes too fast; retry");
-	log_info("set %s %g (applies at block %llu)", p->name, v, (unsigned long long)at);
-	char detail[64];
-	snprintf(detail, sizeof(detail), "%s=%g at=%llu", p->name, v, (unsigned long long)at);
-	cmd_event(&d->sup, "param", -1, detail);
-	return json_pack("{s:b, s:f, s:I}", "ok", 1, p->name, v, "apply_at", (json_int_t)at);
 }
 
 static void kill_done(void *arg, int index, int pid, int primary)
@@ -373,6 +338,7 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_STATUS] = cmd_status,
 	[CMD_GET] = cmd_get,
 	[CMD_SET] = cmd_set,
+	[CMD_PARAMS] = cmd_params,
 	[CMD_KILL_PRIMARY] = cmd_kill_primary,
 	[CMD_FAILOVER] = cmd_failover,
 	[CMD_STATS] = cmd_stats,
@@ -445,7 +411,7 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
 
 int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t notelen)
 {
-	struct config fresh, next;
+	struct config fresh;
 	const struct config_key *k;
 	int rc;
 
@@ -471,29 +437,17 @@ int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t no
 		log_warn("reload: %s", note);
 	}
 	/*
-	 * Work on a copy and commit it only once everything applied, so that a
-	 * refused reload (EBUSY) changes nothing and the retry finds the same
-	 * differences. The [params] of the copy start as the values in force,
-	 * so the file's values come back after a `set`.
+	 * The parameters first, compared with the values in force (so the file's
+	 * come back after a `set`); the configuration is committed only once
+	 * they applied, so a refused reload (EBUSY) changes nothing and its retry
+	 * finds the same differences.
 	 */
-	next = d->cfg;
-	group_params(&d->gr, &next.gain, &next.pan);
-	int changed = config_apply_reload(&next, &fresh);
-	if (changed & 1) {
-		uint64_t at;
-		if (group_set_params(&d->gr, next.gain, next.pan, &at) < 0) {
-			snprintf(err, errlen, "parameter changes too fast; retry");
-			log_warn("reload refused: %s", err);
-			return -EBUSY;
-		}
-		log_info("reload: gain %g pan %g from block %llu", next.gain, next.pan,
-		         (unsigned long long)at);
-		char detail[96];
-		snprintf(detail, sizeof(detail), "gain=%g pan=%g at=%llu (reload)", next.gain,
-		         next.pan, (unsigned long long)at);
-		cmd_event(&d->sup, "param", -1, detail);
+	rc = cmd_params_reload(d, &fresh, err, errlen);
+	if (rc < 0) {
+		log_warn("reload refused: %s", err);
+		return rc;
 	}
-	d->cfg = next;
+	int changed = config_apply_reload(&d->cfg, &fresh);
 	if (changed & 2) {
 		super_reconfigure(&d->sup);
 		log_info("reload: watchdog every %u ms, stall after %u periods", d->cfg.interval_ms,

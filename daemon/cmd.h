@@ -30,4 +30,20 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
  */
 int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t notelen);
 
+/* cmd_params.c: the parameter verbs, for cmd.c's handler table. */
+json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *r);
+json_t *cmd_set(struct daemon *d, struct ctl_client *c, const struct proto_req *r);
+json_t *cmd_params(struct daemon *d, struct ctl_client *c, const struct proto_req *r);
+
+/* Every parameter's newest value, as status shows them: {"gain":1,...}. */
+json_t *cmd_params_json(struct daemon *d);
+
+/*
+ * Publish the [params] values of `fresh` (the whole section: a key removed
+ * from the file goes back to its default). Returns 1 if something changed,
+ * 0 if nothing did, -EINVAL (a name or value the table refuses: err says
+ * which, at its line) or -EBUSY (changes too fast; err says so).
+ */
+int cmd_params_reload(struct daemon *d, const struct config *fresh, char *err, size_t errlen);
+
 #endif

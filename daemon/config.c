@@ -38,13 +38,11 @@
 /* Enum spellings, indexed by the enum value, NULL-terminated. */
 static const char *const names_log_level[] = { "error", "warn", "info", "debug", NULL };
 static const char *const names_standby[] = { "hot", "warm", NULL };
-static const char *const names_source[] = { "sine", NULL };
 static const char *const names_sink[] = { "null", "wav", "jack", NULL };
 static const char *const names_affinity[] = { "spread", "none", NULL };
 
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level order");
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
-_Static_assert(SOURCE_SINE == 0, "names_source order");
 _Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2, "names_sink order");
 _Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
 
@@ -118,11 +116,6 @@ static int check_ring_capacity(const struct config *c, const void *v, char *why,
 	            "%u is not a power of two", c->ring_capacity);
 }
 
-static int check_frequency(const struct config *c, const void *v, char *why, size_t len)
-{
-	return rule(c->frequency > 0, why, len, "%g must be greater than 0", c->frequency);
-}
-
 static int check_sink(const struct config *c, const void *v, char *why, size_t len)
 {
 #ifdef HAVE_JACK
@@ -182,10 +175,6 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_REAL, gain, 0, 4, NULL, NULL) \
 	X("params", "pan", true, "0", "-1..1", \
 	  K_REAL, pan, -1, 1, NULL, NULL) \
-	X("source", "type", false, "sine", "sine", \
-	  K_ENUM, source, 0, 0, names_source, NULL) \
-	X("source", "frequency", false, "440", "greater than 0, less than sample_rate/2", \
-	  K_REAL, frequency, 0, 192000, NULL, check_frequency) \
 	X("sink", "type", false, "null", "null|wav|jack", \
 	  K_ENUM, sink, 0, 0, names_sink, check_sink) \
 	X("sink", "path", false, "", "path, required when type = wav", \
@@ -237,7 +226,84 @@ bool config_section_known(const char *name)
 	for (size_t k = 0; k < NKEYS; k++)
 		if (strcmp(config_keys[k].section, name) == 0)
 			return true;
-	return false;
+	return config_section_renderer(name);
+}
+
+bool config_section_renderer(const char *name)
+{
+	if (strcmp(name, "source") == 0)
+		return true;
+	if (strncmp(name, "plugin ", 7) != 0)
+		return false;
+	size_t n = 0;
+	for (const char *p = name + 7; *p != '\0'; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return false;
+	return n >= 1 && n < CONFIG_PLUGIN_NAME;
+}
+
+int config_add_rkey(struct config *c, const char *section, const char *name, const char *value,
+                    int line, char *why, size_t len)
+{
+	size_t ns = strlen(section), nk = strlen(name), nv = strlen(value);
+
+	if (c->nrkeys == CONFIG_RKEYS_MAX)
+		return rule(false, why, len, "more than %d keys in [source] and [plugin] sections",
+		            CONFIG_RKEYS_MAX);
+	if (nk == 0 || nk >= sizeof c->rkeys[0].key || strchr(name, '=') != NULL)
+		return rule(false, why, len, "key name empty or longer than %zu bytes",
+		            sizeof c->rkeys[0].key - 1);
+	if (nv >= CONFIG_RKEY_VALUE)
+		return rule(false, why, len, "value too long (%zu bytes, at most %d)", nv,
+		            CONFIG_RKEY_VALUE - 1);
+	if (ns >= sizeof c->rkeys[0].section)
+		return rule(false, why, len, "section name too long");
+	for (unsigned i = 0; i < c->nrkeys; i++)
+		if (strcmp(c->rkeys[i].section, section) == 0 && strcmp(c->rkeys[i].key, name) == 0)
+			return rule(false, why, len, "duplicate key (already set at line %d)",
+			            c->rkeys[i].line);
+	struct config_rkey *k = &c->rkeys[c->nrkeys++];
+	memcpy(k->section, section, ns + 1);
+	memcpy(k->key, name, nk + 1);
+	memcpy(k->value, value, nv + 1);
+	k->line = line;
+	return 0;
+}
+
+int config_add_pval(struct config *c, const char *name, const char *value, int line, char *why,
+                    size_t len)
+{
+	double v;
+	char *end;
+
+	if (!layout_param_name_ok(name))
+		return rule(false, why, len, "unknown key in [params] (a parameter name is 1..%u "
+		            "of A-Z a-z 0-9 _ . -)", LAYOUT_PARAM_NAME - 1);
+	for (unsigned i = 0; i < c->npvals; i++)
+		if (strcmp(c->pvals[i].name, name) == 0)
+			return rule(false, why, len, "duplicate key (already set at line %d)",
+			            c->pvals[i].line);
+	if (c->npvals == CONFIG_PVALS_MAX)
+		return rule(false, why, len, "more than %d parameters in [params]", CONFIG_PVALS_MAX);
+	errno = 0;
+	v = strtod(value, &end);
+	if (value[0] == '\0' || *end != '\0' || !isfinite(v) || strpbrk(value, "xX") != NULL)
+		return rule(false, why, len, "'%s' is not a finite number", value);
+	struct config_pval *p = &c->pvals[c->npvals++];
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->value = v;
+	p->line = line;
+	return 0;
+}
+
+int config_rkey_line(const struct config *c, const char *section, const char *key)
+{
+	for (unsigned i = 0; i < c->nrkeys; i++)
+		if (strcmp(c->rkeys[i].section, section) == 0 &&
+		    (key == NULL || strcmp(c->rkeys[i].key, key) == 0))
+			return c->rkeys[i].line;
+	return 0;
 }
 
 /* ---- parsing one value ------------------------------------------------- */
@@ -434,8 +500,49 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "%s =%s", config_keys[k].name, semi ? "" : " ");
 		print_value(c, k, f);
 		fputc('\n', f);
+		if (strcmp(section, "params") == 0 &&
+		    (k + 1 == NKEYS || strcmp(config_keys[k + 1].section, "params") != 0))
+			for (unsigned i = 0; i < c->npvals; i++)
+				fprintf(f, "%s = %.17g\n", c->pvals[i].name, c->pvals[i].value);
+	}
+	section = NULL;
+	for (unsigned i = 0; i < c->nrkeys; i++) {
+		const struct config_rkey *r = &c->rkeys[i];
+		if (section == NULL || strcmp(section, r->section) != 0) {
+			section = r->section;
+			fprintf(f, "\n[%s]\n", section);
+		}
+		fprintf(f, "%s =%s%s\n", r->key, r->value[0] == ';' ? "" : " ", r->value);
 	}
 }
+
+/* Same renderer keys, in the same order? */
+static bool rkeys_equal(const struct config *a, const struct config *b)
+{
+	if (a->nrkeys != b->nrkeys)
+		return false;
+	for (unsigned i = 0; i < a->nrkeys; i++)
+		if (strcmp(a->rkeys[i].section, b->rkeys[i].section) != 0 ||
+		    strcmp(a->rkeys[i].key, b->rkeys[i].key) != 0 ||
+		    strcmp(a->rkeys[i].value, b->rkeys[i].value) != 0)
+			return false;
+	return true;
+}
+
+static bool pvals_equal(const struct config *a, const struct config *b)
+{
+	if (a->npvals != b->npvals)
+		return false;
+	for (unsigned i = 0; i < a->npvals; i++)
+		if (strcmp(a->pvals[i].name, b->pvals[i].name) != 0 ||
+		    memcmp(&a->pvals[i].value, &b->pvals[i].value, sizeof(double)) != 0)
+			return false;
+	return true;
+}
+
+const struct config_key config_rkeys_key = {
+	"source", "(the renderer's keys)", "string", "", "", false,
+};
 
 /* Equal values? Strings compare up to their NUL: the bytes after it are noise. */
 static bool field_equal(const struct config *a, const struct config *b, const struct key_def *d)
@@ -457,6 +564,11 @@ int config_apply_reload(struct config *live, const struct config *fresh)
 		memcpy(field(live, d), cfield(fresh, d), d->size);
 		changed |= strcmp(config_keys[k].section, "params") == 0 ? 1 : 2;
 	}
+	if (!pvals_equal(live, fresh)) {
+		live->npvals = fresh->npvals;
+		memcpy(live->pvals, fresh->pvals, sizeof live->pvals);
+		changed |= 1;
+	}
 	return changed;
 }
 
@@ -466,7 +578,7 @@ const struct config_key *config_static_change(const struct config *live,
 	for (size_t k = 0; k < NKEYS; k++)
 		if (!config_keys[k].reloadable && !field_equal(live, fresh, &key_defs[k]))
 			return &config_keys[k];
-	return NULL;
+	return rkeys_equal(live, fresh) ? NULL : &config_rkeys_key;
 }
 
 const char *config_sink_name(unsigned sink)

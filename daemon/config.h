@@ -24,6 +24,27 @@
 #define CONFIG_EXIT_BAD 78  /* EX_CONFIG */
 
 enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2 };
+
+#define CONFIG_RKEYS_MAX   128   /* [source] and [plugin NAME] keys, in all */
+#define CONFIG_RKEY_VALUE  1024  /* bytes of one such value, NUL included */
+#define CONFIG_PVALS_MAX   62    /* [params] keys other than gain and pan */
+#define CONFIG_PLUGIN_NAME 32    /* bytes of NAME in [plugin NAME], NUL included */
+
+/* A key handed to the renderer as it is: the renderer validates it. */
+struct config_rkey {
+	char section[8 + CONFIG_PLUGIN_NAME];  /* "source" or "plugin NAME" */
+	char key[64];
+	char value[CONFIG_RKEY_VALUE];
+	int line;
+};
+
+/* A [params] value for a parameter the renderer declares (checked once the
+ * renderer said what it declares: daemon/params.c). */
+struct config_pval {
+	char name[LAYOUT_PARAM_NAME];
+	double value;
+	int line;
+};
 enum cpu_affinity { AFFINITY_SPREAD = 0, AFFINITY_NONE = 1 };
 
 struct config {
@@ -54,9 +75,11 @@ struct config {
 	/* [params] (reloadable) */
 	double gain;                 /* 0..4, default 1 */
 	double pan;                  /* -1..1, default 0 */
-	/* [source] */
-	unsigned source;             /* enum source_type: sine */
-	double frequency;            /* > 0, < sample_rate / 2, default 440 */
+	unsigned npvals;             /* the renderer's parameters, in file order */
+	struct config_pval pvals[CONFIG_PVALS_MAX];
+	/* [source] and [plugin NAME]: the renderer's keys, in file order */
+	unsigned nrkeys;
+	struct config_rkey rkeys[CONFIG_RKEYS_MAX];
 	/* [sink] */
 	unsigned sink;               /* enum sink_type: null|wav|jack */
 	char sink_path[PATH_MAX];    /* wav: output file (required for wav) */
@@ -78,7 +101,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 28
+#define CONFIG_NKEYS 26
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in
@@ -92,6 +115,32 @@ size_t config_key_index(const char *section, const char *name);
 
 /* Whether any key lives in [name]. */
 bool config_section_known(const char *name);
+
+/*
+ * Whether [name] is a section whose keys go to the renderer: "source", or
+ * "plugin NAME" with NAME 1..31 of [A-Za-z0-9_-]. Pure.
+ */
+bool config_section_renderer(const char *name);
+
+/*
+ * Store key `name` = `value` of renderer section `section` (line `line`) in
+ * *c. Returns 0, or -1 with why (too many keys, a value too long, a
+ * duplicate).
+ */
+int config_add_rkey(struct config *c, const char *section, const char *name, const char *value,
+                    int line, char *why, size_t len);
+
+/*
+ * Store [params] `name` = `value` for a renderer parameter: a valid name
+ * and a finite number; whether the renderer declares it, and its range,
+ * are checked later (params.c). Returns 0, or -1 with why.
+ */
+int config_add_pval(struct config *c, const char *name, const char *value, int line, char *why,
+                    size_t len);
+
+/* The line of renderer key [section] key (key NULL: the section's first
+ * key), 0 if the file does not set it. Pure. */
+int config_rkey_line(const struct config *c, const char *section, const char *key);
 
 /* Fill *c with every default. */
 void config_defaults(struct config *c);
@@ -127,15 +176,19 @@ void config_warnings(const struct config *c, FILE *f);
 void config_print(const struct config *c, FILE *f);
 
 /*
- * Copy the reloadable keys ([params], [watchdog]) of `fresh` into `live`.
- * Returns a bit mask: 1 if [params] changed, 2 if [watchdog] changed.
+ * Copy the reloadable keys ([params], the renderer's included, and
+ * [watchdog]) of `fresh` into `live`. Returns a bit mask: 1 if [params]
+ * changed, 2 if [watchdog] changed.
  */
 int config_apply_reload(struct config *live, const struct config *fresh);
 
 /*
  * The first key that is not reloadable and differs between `live` and
- * `fresh` (so a reload can warn that it needs a restart), or NULL. Pure.
+ * `fresh` (so a reload can warn that it needs a restart), or NULL. A change
+ * of the renderer's keys ([source], [plugin NAME]) is reported as
+ * config_rkeys_key. Pure.
  */
+extern const struct config_key config_rkeys_key;
 const struct config_key *config_static_change(const struct config *live,
                                               const struct config *fresh);
 

@@ -144,7 +144,23 @@ static int config_handler(void *user, const char *section, const char *name, con
 			load_fail(x, x->line, NULL, "unknown section [%s]", section);
 		return 0;
 	}
+	if (config_section_renderer(section)) {
+		/* The renderer's: stored as written, validated by its --check. */
+		if (config_add_rkey(x->c, section, name, value, x->line, why, sizeof why) != 0) {
+			load_fail(x, x->line, name, "%s", why);
+			return 0;
+		}
+		return 1;
+	}
 	k = config_key_index(section, name);
+	if (k == CONFIG_NKEYS && strcmp(section, "params") == 0) {
+		/* A renderer's parameter: its range is known after --check. */
+		if (config_add_pval(x->c, name, value, x->line, why, sizeof why) != 0) {
+			load_fail(x, x->line, name, "%s", why);
+			return 0;
+		}
+		return 1;
+	}
 	if (k == CONFIG_NKEYS) {
 		load_fail(x, x->line, name, "unknown key in [%s]", section);
 		return 0;
@@ -190,11 +206,6 @@ static void config_cross_check(struct load_ctx *x)
 		         c->restart_backoff_max_ms, c->restart_backoff_ms);
 		cross_fail(x, "watchdog", "restart_backoff_ms", "watchdog", "restart_backoff_max_ms",
 		           why);
-	}
-	if (c->frequency >= c->sample_rate / 2.0) {
-		snprintf(why, sizeof why, "frequency (%g) must be less than sample_rate/2 (%g)",
-		         c->frequency, c->sample_rate / 2.0);
-		cross_fail(x, "source", "frequency", "stream", "sample_rate", why);
 	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "group.h"
+#include "params.h"
 #include "sink.h"
 #include "super.h"
 
@@ -25,6 +26,7 @@ struct daemon {
 	const char *config_path;
 	bool config_required;      /* -c given: the file must exist */
 	const char *socket_override;
+	struct params params;      /* gain, pan and the renderer's (params.c) */
 	struct group gr;
 	struct sink sink;
 	struct super sup;

@@ -48,7 +48,8 @@ static int group_tap_open(struct group *gr, uint32_t k, const char *name, char *
 	return 0;
 }
 
-int group_create(struct group *gr, const struct config *cfg, char *err, size_t errlen)
+int group_create(struct group *gr, const struct config *cfg, const struct params *pt,
+                 const double *values, char *err, size_t errlen)
 {
 	char name[SHM_NAME_MAX];
 	int foreign = 0, rc;
@@ -107,17 +108,18 @@ int group_create(struct group *gr, const struct config *cfg, char *err, size_t e
 	g->ring_capacity = cfg->ring_capacity;
 	g->standby = cfg->standby;
 	g->replicas = cfg->replicas;
-	g->source = cfg->source;
+	g->input_channels = 0;
 	g->period_ns = gr->period_ns;
-	g->frequency = cfg->frequency;
 	g->rt_priority = cfg->rt_priority;
+	g->nparams = pt->n;
+	memcpy(g->decl, pt->decl, pt->n * sizeof g->decl[0]);
 	atomic_store_explicit(&g->position, 0, memory_order_relaxed);
 	atomic_store_explicit(&g->run, GROUP_RUN, memory_order_relaxed);
 	atomic_store_explicit(&g->leader, layout_leader_make(0, LAYOUT_NO_PRIMARY),
 	                      memory_order_relaxed);
 	for (uint32_t i = 0; i < LAYOUT_MAX_REPLICAS; i++)
 		atomic_store_explicit(&g->role[i], ROLE_DEAD, memory_order_relaxed);
-	rc = layout_params_publish(g, 0, cfg->gain, cfg->pan, 0);
+	rc = layout_params_publish(g, 0, values, pt->n, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot publish parameters: %s", strerror(-rc));
 		goto fail;
@@ -329,8 +331,10 @@ uint64_t group_position(const struct group *gr)
 	return atomic_load_explicit(&gr->g->position, memory_order_acquire);
 }
 
-int group_set_params(struct group *gr, double gain, double pan, uint64_t *at)
+int group_set_params(struct group *gr, const double *v, uint32_t n, uint64_t *at)
 {
+	if (n != gr->g->nparams)
+		return -EINVAL;
 	uint64_t pos = group_position(gr);
 	/*
 	 * A replica renders block s only while s < position + lead, and reads
@@ -345,7 +349,7 @@ int group_set_params(struct group *gr, double gain, double pan, uint64_t *at)
 
 	if (count >= 1 && count <= LAYOUT_PARAM_HIST && h->e[count - 1].at > when)
 		when = h->e[count - 1].at;
-	int rc = layout_params_publish(gr->g, when, gain, pan, pos);
+	int rc = layout_params_publish(gr->g, when, v, n, pos);
 	/* Replicas that found the seqlock mid-write sleep on it. */
 	futex_wake(&gr->g->param_seq, -1);
 	if (rc == 0 && at != NULL)
@@ -353,12 +357,13 @@ int group_set_params(struct group *gr, double gain, double pan, uint64_t *at)
 	return rc;
 }
 
-void group_params(const struct group *gr, double *gain, double *pan)
+uint32_t group_params(const struct group *gr, double *v)
 {
 	const struct param_hist *h = &gr->g->params;
 
 	/* The loop thread is the only writer: no seqlock needed to read it here. */
-	layout_params_at(h, UINT64_MAX, gain, pan);
+	memcpy(v, layout_params_at(h, UINT64_MAX)->v, LAYOUT_MAX_PARAMS * sizeof v[0]);
+	return gr->g->nparams;
 }
 
 int group_tap_fds(const struct group *gr, int *fds, size_t max)

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "params.h"
 #include "layout.h"
 #include "ring.h"
 #include "shm.h"
@@ -51,7 +52,8 @@ struct group {
  * err, releases whatever was made and returns -errno (-EBUSY: another daemon
  * holds the group; -EEXIST: a foreign segment uses one of our names).
  */
-int group_create(struct group *gr, const struct config *cfg, char *err, size_t errlen);
+int group_create(struct group *gr, const struct config *cfg, const struct params *pt,
+                 const double *values, char *err, size_t errlen);
 
 /* Unmap and unlink every segment, release the lock. Idempotent. */
 void group_destroy(struct group *gr);
@@ -108,13 +110,15 @@ void group_set_leader(struct group *gr, uint64_t epoch, uint32_t index);
 void group_wake(struct group *gr);
 
 /*
- * Make gain/pan apply at a sequence number beyond every replica's render
- * horizon; stores it in *at. Returns 0 or -EBUSY (changes too fast).
+ * Make the values v[0..n-1] (one per entry of the group's parameter table,
+ * validated by the caller) apply at a sequence number beyond every
+ * replica's render horizon; stores it in *at. Returns 0 or -EBUSY (changes
+ * too fast), -EINVAL (n is not the table's size).
  */
-int group_set_params(struct group *gr, double gain, double pan, uint64_t *at);
+int group_set_params(struct group *gr, const double *v, uint32_t n, uint64_t *at);
 
-/* The newest published parameters. */
-void group_params(const struct group *gr, double *gain, double *pan);
+/* The newest published values, v[LAYOUT_MAX_PARAMS]; returns how many. */
+uint32_t group_params(const struct group *gr, double *v);
 
 /* Sink position (next block to play). */
 uint64_t group_position(const struct group *gr);

@@ -163,7 +163,20 @@ static int start(struct daemon *d)
 		log_error("sink: %s", err);
 		return -1;
 	}
-	rc = group_create(&d->gr, &d->cfg, err, sizeof(err));
+	/*
+	 * Then the renderer's own check, with the stream as it will run: its
+	 * keys, and the parameters it declares, which the group segment
+	 * publishes before any replica starts.
+	 */
+	double values[LAYOUT_MAX_PARAMS];
+	if (params_check(&d->params, &d->cfg, d->config_path, err, sizeof(err)) < 0 ||
+	    params_values(&d->params, &d->cfg, d->config_path, values, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		sink_stop(&d->sink);
+		d->exit_code = CONFIG_EXIT_BAD;
+		return -1;
+	}
+	rc = group_create(&d->gr, &d->cfg, &d->params, values, err, sizeof(err));
 	if (rc < 0) {
 		log_error("%s", err);
 		sink_stop(&d->sink);
@@ -253,6 +266,12 @@ int main(int argc, char **argv)
 		return CONFIG_EXIT_BAD;
 	}
 	if (check_only) {
+		double values[LAYOUT_MAX_PARAMS];
+		if (params_check(&d.params, &d.cfg, d.config_path, err, sizeof(err)) < 0 ||
+		    params_values(&d.params, &d.cfg, d.config_path, values, err, sizeof(err)) < 0) {
+			fprintf(stderr, "rtaudiod: %s\n", err);
+			return CONFIG_EXIT_BAD;
+		}
 		config_warnings(&d.cfg, stderr);
 		config_print(&d.cfg, stdout);
 		return 0;
@@ -271,7 +290,7 @@ int main(int argc, char **argv)
 			uv_walk(&d.loop, on_walk, NULL);
 			log_error("event loop not empty at exit");
 		}
-		return EXIT_START;
+		return d.exit_code != 0 ? d.exit_code : EXIT_START;
 	}
 	if (d.exit_code != 0)
 		shutdown_daemon(&d);

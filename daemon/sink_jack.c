@@ -290,11 +290,6 @@ static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 		         "8000..384000", jk_server_name(), rate);
 		return -EINVAL;
 	}
-	if (cfg->frequency >= rate / 2.0) {
-		snprintf(err, errlen, "[source] frequency %g is not below half the JACK server's "
-		         "rate (%u Hz)", cfg->frequency, rate);
-		return -EINVAL;
-	}
 	if (cfg->lead >= cfg->ring_capacity) {
 		snprintf(err, errlen, "lead (%u) must be less than ring_capacity (%u)", cfg->lead,
 		         cfg->ring_capacity);

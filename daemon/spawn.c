@@ -7,12 +7,14 @@
  * Does not: decide roles, fence, touch segments or log a death's meaning;
  * super.c does, from super_reaped() and super_respawn().
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
+#include "params.h"
 #include "rtprio.h"
 #include "spawn.h"
 #include "super.h"
@@ -38,8 +40,8 @@ int spawn_start(struct slot *sl)
 {
 	struct super *s = sl->sup;
 	char idx[16], ppid[16], cpu[16];
-	char *args[] = { s->cfg->replica, "--group", s->gr->name, "--index", idx,
-	                 "--parent", ppid, NULL, NULL, NULL };
+	char *extra[] = { "--group", s->gr->name, "--index", idx, "--parent", ppid, NULL, NULL,
+	                  NULL };
 	uv_stdio_container_t stdio[3] = {
 		{ .flags = UV_IGNORE },
 		{ .flags = UV_INHERIT_FD, .data.fd = 1 },
@@ -48,7 +50,6 @@ int spawn_start(struct slot *sl)
 	uv_process_options_t opt = {
 		.exit_cb = on_exit_cb,
 		.file = s->cfg->replica,
-		.args = args,
 		.flags = UV_PROCESS_DETACHED,  /* own process group: fence with kill(-pid) */
 		.stdio_count = 3,
 		.stdio = stdio,
@@ -62,15 +63,22 @@ int spawn_start(struct slot *sl)
 	int c = s->cfg->cpu_affinity == AFFINITY_SPREAD ? rtprio_nth_cpu(sl->index) : -1;
 	if (c >= 0) {
 		snprintf(cpu, sizeof(cpu), "%d", c);
-		args[7] = "--cpu";
-		args[8] = cpu;
+		extra[6] = "--cpu";
+		extra[7] = cpu;
 	}
+	/* The renderer's keys follow: it reads its [source] and [plugin] keys
+	 * from its command line, as in the --check run (params.c). */
+	char **args = params_argv(s->cfg, extra);
+	if (args == NULL)
+		return -ENOMEM;
+	opt.args = args;
 	sl->proc = calloc(1, sizeof(*sl->proc));
 	if (sl->proc == NULL)
 		fatal("out of memory");
 	sl->proc->data = sl;
 	sl->spawn_ns = clock_now_ns();
 	int rc = uv_spawn(s->loop, sl->proc, &opt);
+	free(args);
 	if (rc < 0) {
 		/* uv_spawn initialised the handle even on failure: close, not free. */
 		uv_close((uv_handle_t *)sl->proc, on_proc_close);

@@ -20,6 +20,7 @@
  * validated, because the group segment is trusted only as far as its bounds.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "clock.h"
@@ -64,12 +65,16 @@ static uint32_t layout_hist_count(const struct param_hist *h)
 	return n > LAYOUT_PARAM_HIST ? LAYOUT_PARAM_HIST : n;
 }
 
-int layout_params_publish(struct group_seg *g, uint64_t at, double gain, double pan,
+int layout_params_publish(struct group_seg *g, uint64_t at, const double *v, uint32_t nv,
                           uint64_t oldest_needed)
 {
-	struct param_hist h;
+	/* Static: 8 KiB is too much for a stack the daemon keeps small, and
+	 * there is one writer (the loop thread). */
+	static struct param_hist h;
 	uint32_t n, drop = 0;
 
+	if (nv > LAYOUT_MAX_PARAMS)
+		return -EINVAL;
 	/* Build the new history privately; the odd window is one memcpy. */
 	memcpy(&h, &g->params, sizeof h);
 	n = h.count;
@@ -95,10 +100,10 @@ int layout_params_publish(struct group_seg *g, uint64_t at, double gain, double 
 	} else if (n == LAYOUT_PARAM_HIST) {
 		return -EBUSY;
 	}
+	memset(&h.e[n], 0, sizeof h.e[n]);
 	h.e[n].at = at;
-	h.e[n].gain = gain;
-	h.e[n].pan = pan;
-	h.e[n].reserved = 0;
+	if (nv > 0)
+		memcpy(h.e[n].v, v, nv * sizeof v[0]);
 	h.count = n + 1;
 
 	uint32_t s = atomic_load_explicit(&g->param_seq, memory_order_relaxed);
@@ -112,7 +117,6 @@ int layout_params_publish(struct group_seg *g, uint64_t at, double gain, double 
 
 uint32_t layout_params_snapshot(const struct group_seg *g, struct param_hist *out)
 {
-	struct param_hist h;
 	uint32_t s0 = 0;
 
 	for (int tries = 0; tries < LAYOUT_SNAPSHOT_TRIES; tries++) {
@@ -122,14 +126,19 @@ uint32_t layout_params_snapshot(const struct group_seg *g, struct param_hist *ou
 			layout_cpu_relax();
 			continue;
 		}
-		memcpy(&h, &g->params, sizeof h);
+		/*
+		 * Straight into *out: a torn copy is only kept when the retry
+		 * below also fails, and then *out is marked by the odd return
+		 * (callers keep using the values they had only when the seqlock
+		 * said nothing changed). No 8 KiB stack copy on the audio path.
+		 */
+		memcpy(out, &g->params, sizeof *out);
 		atomic_thread_fence(memory_order_acquire);
 		uint32_t s1 =
 		        atomic_load_explicit((_Atomic uint32_t *)&g->param_seq, memory_order_relaxed);
 		if (s1 != s0)
 			continue;
-		h.count = layout_hist_count(&h);
-		memcpy(out, &h, sizeof h);
+		out->count = layout_hist_count(out);
 		return s0;
 	}
 	/*
@@ -140,15 +149,107 @@ uint32_t layout_params_snapshot(const struct group_seg *g, struct param_hist *ou
 	return s0 | 1u;
 }
 
-void layout_params_at(const struct param_hist *h, uint64_t seq, double *gain, double *pan)
+const struct param_entry *layout_params_at(const struct param_hist *h, uint64_t seq)
 {
 	uint32_t n = layout_hist_count(h);
 	uint32_t i = n - 1;
 
 	while (i > 0 && h->e[i].at > seq)
 		i--;
-	*gain = h->e[i].gain;
-	*pan = h->e[i].pan;
+	return &h->e[i];
+}
+
+bool layout_param_name_ok(const char *name)
+{
+	size_t n = 0;
+
+	for (; name[n] != '\0'; n++) {
+		char c = name[n];
+		if (n + 1 >= LAYOUT_PARAM_NAME)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+int layout_param_decl_ok(const struct param_decl *d)
+{
+	if (memchr(d->name, '\0', sizeof d->name) == NULL || !layout_param_name_ok(d->name))
+		return -EINVAL;
+	if (memchr(d->unit, '\0', sizeof d->unit) == NULL)
+		return -EINVAL;
+	for (size_t i = 0; d->unit[i] != '\0'; i++)
+		if (d->unit[i] < 0x20 || d->unit[i] > 0x7e)
+			return -EINVAL;
+	if (!isfinite(d->min) || !isfinite(d->max) || !isfinite(d->def) || !(d->min < d->max) ||
+	    d->def < d->min || d->def > d->max)
+		return -EINVAL;
+	return 0;
+}
+
+int layout_params_table(const struct group_seg *g, struct param_decl *out)
+{
+	uint32_t n = ((const volatile struct group_seg *)g)->nparams;
+
+	if (n < 2 || n > LAYOUT_MAX_PARAMS)
+		return -EPROTO;
+	memcpy(out, g->decl, n * sizeof out[0]);
+	for (uint32_t i = 0; i < n; i++) {
+		if (layout_param_decl_ok(&out[i]) < 0)
+			return -EPROTO;
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(out[i].name, out[j].name) == 0)
+				return -EPROTO;
+	}
+	if (strcmp(out[LAYOUT_PARAM_GAIN].name, "gain") != 0 ||
+	    strcmp(out[LAYOUT_PARAM_PAN].name, "pan") != 0)
+		return -EPROTO;
+	return (int)n;
+}
+
+void layout_note_write(struct replica_seg *r, bool event, const char *text)
+{
+	_Atomic uint32_t *seq = event ? &r->event_seq : &r->status_seq;
+	char *dst = event ? r->event : r->status;
+	uint32_t s = atomic_load_explicit(seq, memory_order_relaxed) | 1u;
+	size_t n = 0;
+
+	atomic_store_explicit(seq, s, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	while (n + 1 < LAYOUT_NOTE_TEXT && text[n] != '\0') {
+		dst[n] = text[n];
+		n++;
+	}
+	dst[n] = '\0';
+	atomic_store_explicit(seq, s + 1u, memory_order_release);
+}
+
+uint32_t layout_note_read(const struct replica_seg *r, bool event, char *out)
+{
+	const _Atomic uint32_t *seq = event ? &r->event_seq : &r->status_seq;
+	const char *src = event ? r->event : r->status;
+	uint32_t s0 = 0;
+
+	for (int tries = 0; tries < LAYOUT_SNAPSHOT_TRIES; tries++) {
+		s0 = atomic_load_explicit(seq, memory_order_acquire);
+		if (s0 & 1u) {
+			layout_cpu_relax();
+			continue;
+		}
+		memcpy(out, src, LAYOUT_NOTE_TEXT);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(seq, memory_order_relaxed) != s0)
+			continue;
+		out[LAYOUT_NOTE_TEXT - 1] = '\0';
+		for (size_t i = 0; out[i] != '\0'; i++)
+			if (out[i] < 0x20 || out[i] > 0x7e)
+				out[i] = '?';
+		return s0;
+	}
+	out[0] = '\0';
+	return s0 | 1u;
 }
 
 int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char *group,
@@ -182,6 +283,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 		.ring_capacity = v->ring_capacity,
 		.replicas = v->replicas,
 		.period_ns = v->period_ns,
+		.input_channels = v->input_channels,
 	};
 
 	geo.block_bytes = layout_block_bytes(geo.frames, geo.channels);
@@ -192,6 +294,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 	    geo.sample_rate < 1 || geo.sample_rate > LAYOUT_MAX_RATE ||
 	    geo.period_ns == 0 || geo.period_ns > NSEC_PER_SEC ||
 	    geo.lead < 1 || geo.lead >= geo.ring_capacity ||
+	    geo.input_channels > LAYOUT_MAX_CHANNELS ||
 	    layout_replica_bytes(geo.ring_capacity, geo.block_bytes) == 0)
 		return -EPROTO;
 	return 0;

@@ -30,7 +30,7 @@
 #include "ring.h"
 #include "shm.h"
 
-#define LAYOUT_VERSION       1u
+#define LAYOUT_VERSION       2u  /* 2: named parameters, renderer notes */
 #define GROUP_MAGIC          0x50475452u /* "RTGP" */
 #define REPLICA_MAGIC        0x50525452u /* "RTRP" */
 #define SHM_KIND_GROUP       1u
@@ -43,11 +43,16 @@
 #define LAYOUT_MAX_RATE      768000u  /* sample rates beyond this are corrupt */
 #define LAYOUT_MAX_CPUS      4096u    /* replica_seg.cpu1 is 1..this, or 0 */
 #define LAYOUT_PARAM_HIST    16u
+#define LAYOUT_MAX_PARAMS    64u   /* gain, pan + RTA_PARAMS_MAX declared */
+#define LAYOUT_PARAM_NAME    32u   /* name field, NUL included */
+#define LAYOUT_PARAM_UNIT    16u   /* unit field, NUL included */
+#define LAYOUT_NOTE_TEXT     192u  /* renderer status/event text, NUL included */
+#define LAYOUT_PARAM_GAIN    0u    /* the output stage's two, always first */
+#define LAYOUT_PARAM_PAN     1u
 #define LAYOUT_HIST_BUCKETS  128u  /* render time in % of the period; last = >= 127% */
 #define LAYOUT_NO_PRIMARY    0xffu
 
 enum standby_mode { STANDBY_HOT = 0, STANDBY_WARM = 1 };
-enum source_type { SOURCE_SINE = 0 };
 
 /* Role of a replica slot as the daemon publishes it. */
 enum replica_role {
@@ -67,14 +72,20 @@ enum replica_state {
 /* Group run state. */
 enum group_run { GROUP_RUN = 0, GROUP_SHUTDOWN = 1 };
 
+/* One declared parameter: index i of every param_entry's v[]. */
+struct param_decl {
+	char name[LAYOUT_PARAM_NAME];          /* NUL-terminated, [A-Za-z0-9_.-] */
+	char unit[LAYOUT_PARAM_UNIT];          /* NUL-terminated, may be empty */
+	double min, max, def;                  /* finite, min < max, def in range */
+};
+_Static_assert(sizeof(struct param_decl) == 72, "param_decl size");
+
 /* One parameter set and the first sequence number it applies to. */
 struct param_entry {
 	uint64_t at;
-	double gain;
-	double pan;
-	uint64_t reserved;
+	double v[LAYOUT_MAX_PARAMS];           /* v[i] is group_seg.decl[i]'s value */
 };
-_Static_assert(sizeof(struct param_entry) == 32, "param_entry size");
+_Static_assert(sizeof(struct param_entry) == 8 + 8 * LAYOUT_MAX_PARAMS, "param_entry size");
 
 /* Parameter history: entries ordered by `at`, e[0].at == 0 conceptually. */
 struct param_hist {
@@ -82,7 +93,8 @@ struct param_hist {
 	uint32_t reserved;
 	struct param_entry e[LAYOUT_PARAM_HIST];
 };
-_Static_assert(sizeof(struct param_hist) == 8 + 32 * LAYOUT_PARAM_HIST, "param_hist size");
+_Static_assert(sizeof(struct param_hist) == 8 + sizeof(struct param_entry) * LAYOUT_PARAM_HIST,
+               "param_hist size");
 
 struct group_seg {
 	struct shm_hdr hdr;                    /* 0 */
@@ -94,11 +106,12 @@ struct group_seg {
 	uint32_t ring_capacity;                /* 80 */
 	uint32_t standby;                      /* enum standby_mode */
 	uint32_t replicas;
-	uint32_t source;                       /* enum source_type */
+	uint32_t input_channels;               /* 0: no live input */
 	uint64_t period_ns;                    /* 96 */
-	double frequency;                      /* 104 */
-	int32_t rt_priority;                   /* 112 */
+	uint32_t nparams;                      /* 104: decl[] entries, 2..LAYOUT_MAX_PARAMS */
 	uint32_t reserved0;
+	int32_t rt_priority;                   /* 112 */
+	uint32_t reserved2;
 	uint8_t pad0[8];
 	/* Hot words, each on its own cache line. */
 	_Atomic uint64_t position;             /* 128: next seq the sink plays */
@@ -113,16 +126,24 @@ struct group_seg {
 	_Atomic uint32_t param_seq;            /* 320 */
 	uint32_t reserved1;
 	struct param_hist params;              /* 328 */
+	/* The parameter table, fixed before any replica starts (like the
+	 * stream): the output stage's gain and pan, then what the renderer
+	 * declared in rtaudiod's --check run. */
+	struct param_decl decl[LAYOUT_MAX_PARAMS];
 };
 _Static_assert(offsetof(struct group_seg, sample_rate) == 64, "group_seg config offset");
 _Static_assert(offsetof(struct group_seg, position) == 128, "group_seg.position offset");
 _Static_assert(offsetof(struct group_seg, wake) == 192, "group_seg.wake offset");
 _Static_assert(offsetof(struct group_seg, leader) == 256, "group_seg.leader offset");
 _Static_assert(offsetof(struct group_seg, param_seq) == 320, "group_seg.param_seq offset");
-_Static_assert(sizeof(struct group_seg) == 328 + sizeof(struct param_hist), "group_seg size");
+_Static_assert(offsetof(struct group_seg, decl) == 328 + sizeof(struct param_hist),
+               "group_seg.decl offset");
+_Static_assert(sizeof(struct group_seg) ==
+               328 + sizeof(struct param_hist) + sizeof(struct param_decl) * LAYOUT_MAX_PARAMS,
+               "group_seg size");
 
-#define GROUP_SEG_BYTES 4096u
-_Static_assert(sizeof(struct group_seg) <= GROUP_SEG_BYTES, "group_seg fits a page");
+#define GROUP_SEG_BYTES 16384u
+_Static_assert(sizeof(struct group_seg) <= GROUP_SEG_BYTES, "group_seg fits its size");
 
 struct replica_seg {
 	struct shm_hdr hdr;                    /* 0 */
@@ -152,6 +173,16 @@ struct replica_seg {
 	_Atomic uint64_t render_ns_total;
 	_Atomic uint64_t reserved0;
 	_Atomic uint32_t render_hist[LAYOUT_HIST_BUCKETS]; /* 192 */
+	_Atomic uint64_t late_renders;         /* 704: renders longer than a period */
+	_Atomic uint64_t reserved1;
+	/* What the renderer says (rta_status, rta_event), each behind its own
+	 * seqlock: odd while the replica writes; an event's seq counts events. */
+	_Atomic uint32_t status_seq;           /* 720 */
+	uint32_t reserved2;
+	char status[LAYOUT_NOTE_TEXT];         /* 728 */
+	_Atomic uint32_t event_seq;            /* 920 */
+	uint32_t reserved3;
+	char event[LAYOUT_NOTE_TEXT];          /* 928 */
 	/* The ring starts at REPLICA_RING_OFFSET. */
 };
 _Static_assert(offsetof(struct replica_seg, heartbeat_ns) == 64, "replica_seg.heartbeat offset");
@@ -159,6 +190,9 @@ _Static_assert(offsetof(struct replica_seg, rt_policy) == 96, "replica_seg.rt of
 _Static_assert(offsetof(struct replica_seg, cpu1) == 120, "replica_seg.cpu1 offset");
 _Static_assert(offsetof(struct replica_seg, blocks) == 128, "replica_seg.blocks offset");
 _Static_assert(offsetof(struct replica_seg, render_hist) == 192, "replica_seg.render_hist offset");
+_Static_assert(offsetof(struct replica_seg, late_renders) == 704, "replica_seg.late_renders offset");
+_Static_assert(offsetof(struct replica_seg, status) == 728, "replica_seg.status offset");
+_Static_assert(offsetof(struct replica_seg, event) == 928, "replica_seg.event offset");
 
 #define REPLICA_RING_OFFSET 4096u
 _Static_assert(sizeof(struct replica_seg) <= REPLICA_RING_OFFSET, "replica_seg header fits a page");
@@ -173,6 +207,7 @@ struct layout_geometry {
 	uint32_t replicas;
 	uint64_t period_ns;
 	uint32_t block_bytes;    /* derived: layout_block_bytes(frames, channels) */
+	uint32_t input_channels; /* 0..LAYOUT_MAX_CHANNELS */
 };
 
 /* Leader word helpers. */
@@ -196,7 +231,8 @@ static inline uint32_t layout_block_bytes(uint32_t frames, uint32_t channels)
 size_t layout_replica_bytes(uint32_t capacity, uint32_t max_payload);
 
 /*
- * Daemon, loop thread only: make `gain`/`pan` apply from sequence number
+ * Daemon, loop thread only: make the values v[0..n-1] (n <= LAYOUT_MAX_PARAMS;
+ * v[i] for decl[i], the rest of the entry zeroed) apply from sequence number
  * `at` on. `at` must be >= the `at` of the newest entry and beyond every
  * replica's render horizon (the caller's job); an `at` equal to the newest
  * entry's replaces that entry. Entries no longer needed by any seq >=
@@ -205,29 +241,65 @@ size_t layout_replica_bytes(uint32_t capacity, uint32_t max_payload);
  * the history is full of entries still needed (the caller retries later),
  * -EPROTO if the stored count is corrupt. On error nothing is written.
  */
-int layout_params_publish(struct group_seg *g, uint64_t at, double gain, double pan,
+int layout_params_publish(struct group_seg *g, uint64_t at, const double *v, uint32_t n,
                           uint64_t oldest_needed);
 
 /*
  * Any process: copy the parameter history consistently (seqlock read) into
  * *out, with out->count clamped to 1..LAYOUT_PARAM_HIST. Spins only while
  * the daemon is mid-write (a few stores), and only for a bounded number of
- * tries: if the writer stays mid-write (preempted, or dead), *out is left
- * unchanged and an odd value is returned, which never equals a completed
- * param_seq, so a caller comparing with param_seq keeps its previous snapshot
- * and tries again later. Otherwise returns the (even) seqlock value it read,
- * which callers may compare with param_seq to skip re-reading an unchanged
- * history. Loads only (works on a read-only mapping). Audio-path safe.
+ * tries: if the writer stays mid-write (preempted, or dead), *out holds
+ * whatever it last copied (unusable) and an odd value is returned, which
+ * never equals a completed param_seq: a caller keeps the previous snapshot
+ * it has elsewhere (copy into a spare buffer, keep it only on an even
+ * return) and tries again later. Otherwise returns the (even) seqlock value
+ * it read, which callers may compare with param_seq to skip re-reading an
+ * unchanged history. Loads only (works on a read-only mapping). Audio-path
+ * safe: no stack copy of the history.
  */
 uint32_t layout_params_snapshot(const struct group_seg *g, struct param_hist *out);
 
 /*
- * Pure: the parameters in force at sequence number `seq` in history *h (the
- * newest entry with at <= seq; the oldest entry if none). h->count is
- * clamped to 1..LAYOUT_PARAM_HIST, so a corrupt history gives wrong values,
- * never an out-of-bounds read. Audio-path safe.
+ * Pure: the entry in force at sequence number `seq` in history *h (the
+ * newest entry with at <= seq; the oldest entry if none), a pointer into *h.
+ * h->count is clamped to 1..LAYOUT_PARAM_HIST, so a corrupt history gives
+ * wrong values, never an out-of-bounds read. Audio-path safe.
  */
-void layout_params_at(const struct param_hist *h, uint64_t seq, double *gain, double *pan);
+const struct param_entry *layout_params_at(const struct param_hist *h, uint64_t seq);
+
+/*
+ * Any process: copy the parameter table out of *g (read once, like
+ * layout_group_sane) into out[LAYOUT_MAX_PARAMS] and check it: 2..
+ * LAYOUT_MAX_PARAMS entries, gain and pan first, every name valid
+ * (layout_param_name_ok) and unique, units NUL-terminated, finite ranges
+ * min < max with the default inside. Returns the count, or -EPROTO.
+ * Loads only; not for the audio path.
+ */
+int layout_params_table(const struct group_seg *g, struct param_decl *out);
+
+/* Pure: whether `name` is 1..LAYOUT_PARAM_NAME-1 of [A-Za-z0-9_.-]. */
+bool layout_param_name_ok(const char *name);
+
+/*
+ * Pure: check one declaration (name valid, unit NUL-terminated within its
+ * field, finite min < max, min <= def <= max). 0 or -EINVAL.
+ */
+int layout_param_decl_ok(const struct param_decl *d);
+
+/*
+ * Replica: publish `text` (cut to LAYOUT_NOTE_TEXT - 1 bytes) as the status
+ * (event = false) or as the next event (event = true) of segment *r, behind
+ * that field's seqlock. Audio-path safe (stores only).
+ */
+void layout_note_write(struct replica_seg *r, bool event, const char *text);
+
+/*
+ * Daemon: copy the status or the newest event text of *r (untrusted) into
+ * out[LAYOUT_NOTE_TEXT], NUL-terminated, printable ASCII only (others become
+ * '?'). Returns the field's seqlock value (an event's count * 2), or an odd
+ * value if the replica stayed mid-write (out is then "").
+ */
+uint32_t layout_note_read(const struct replica_seg *r, bool event, char *out);
 
 /*
  * Daemon: check what it is about to believe from a replica segment it did

@@ -44,8 +44,9 @@ static const char *const param_range_msg[] = {
 _Static_assert(sizeof proto_params / sizeof proto_params[0] == NPARAMS + 1,
 	       "one range message per parameter");
 
-/* Kept in step with PROTO_PARAM_LIST by a unit test (every name appears). */
-#define PARAM_ALTS "gain|pan"
+/* Kept in step with PROTO_PARAM_LIST by a unit test (every name appears):
+ * the usage text names the two every group has, and NAME the others. */
+#define PARAM_ALTS "gain|pan|NAME"
 
 static int check_get(int argc, char *const argv[], const char **err);
 static int check_set(int argc, char *const argv[], const char **err);
@@ -69,6 +70,8 @@ const struct proto_cmd proto_cmds[CMD__COUNT + 1] = {
 	    "print the current value of a parameter"),
 	CMD(CMD_SET, "set", PARAM_ALTS " VALUE", 2, 2, PROTO_MUTATING, check_set,
 	    "change a parameter; every replica applies it at the same block"),
+	CMD(CMD_PARAMS, "params", "", 0, 0, 0, NULL,
+	    "list the parameters: gain, pan and the renderer's (value, range, unit)"),
 	CMD(CMD_KILL_PRIMARY, "kill-primary", "[force]", 0, 1, PROTO_MUTATING, check_kill,
 	    "SIGKILL the primary replica and report the new primary; refused when no "
 	    "standby is healthy, unless 'force'"),
@@ -184,25 +187,46 @@ int proto_param_value(const struct proto_param *p, const char *s, double *out, c
 	return 0;
 }
 
+/* A name a renderer could declare (layout.h's rule, repeated here so the
+ * protocol table needs no shared-memory header). */
+static int param_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (n >= 31 || !((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		                 (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '.' ||
+		                 s[n] == '-'))
+			return 0;
+	return n > 0;
+}
+
 static int check_get(int argc, char *const argv[], const char **err)
 {
-	if (argc < 1 || proto_param_lookup(argv[0]) == NULL) {
+	if (argc < 1 || !param_name_ok(argv[0])) {
 		*err = "unknown parameter (expected " PARAM_ALTS ")";
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/*
+ * gain and pan are range-checked here, so rtaudioctl refuses them before
+ * sending; a renderer's parameter gets the number check only, and the
+ * daemon, which has the renderer's table, checks its range.
+ */
 static int check_set(int argc, char *const argv[], const char **err)
 {
+	static const struct proto_param any = { "", -HUGE_VAL, HUGE_VAL, "" };
 	const struct proto_param *p;
 	double v;
 
-	if (argc < 2 || (p = proto_param_lookup(argv[0])) == NULL) {
+	if (argc < 2 || !param_name_ok(argv[0])) {
 		*err = "unknown parameter (expected " PARAM_ALTS ")";
 		return -EINVAL;
 	}
-	return proto_param_value(p, argv[1], &v, err);
+	p = proto_param_lookup(argv[0]);
+	return proto_param_value(p != NULL ? p : &any, argv[1], &v, err);
 }
 
 static int check_stats(int argc, char *const argv[], const char **err)

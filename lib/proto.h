@@ -25,6 +25,7 @@ enum proto_cmd_id {
 	CMD_STATUS = 0,
 	CMD_GET,
 	CMD_SET,
+	CMD_PARAMS,
 	CMD_KILL_PRIMARY,
 	CMD_FAILOVER,
 	CMD_STATS,
@@ -63,7 +64,8 @@ struct proto_cmd {
 	int (*check)(int argc, char *const argv[], const char **err);
 };
 
-/* A tunable parameter ("gain", "pan") and its range. */
+/* A parameter every group has ("gain", "pan": the output stage) and its
+ * range. A renderer declares more; their ranges are the daemon's to check. */
 struct proto_param {
 	const char *name;
 	double min;

@@ -1,10 +1,11 @@
 /*
- * source.c - pure, deterministic rendering of the replica's audio source.
+ * sine.c - the sine source: pure, deterministic, and a renderer.
  *
- * What it does: the sine source of source.h - an exact phase per sample
- * number, the seed's gain/pan law, float32 interleaved blocks - and the glue
- * that renders one block into a ring payload with the parameters in force at
- * its sequence number.
+ * What it does: the sine of sine.h - an exact phase per sample number,
+ * float32 interleaved blocks - as a renderer on <rtaudio/renderer.h>
+ * ([source] frequency, validated in open), and the glue test tools use to
+ * compute the exact block a replica plays (the runtime's output stage
+ * included).
  *
  * What it does not do: keep state between calls (there is no oscillator to
  * drift: every sample is computed from its own index), allocate, or make any
@@ -25,8 +26,11 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "layout.h"
+#include "outstage.h"
 #include "sine.h"
 
 /* No fused multiply-add contraction: the sample values must not depend on
@@ -81,7 +85,7 @@ double source_sine_phase(uint64_t n, uint32_t rate, double frequency)
 }
 
 void source_sine_render(float *out, uint32_t frames, uint32_t channels, uint32_t rate,
-                        double frequency, uint64_t seq, double gain, double pan)
+                        double frequency, uint64_t seq)
 {
 	if (rate == 0 || channels == 0)
 		return;
@@ -90,8 +94,6 @@ void source_sine_render(float *out, uint32_t frames, uint32_t channels, uint32_t
 
 	double fi = floor(frequency);
 	double ff = frequency - fi;
-	double left = channels == 1 ? gain : gain * (1.0 - pan) / 2.0;
-	double right = channels == 1 ? gain : gain * (1.0 + pan) / 2.0;
 	uint64_t n = seq * (uint64_t)frames;
 	uint64_t q = n / rate;
 	uint64_t r = n % rate;
@@ -102,11 +104,11 @@ void source_sine_render(float *out, uint32_t frames, uint32_t channels, uint32_t
 	 * divided per sample; the per-second part is recomputed when q moves. */
 	for (uint32_t i = 0; i < frames; i++) {
 		double ph = source_reduce(a + source_r_phase(r, rate, fi, ff) + err);
-		double x = sin(source_two_pi * ph);
+		float x = (float)sin(source_two_pi * ph);
 		float *frame = out + (size_t)i * channels;
 
 		for (uint32_t c = 0; c < channels; c++)
-			frame[c] = (float)((c & 1u) ? right * x : left * x);
+			frame[c] = x;
 		if (++r == rate) {
 			r = 0;
 			a = source_q_phase(++q, ff, &err);
@@ -116,8 +118,6 @@ void source_sine_render(float *out, uint32_t frames, uint32_t channels, uint32_t
 
 int source_stream_check(const struct source_stream *s)
 {
-	if (s->source != SOURCE_SINE)
-		return -EINVAL;
 	if (s->channels < 1 || s->channels > LAYOUT_MAX_CHANNELS)
 		return -EINVAL;
 	if (s->frames < LAYOUT_MIN_FRAMES || s->frames > LAYOUT_MAX_FRAMES)
@@ -130,29 +130,67 @@ int source_stream_check(const struct source_stream *s)
 	return 0;
 }
 
-static double source_clamp(double v, double lo, double hi)
-{
-	if (isnan(v))
-		return 0.0;
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 uint32_t source_block(const struct source_stream *s, const struct param_hist *h, uint64_t seq,
                       void *payload, uint32_t cap)
 {
-	if (s->source != SOURCE_SINE || s->sample_rate == 0 ||
-	    s->channels < 1 || s->channels > LAYOUT_MAX_CHANNELS ||
+	if (s->sample_rate == 0 || s->channels < 1 || s->channels > LAYOUT_MAX_CHANNELS ||
 	    s->frames < LAYOUT_MIN_FRAMES || s->frames > LAYOUT_MAX_FRAMES)
 		return 0;
 	uint32_t bytes = layout_block_bytes(s->frames, s->channels);
 	if (payload == NULL || cap < bytes)
 		return 0;
 
-	double gain, pan;
-	layout_params_at(h, seq, &gain, &pan);
-	gain = source_clamp(gain, 0.0, 4.0);
-	pan = source_clamp(pan, -1.0, 1.0);
-	source_sine_render(payload, s->frames, s->channels, s->sample_rate, s->frequency, seq,
-	                   gain, pan);
+	const struct param_entry *e = layout_params_at(h, seq);
+	source_sine_render(payload, s->frames, s->channels, s->sample_rate, s->frequency, seq);
+	outstage_apply(payload, s->frames, s->channels, e->v[LAYOUT_PARAM_GAIN],
+	               e->v[LAYOUT_PARAM_PAN]);
 	return bytes;
 }
+
+/* ---- the renderer ------------------------------------------------------ */
+
+static int sine_open(void *state, struct rta_host *host, const struct rta_stream *st)
+{
+	struct sine_state *s = state;
+	const char *f = rta_config_get(host, "source", "frequency");
+	char *end;
+
+	s->stream = (struct source_stream){
+		.sample_rate = st->sample_rate, .channels = st->channels, .frames = st->frames,
+		.frequency = 440.0,
+	};
+	if (f != NULL) {
+		errno = 0;
+		s->stream.frequency = strtod(f, &end);
+		if (f[0] == '\0' || *end != '\0' || errno != 0 || strpbrk(f, "xX") != NULL ||
+		    !isfinite(s->stream.frequency))
+			return rta_config_error(host, "source", "frequency", "'%s' is not a number", f);
+		if (!(s->stream.frequency > 0))
+			return rta_config_error(host, "source", "frequency",
+			                        "%s must be greater than 0", f);
+	}
+	if (source_stream_check(&s->stream) < 0)
+		return rta_config_error(host, "source", "frequency",
+		                        "frequency (%g) must be less than sample_rate/2 (%g)",
+		                        s->stream.frequency, st->sample_rate / 2.0);
+	/* Bind sin() and fault its code in now, not in the first period. */
+	volatile double warm = sin(s->stream.frequency);
+	(void)warm;
+	return 0;
+}
+
+static void sine_render(void *state, const struct rta_block *b)
+{
+	const struct sine_state *s = state;
+
+	source_sine_render(b->out, b->frames, b->channels, s->stream.sample_rate,
+	                   s->stream.frequency, b->seq);
+}
+
+const struct rta_renderer sine_renderer = {
+	.abi = RTA_RENDERER_ABI,
+	.name = "sine",
+	.open = sine_open,
+	.render = sine_render,
+	.close = NULL,
+};

@@ -1,5 +1,5 @@
 /*
- * source.h - the audio sources rtaudio-replica renders (today: a sine).
+ * sine.h - the sine source: a renderer, and its pure block function.
  *
  * What it does: computes audio blocks as a pure function of the stream
  * position. Sample n of the stream (n = seq * frames + i, counted from the
@@ -13,19 +13,16 @@
  * than the parameter history it is handed, or wait. Everything here is safe
  * on the audio path and thread-safe (no state).
  *
- * Channel gains (the seed's pan law, kept as is):
- *   mono (1 channel):  out = gain * x
- *   stereo:            left  = gain * (1 - pan) / 2 * x
- *                      right = gain * (1 + pan) / 2 * x
- *   3..8 channels:     even channels (0, 2, ...) as left, odd ones as right.
- * So at pan = 0 each stereo channel carries gain / 2, pan = -1 silences the
- * right channel and pan = +1 the left one. x = sin(2 pi phase(n)) in [-1, 1].
+ * Every channel carries x = (float)sin(2 pi phase(n)) in [-1, 1]; the
+ * runtime's output stage (outstage.h: gain and the seed's pan law) follows.
  * Output is float32, interleaved (frame-major: f0c0 f0c1 ... f1c0 ...).
  */
-#ifndef RTAUDIOD_SOURCE_H
-#define RTAUDIOD_SOURCE_H
+#ifndef RTAUDIO_SINE_H
+#define RTAUDIO_SINE_H
 
 #include <stdint.h>
+
+#include <rtaudio/renderer.h>
 
 #include "layout.h"
 
@@ -42,33 +39,36 @@ double source_sine_phase(uint64_t n, uint32_t rate, double frequency);
 
 /*
  * Render block `seq` of a sine into out[frames * channels] (float32,
- * interleaved) with the channel gains above. `channels` >= 1 and `rate` > 0
- * are the caller's to check (nothing is written when either is 0). `gain`
- * and `pan` are used as given (see source_block() for sanitising). Pure,
- * deterministic: the same arguments give the same bits.
+ * interleaved), the same sample on every channel. `channels` >= 1 and
+ * `rate` > 0 are the caller's to check (nothing is written when either is
+ * 0). Pure, deterministic: the same arguments give the same bits.
  */
 void source_sine_render(float *out, uint32_t frames, uint32_t channels, uint32_t rate,
-                        double frequency, uint64_t seq, double gain, double pan);
+                        double frequency, uint64_t seq);
 
-/* The fixed stream shape a replica renders, copied once from the group segment. */
+/* The fixed stream shape a sine renders. */
 struct source_stream {
 	uint32_t sample_rate;
 	uint32_t channels;
 	uint32_t frames;
-	uint32_t source;     /* enum source_type */
 	double frequency;
 };
 
+/* The sine renderer ([source] frequency, default 440 Hz) and its state. */
+struct sine_state {
+	struct source_stream stream;
+};
+extern const struct rta_renderer sine_renderer;
+
 /*
- * Render block `seq` of stream *s with the parameters history *h says are in
- * force at seq (layout_params_at) into `payload`, a ring slot payload (or any
- * 4-byte aligned buffer) of `cap` bytes. Gains outside 0..4 and pans outside
- * -1..1 (or non-finite ones, which a sane daemon never publishes) are clamped,
- * NaN to 0, so a bad history cannot make the output explode. Returns the bytes
- * written (frames * channels * 4), or 0 when the stream shape is invalid
- * (channels 1..LAYOUT_MAX_CHANNELS, frames LAYOUT_MIN_FRAMES..MAX, rate > 0,
- * a known source) or `cap` is too small; nothing is written then. Pure, no
- * allocation, no syscall: audio-path safe.
+ * Block `seq` exactly as a replica running the sine plays it: the sine, then
+ * the output stage with the gain and pan history *h says are in force at seq
+ * (layout_params_at), into `payload`, a ring slot payload (or any 4-byte
+ * aligned buffer) of `cap` bytes. For test tools that check every sample.
+ * Returns the bytes written (frames * channels * 4), or 0 when the stream
+ * shape is invalid (channels 1..LAYOUT_MAX_CHANNELS, frames
+ * LAYOUT_MIN_FRAMES..MAX, rate > 0) or `cap` is too small; nothing is written
+ * then. Pure, no allocation, no syscall: audio-path safe.
  */
 uint32_t source_block(const struct source_stream *s, const struct param_hist *h, uint64_t seq,
                       void *payload, uint32_t cap);

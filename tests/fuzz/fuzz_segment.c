@@ -14,7 +14,7 @@
  *    ring_read_seq() at the head, every slot's stamp and the ring's ends,
  *    and with ring_read() from the start and from the head;
  *  - as a group segment (what a replica reads): layout_params_snapshot() and
- *    layout_params_at();
+ *    at2();
  *  - through shm_seg_map_fd() on a memfd holding the bytes (the header
  *    checks of shm_seg_open).
  * A reader that claims success must return a length within its buffer; a
@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "params2.h"
 #include "ring.h"
 #include "shm.h"
 
@@ -196,11 +197,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)layout_params_snapshot(g, &h);
 		require(h.count >= 1 && h.count <= LAYOUT_PARAM_HIST, "snapshot count not clamped");
 		for (uint32_t i = 0; i < h.count; i++)
-			layout_params_at(&h, h.e[i].at, &gain, &pan);
-		layout_params_at(&h, 0, &gain, &pan);
-		layout_params_at(&h, UINT64_MAX, &gain, &pan);
+			at2(&h, h.e[i].at, &gain, &pan);
+		at2(&h, 0, &gain, &pan);
+		at2(&h, UINT64_MAX, &gain, &pan);
 		/* The daemon's own unlocked read (group_params) of raw memory. */
-		layout_params_at(&g->params, UINT64_MAX, &gain, &pan);
+		at2(&g->params, UINT64_MAX, &gain, &pan);
 	}
 	free(mem);
 

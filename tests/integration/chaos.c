@@ -67,6 +67,7 @@
 #include "clock.h"
 #include "layout.h"
 #include "shm.h"
+#include "outstage.h"
 #include "sine.h"
 
 static uint64_t rng_state;
@@ -363,8 +364,8 @@ static int role_verify(const char *path, double freq, uint32_t frames, double ga
 	if (got == NULL || want == NULL || ch == 0 || ch > LAYOUT_MAX_CHANNELS)
 		return 1;
 	for (uint64_t seq = 0; sf_readf_float(sf, got, frames) == (sf_count_t)frames; seq++) {
-		source_sine_render(want, frames, ch, (uint32_t)info.samplerate, freq, first + seq,
-		                   gain, pan);
+		source_sine_render(want, frames, ch, (uint32_t)info.samplerate, freq, first + seq);
+		outstage_apply(want, frames, ch, gain, pan);
 		bool zero = true;
 		for (size_t k = 0; k < n && zero; k++)
 			zero = got[k] == 0.0f;

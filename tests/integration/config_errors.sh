@@ -39,10 +39,20 @@ check_config() {
 	rc=$?
 }
 
+# with_replica FILE: a copy of configs/FILE (in $tmp, same name) whose
+# renderer is the built one: -n runs it with --check, so it must exist. The
+# [group] key is appended, so every line number of the original holds.
+with_replica() {
+	sed "s|^replica = /opt/rtaudio/libexec/rtaudio-replica$|replica = $REPLICA|" \
+		"$configs/$1" > "$tmp/$1"
+	grep -q "^replica = " "$tmp/$1" || printf '[group]\nreplica = %s\n' "$REPLICA" >> "$tmp/$1"
+}
+
 # bad NAME LINE WHAT: configs/NAME is refused at LINE; stderr's first line
 # starts with "rtaudiod: FILE:LINE: WHAT".
 bad() {
-	file=$configs/$1
+	with_replica "$1"
+	file=$tmp/$1
 	want="rtaudiod: $file:$2: $3"
 	check_config -c "$file"
 	got=$(head -n 1 "$tmp/err")
@@ -51,9 +61,10 @@ bad() {
 		return
 	fi
 	case $got in
-	"$want"*) echo "ok: $1 -> ${got#rtaudiod: "$configs"/}" ;;
+	"$want"*) echo "ok: $1 -> ${got#rtaudiod: "$tmp"/}" ;;
 	*) fail "$1: stderr is '$got', want it to start with '$want'" ;;
 	esac
+	got=${got#rtaudiod: "$tmp"/}
 	if [ -s "$tmp/out" ]; then
 		fail "$1: printed a configuration although it is refused"
 	fi
@@ -75,8 +86,31 @@ bad bad-octal.conf           2 "key 'socket_mode': "
 bad bad-duplicate.conf       4 "key 'gain': "
 bad bad-cross-lead.conf      4 "key 'ring_capacity': "
 bad bad-cross-backoff.conf   2 "key 'restart_backoff_max_ms': "
-bad bad-cross-frequency.conf 4 "key 'sample_rate': "
+# The renderer's keys: refused by its --check run, reported at their line.
+bad bad-cross-frequency.conf 2 "key 'frequency': frequency (5000) must be less than sample_rate/2"
+bad bad-source-type.conf     3 "key 'type': 'square' is not one of sine"
+bad bad-source-key.conf      3 "key 'colour': unknown key in [source]"
+bad bad-source-number.conf   2 "key 'frequency': 'fast' is not a number"
+bad bad-param-name.conf      3 "key 'width': unknown key in [params] (the renderer declares"
 bad bad-cross-wav.conf       2 "key 'type': "
+
+# A renderer that cannot run: named with the key, exit 78, before anything starts.
+printf '[group]\nreplica = %s/no-such-renderer\n' "$tmp" > "$tmp/norend.conf"
+check_config -c "$tmp/norend.conf"
+case $rc:$(head -n 1 "$tmp/err") in
+"78:rtaudiod: $tmp/norend.conf: key 'replica': $tmp/no-such-renderer: No such file"*)
+	echo "ok: a renderer that does not exist" ;;
+*) fail "missing renderer: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+esac
+# A program that is not a renderer (exits 64 on rtaudio's arguments).
+printf '#!/bin/sh\nexit 64\n' > "$tmp/notrend"; chmod +x "$tmp/notrend"
+printf '[group]\nreplica = %s/notrend\n' "$tmp" > "$tmp/notrend.conf"
+check_config -c "$tmp/notrend.conf"
+case $rc:$(head -n 1 "$tmp/err") in
+"78:rtaudiod: $tmp/notrend.conf: key 'replica': $tmp/notrend --check exited with status 64"*)
+	echo "ok: a program that is not a renderer" ;;
+*) fail "not a renderer: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+esac
 
 # An explicitly named file that does not exist is an error, not the defaults.
 missing=$tmp/no-such.conf
@@ -156,7 +190,7 @@ good() {
 		return 1
 	fi
 	cp "$tmp/out" "$tmp/$1.out"
-	for section in daemon group stream watchdog params source sink; do
+	for section in daemon group stream watchdog params sink; do
 		grep -qx "\[$section\]" "$tmp/$1.out" || fail "$1: no [$section] in the printed configuration"
 	done
 	check_config -c "$tmp/$1.out"
@@ -178,12 +212,12 @@ replica = $REPLICA"
 echo "$here" >"$tmp/empty.conf"
 sed -e "s|^#socket = .*|socket = $tmp/ctl.sock|" -e "s|^#replica = .*|replica = $REPLICA|" \
 	"$top_srcdir/conf/rtaudiod.conf" >"$tmp/shipped.conf"
-sed "s|^replica = .*|replica = $REPLICA|" "$configs/good-full.conf" >"$tmp/good-full.conf"
 if good empty "$tmp/empty.conf" && good shipped "$tmp/shipped.conf" &&
     ! cmp -s "$tmp/empty.out" "$tmp/shipped.out"; then
 	fail "conf/rtaudiod.conf does not equal the defaults:"
 	diff "$tmp/empty.out" "$tmp/shipped.out"
 fi
+with_replica good-full.conf
 if good full "$tmp/good-full.conf"; then
 	for line in "replicas = 8" "standby = warm" "socket_mode = 0600" "gain = 0.5" \
 	    "pan = -0.25" "frequency = 1000.5" "type = wav" "path = /tmp/rtaudio-config-test.wav" \

@@ -19,7 +19,7 @@ write_conf "[params]" "gain = 0.25"
 out=$(ctl reload 2>&1) || fail "reload failed: $out"
 [ "$out" = reloaded ] || fail "reload printed '$out'"
 [ "$(gain)" = 0.25 ] || fail "gain after reload: $(gain)"
-wait_until 5 grep -q '"detail":"gain=0.25 pan=0 at=[0-9]* (reload)"' "$TMP/events.txt" ||
+wait_until 5 grep -q '"detail":"gain=0.25 at=[0-9]* (reload)"' "$TMP/events.txt" ||
 	fail "no param event for the reload: $(cat "$TMP/events.txt")"
 ok "reload: gain 0.25, event $(grep reload "$TMP/events.txt" | jq -c .detail)"
 

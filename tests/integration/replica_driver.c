@@ -41,6 +41,7 @@
 #include "clock.h"
 #include "futex.h"
 #include "layout.h"
+#include "params2.h"
 #include "ring.h"
 #include "rtprio.h"
 #include "shm.h"
@@ -134,15 +135,14 @@ static void drv_setup(uint32_t replicas, uint32_t index, uint32_t standby, uint3
 	g->ring_capacity = DRV_CAPACITY;
 	g->standby = standby;
 	g->replicas = replicas;
-	g->source = SOURCE_SINE;
 	g->period_ns = clock_period_ns(DRV_RATE, DRV_FRAMES);
-	g->frequency = DRV_FREQ;
+	table2(g);
 	g->rt_priority = 80; /* root gets SCHED_FIFO; others run without RT */
 	atomic_store_explicit(&g->leader, layout_leader_make(1, 0), memory_order_relaxed);
 	for (uint32_t i = 0; i < replicas; i++)
 		atomic_store_explicit(&g->role[i], i == 0 ? ROLE_PRIMARY : ROLE_STANDBY,
 		                      memory_order_relaxed);
-	if ((rc = layout_params_publish(g, 0, 0.8, 0.25, 0)) < 0)
+	if ((rc = publish2(g, 0, 0.8, 0.25, 0)) < 0)
 		die("layout_params_publish", rc);
 	drv.g = g;
 
@@ -162,14 +162,15 @@ static void drv_setup(uint32_t replicas, uint32_t index, uint32_t standby, uint3
 
 	drv.stream = (struct source_stream){
 		.sample_rate = DRV_RATE, .channels = DRV_CHANNELS, .frames = DRV_FRAMES,
-		.source = SOURCE_SINE, .frequency = DRV_FREQ,
+		.frequency = DRV_FREQ,
 	};
 }
 
 static void drv_spawn(const char *replica)
 {
-	char index[16], parent[16];
+	char index[16], parent[16], freq[64];
 
+	snprintf(freq, sizeof freq, "source.frequency=%.17g", (double)DRV_FREQ);
 	snprintf(index, sizeof index, "%" PRIu32, drv.index);
 	snprintf(parent, sizeof parent, "%ld", (long)getpid());
 	fflush(stdout);
@@ -178,7 +179,7 @@ static void drv_spawn(const char *replica)
 		die("fork", errno);
 	if (pid == 0) {
 		execl(replica, replica, "--group", drv.group, "--index", index, "--parent", parent,
-		      (char *)NULL);
+		      "--key", freq, (char *)NULL);
 		_exit(127);
 	}
 	drv.child = pid;
@@ -277,7 +278,7 @@ static uint64_t sink_run(struct sink_stats *st, double seconds, uint64_t change_
 		if (change_after != 0 && k == change_after) {
 			uint64_t pos = atomic_load_explicit(&drv.g->position, memory_order_relaxed);
 			params_at = pos + DRV_LEAD + 2;
-			int rc = layout_params_publish(drv.g, params_at, 0.5, -0.5, pos);
+			int rc = publish2(drv.g, params_at, 0.5, -0.5, pos);
 			if (rc < 0)
 				fail("layout_params_publish: %s", strerror(-rc));
 		}

@@ -86,7 +86,7 @@ if command -v socat >/dev/null 2>&1; then
 	# tap by hand: the description (socat drops the descriptors).
 	raw=$(echo "tap" | socat -t 0.5 - UNIX-CONNECT:"$SOCK")
 	echo "$raw" | jq -e --arg g "$GROUP" '.ok and .group == $g and .replicas == 2 and
-		(.segments | length) == 3 and .segments[0].bytes == 4096' >/dev/null ||
+		(.segments | length) == 3 and .segments[0].bytes == 16384' >/dev/null ||
 		fail "tap sent raw: $raw"
 	ok "raw: meter refused (runs in rtaudioctl), tap describes 3 segments"
 fi

@@ -95,8 +95,8 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_uint_eq(c.start_limit, 5);
 	ck_assert_double_eq(c.gain, 1.0);
 	ck_assert_double_eq(c.pan, 0.0);
-	ck_assert_uint_eq(c.source, SOURCE_SINE);
-	ck_assert_double_eq(c.frequency, 440.0);
+	ck_assert_uint_eq(c.nrkeys, 0);   /* [source]: the renderer's defaults */
+	ck_assert_uint_eq(c.npvals, 0);
 	ck_assert_uint_eq(c.sink, SINK_NULL);
 	ck_assert_str_eq(c.sink_path, "");
 	ck_assert_str_eq(c.jack_client, "rtaudiod");
@@ -184,7 +184,15 @@ START_TEST(full_valid_file)
 	ck_assert_uint_eq(c.start_limit, 1);
 	ck_assert_double_eq(c.gain, 4.0);
 	ck_assert_double_eq(c.pan, -1.0);
-	ck_assert_double_eq(c.frequency, 47999.5);
+	/* [source] is handed to the renderer as written, in file order. */
+	ck_assert_uint_eq(c.nrkeys, 2);
+	ck_assert_str_eq(c.rkeys[0].section, "source");
+	ck_assert_str_eq(c.rkeys[0].key, "type");
+	ck_assert_str_eq(c.rkeys[0].value, "sine");
+	ck_assert_str_eq(c.rkeys[1].key, "frequency");
+	ck_assert_str_eq(c.rkeys[1].value, "47999.5");
+	ck_assert_int_eq(c.rkeys[1].line, config_rkey_line(&c, "source", "frequency"));
+	ck_assert_int_eq(config_rkey_line(&c, "source", NULL), c.rkeys[0].line);
 	ck_assert_uint_eq(c.sink, SINK_WAV);
 	ck_assert_str_eq(c.sink_path, "/tmp/out.wav");
 	ck_assert_str_eq(c.jack_client, "rt");
@@ -261,7 +269,6 @@ static const struct bad bad_files[] = {
 	{ "[daemon]\nlog_level = loud\n", 2, "log_level",
 	  "'loud' is not one of error|warn|info|debug" },
 	{ "[sink]\ntype = alsa\n", 2, "type", "'alsa' is not one of null|wav|jack" },
-	{ "[source]\ntype = square\n", 2, "type", "'square' is not one of sine" },
 	{ "[group]\nname = -bad\n", 2, "name", "'-bad' is not a valid group name "
 	  "(1..32 of A-Z a-z 0-9 _ . -, not starting with . or -)" },
 	{ "[group]\nname = a/b\n", 2, "name", "'a/b' is not a valid group name "
@@ -271,7 +278,12 @@ static const struct bad bad_files[] = {
 	{ "[group]\nreplica = bin/rtaudio-replica\n", 2, "replica",
 	  "'bin/rtaudio-replica' is not an absolute path" },
 	{ "[stream]\nring_capacity = 6\n", 2, "ring_capacity", "6 is not a power of two" },
-	{ "[source]\nfrequency = 0\n", 2, "frequency", "0 must be greater than 0" },
+	{ "[params]\nwidth = abc\n", 2, "width", "'abc' is not a finite number" },
+	{ "[params]\nwidth = 1\nwidth = 2\n", 3, "width", "duplicate key (already set at line 2)" },
+	{ "[params]\nbad/name = 1\n", 2, "bad/name", "unknown key in [params]*" },
+	{ "[source]\nfile = a\nfile = b\n", 3, "file", "duplicate key (already set at line 2)" },
+	{ "[plugin a.b]\nuri = x\n", 1, NULL, "unknown section [plugin a.b]" },
+	{ "[plugin ]\nuri = x\n", 1, NULL, "unknown section [plugin ]" },
 	{ "[params]\ngain = 1\npan = 0\ngain = 2\n", 4, "gain",
 	  "duplicate key (already set at line 2)" },
 	{ "[sink]\njack_client =\n", 2, "jack_client", "must not be empty" },
@@ -288,10 +300,6 @@ static const struct bad bad_files[] = {
 	{ "[watchdog]\nrestart_backoff_max_ms = 500\nrestart_backoff_ms = 501\n", 3,
 	  "restart_backoff_ms",
 	  "restart_backoff_max_ms (500) must be at least restart_backoff_ms (501)" },
-	{ "[source]\nfrequency = 24000\n", 2, "frequency",
-	  "frequency (24000) must be less than sample_rate/2 (24000)" },
-	{ "[source]\nfrequency = 5000\n[stream]\nsample_rate = 8000\n", 4, "sample_rate",
-	  "frequency (5000) must be less than sample_rate/2 (4000)" },
 	{ "[sink]\ntype = wav\n", 2, "type", "sink type wav needs a path" },
 	{ "[sink]\ntype = wav\npath =\n", 3, "path", "sink type wav needs a path" },
 };
@@ -378,7 +386,10 @@ START_TEST(print_load_round_trip)
 			ck_assert_int_eq(load_text(full_file, &a, path, err, sizeof err), 0);
 			a.gain = 0.1;
 			a.pan = -1.0 / 3.0;
-			a.frequency = 1000.0 / 7.0;
+			snprintf(a.rkeys[1].value, sizeof a.rkeys[1].value, ";%.17g", 1000.0 / 7.0);
+			ck_assert_int_eq(config_add_pval(&a, "amp.gain", "-0.1", 9, err, sizeof err), 0);
+			ck_assert_int_eq(config_add_rkey(&a, "plugin amp", "uri",
+			                                 "urn:x:y", 9, err, sizeof err), 0);
 			a.sink = SINK_NULL;
 			a.sink_path[0] = '\0';
 		}
@@ -389,7 +400,15 @@ START_TEST(print_load_round_trip)
 		assert_same_config(&a, &b);
 		ck_assert(memcmp(&a.gain, &b.gain, sizeof a.gain) == 0);
 		ck_assert(memcmp(&a.pan, &b.pan, sizeof a.pan) == 0);
-		ck_assert(memcmp(&a.frequency, &b.frequency, sizeof a.frequency) == 0);
+		ck_assert_uint_eq(a.nrkeys, b.nrkeys);
+		for (unsigned i = 0; i < a.nrkeys; i++) {
+			ck_assert_str_eq(a.rkeys[i].section, b.rkeys[i].section);
+			ck_assert_str_eq(a.rkeys[i].key, b.rkeys[i].key);
+			ck_assert_str_eq(a.rkeys[i].value, b.rkeys[i].value);
+		}
+		ck_assert_uint_eq(a.npvals, b.npvals);
+		for (unsigned i = 0; i < a.npvals; i++)
+			ck_assert(memcmp(&a.pvals[i].value, &b.pvals[i].value, sizeof(double)) == 0);
 		free(text);
 	}
 }

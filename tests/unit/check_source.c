@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "outstage.h"
 #include "sine.h"
 #include "suites.h"
 
@@ -67,10 +68,18 @@ static double phase_exact(uint64_t n, double f, uint32_t rate)
 }
 #endif
 
+/* The sine as a replica plays it: the source, then the output stage. */
+static void sine_gp(float *out, uint32_t frames, uint32_t channels, uint32_t rate, double f,
+                    uint64_t seq, double gain, double pan)
+{
+	source_sine_render(out, frames, channels, rate, f, seq);
+	outstage_apply(out, frames, channels, gain, pan);
+}
+
 static void render_stereo_run(float *buf, uint64_t seq0, unsigned blocks, double f)
 {
 	for (unsigned b = 0; b < blocks; b++)
-		source_sine_render(buf + (size_t)b * FRAMES * 2, FRAMES, 2, RATE, f, seq0 + b,
+		sine_gp(buf + (size_t)b * FRAMES * 2, FRAMES, 2, RATE, f, seq0 + b,
 		                   1.0, 0.0);
 }
 
@@ -97,12 +106,12 @@ START_TEST(test_deterministic)
 	for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++) {
 		memset(a, 0xa5, sizeof a);
 		memset(b, 0x5a, sizeof b);
-		source_sine_render(a, FRAMES, 8, RATE, 997.3, seqs[k], 0.7, 0.25);
-		source_sine_render(b, FRAMES, 8, RATE, 997.3, seqs[k], 0.7, 0.25);
+		sine_gp(a, FRAMES, 8, RATE, 997.3, seqs[k], 0.7, 0.25);
+		sine_gp(b, FRAMES, 8, RATE, 997.3, seqs[k], 0.7, 0.25);
 		ck_assert_int_eq(memcmp(a, b, sizeof a), 0);
 	}
 	/* Another block really is different (the comparison can fail). */
-	source_sine_render(c, FRAMES, 8, RATE, 997.3, 12346, 0.7, 0.25);
+	sine_gp(c, FRAMES, 8, RATE, 997.3, 12346, 0.7, 0.25);
 	ck_assert_int_ne(memcmp(b, c, sizeof b), 0);
 
 	/* Another process (as another replica) renders the same bits. */
@@ -111,7 +120,7 @@ START_TEST(test_deterministic)
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		source_sine_render(c, FRAMES, 8, RATE, 997.3, MONTH_SEQ, 0.7, 0.25);
+		sine_gp(c, FRAMES, 8, RATE, 997.3, MONTH_SEQ, 0.7, 0.25);
 		ssize_t w = write(fd[1], c, sizeof c);
 		_exit(w == (ssize_t)sizeof c ? 0 : 1);
 	}
@@ -140,10 +149,10 @@ START_TEST(test_render_matches_phase)
 	const uint64_t seqs[] = { 0, 187 /* crosses n = 48000 */, MONTH_SEQ };
 
 	for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++) {
-		source_sine_render(out, FRAMES, 2, RATE, 440.5, seqs[k], 1.0, 0.0);
+		sine_gp(out, FRAMES, 2, RATE, 440.5, seqs[k], 1.0, 0.0);
 		for (uint32_t i = 0; i < FRAMES; i++) {
 			uint64_t n = seqs[k] * FRAMES + i;
-			double x = sin(two_pi * source_sine_phase(n, RATE, 440.5));
+			double x = (float)sin(two_pi * source_sine_phase(n, RATE, 440.5));
 			float want = (float)(1.0 * (1.0 - 0.0) / 2.0 * x);
 			ck_assert_msg(out[2 * i] == want, "seq %llu i %u: %.9g != %.9g",
 			              (unsigned long long)seqs[k], i, out[2 * i], want);
@@ -170,7 +179,7 @@ START_TEST(test_continuity)
 
 	/* The check catches a discontinuity: splice a block from elsewhere. */
 	render_stereo_run(buf, 0, BLOCKS, 997.3);
-	source_sine_render(buf + 4 * FRAMES * 2, FRAMES, 2, RATE, 997.3, 100, 1.0, 0.0);
+	sine_gp(buf + 4 * FRAMES * 2, FRAMES, 2, RATE, 997.3, 100, 1.0, 0.0);
 	ck_assert_double_gt(worst_recurrence(buf, BLOCKS * FRAMES, 997.3), 1e-3);
 }
 END_TEST
@@ -213,7 +222,7 @@ START_TEST(test_phase_exact_month)
 
 	/* And the rendered sample is the sine of the exact phase. */
 	static float out[FRAMES];
-	source_sine_render(out, FRAMES, 1, RATE, 440.125, MONTH_SEQ, 1.0, 0.0);
+	sine_gp(out, FRAMES, 1, RATE, 440.125, MONTH_SEQ, 1.0, 0.0);
 	for (uint32_t i = 0; i < FRAMES; i++) {
 		double want = sin(two_pi * phase_dyadic(n0 + i, 3521, 3, RATE));
 		ck_assert_double_lt(fabs((double)out[i] - want), 1e-6);
@@ -241,29 +250,29 @@ START_TEST(test_gain_pan_law)
 	const double gain = 0.8;
 
 	/* Mono: gain * x. */
-	source_sine_render(mono, FRAMES, 1, RATE, 997.3, 5, gain, 0.9 /* ignored */);
+	sine_gp(mono, FRAMES, 1, RATE, 997.3, 5, gain, 0.9 /* ignored */);
 	for (uint32_t i = 0; i < FRAMES; i++) {
-		double x = sin(two_pi * source_sine_phase(5u * FRAMES + i, RATE, 997.3));
+		double x = (float)sin(two_pi * source_sine_phase(5u * FRAMES + i, RATE, 997.3));
 		ck_assert(mono[i] == (float)(gain * x));
 	}
 
 	/* pan -1: right silent, left = gain * x. */
-	source_sine_render(st, FRAMES, 2, RATE, 997.3, 5, gain, -1.0);
+	sine_gp(st, FRAMES, 2, RATE, 997.3, 5, gain, -1.0);
 	for (uint32_t i = 0; i < FRAMES; i++) {
 		ck_assert(st[2 * i + 1] == 0.0f);
 		ck_assert(st[2 * i] == mono[i]);
 	}
 	/* pan +1: left silent. */
-	source_sine_render(st, FRAMES, 2, RATE, 997.3, 5, gain, 1.0);
+	sine_gp(st, FRAMES, 2, RATE, 997.3, 5, gain, 1.0);
 	for (uint32_t i = 0; i < FRAMES; i++) {
 		ck_assert(st[2 * i] == 0.0f);
 		ck_assert(st[2 * i + 1] == mono[i]);
 	}
 	/* pan 0: each side gain / 2 (the seed's law). */
-	source_sine_render(st, FRAMES, 2, RATE, 997.3, 5, gain, 0.0);
+	sine_gp(st, FRAMES, 2, RATE, 997.3, 5, gain, 0.0);
 	double peak = 0.0;
 	for (uint32_t i = 0; i < FRAMES; i++) {
-		double x = sin(two_pi * source_sine_phase(5u * FRAMES + i, RATE, 997.3));
+		double x = (float)sin(two_pi * source_sine_phase(5u * FRAMES + i, RATE, 997.3));
 		ck_assert(st[2 * i] == st[2 * i + 1]);
 		ck_assert(st[2 * i] == (float)(gain / 2.0 * x));
 		if (fabs(st[2 * i]) > peak)
@@ -273,9 +282,9 @@ START_TEST(test_gain_pan_law)
 	ck_assert_double_le(peak, 0.4 + 1e-6);
 
 	/* 8 channels, pan 0.5: even channels as left, odd as right. */
-	source_sine_render(wide, FRAMES, 8, RATE, 997.3, 5, gain, 0.5);
+	sine_gp(wide, FRAMES, 8, RATE, 997.3, 5, gain, 0.5);
 	for (uint32_t i = 0; i < FRAMES; i++) {
-		double x = sin(two_pi * source_sine_phase(5u * FRAMES + i, RATE, 997.3));
+		double x = (float)sin(two_pi * source_sine_phase(5u * FRAMES + i, RATE, 997.3));
 		float l = (float)(gain * (1.0 - 0.5) / 2.0 * x);
 		float r = (float)(gain * (1.0 + 0.5) / 2.0 * x);
 		for (uint32_t c = 0; c < 8; c++)
@@ -288,7 +297,7 @@ static struct source_stream stream(uint32_t channels)
 {
 	struct source_stream s = {
 		.sample_rate = RATE, .channels = channels, .frames = FRAMES,
-		.source = SOURCE_SINE, .frequency = 997.3,
+		.frequency = 997.3,
 	};
 	return s;
 }
@@ -301,37 +310,37 @@ START_TEST(test_block_params)
 
 	memset(&h, 0, sizeof h);
 	h.count = 2;
-	h.e[0] = (struct param_entry){ .at = 0, .gain = 1.0, .pan = 0.0 };
-	h.e[1] = (struct param_entry){ .at = 10, .gain = 0.5, .pan = -1.0 };
+	h.e[0] = (struct param_entry){ .at = 0, .v = { 1.0, 0.0 } };
+	h.e[1] = (struct param_entry){ .at = 10, .v = { 0.5, -1.0 } };
 
 	ck_assert_uint_eq(source_block(&s, &h, 9, out, sizeof out), sizeof out);
-	source_sine_render(want, FRAMES, 2, RATE, 997.3, 9, 1.0, 0.0);
+	sine_gp(want, FRAMES, 2, RATE, 997.3, 9, 1.0, 0.0);
 	ck_assert_int_eq(memcmp(out, want, sizeof out), 0);
 
 	ck_assert_uint_eq(source_block(&s, &h, 10, out, sizeof out), sizeof out);
-	source_sine_render(want, FRAMES, 2, RATE, 997.3, 10, 0.5, -1.0);
+	sine_gp(want, FRAMES, 2, RATE, 997.3, 10, 0.5, -1.0);
 	ck_assert_int_eq(memcmp(out, want, sizeof out), 0);
 
 	/* Out-of-range parameters are clamped, NaN silences. */
 	h.count = 1;
-	h.e[0] = (struct param_entry){ .at = 0, .gain = 100.0, .pan = -7.0 };
+	h.e[0] = (struct param_entry){ .at = 0, .v = { 100.0, -7.0 } };
 	ck_assert_uint_eq(source_block(&s, &h, 3, out, sizeof out), sizeof out);
-	source_sine_render(want, FRAMES, 2, RATE, 997.3, 3, 4.0, -1.0);
+	sine_gp(want, FRAMES, 2, RATE, 997.3, 3, 4.0, -1.0);
 	ck_assert_int_eq(memcmp(out, want, sizeof out), 0);
-	h.e[0].gain = NAN;
+	h.e[0].v[0] = NAN;
 	ck_assert_uint_eq(source_block(&s, &h, 3, out, sizeof out), sizeof out);
 	for (uint32_t i = 0; i < FRAMES * 2; i++)
 		ck_assert(out[i] == 0.0f);
 
 	/* Too small a payload or a bad stream: 0, nothing written. */
-	h.e[0].gain = 1.0;
+	h.e[0].v[0] = 1.0;
 	memset(out, 0x7f, sizeof out);
 	memcpy(want, out, sizeof out);
 	ck_assert_uint_eq(source_block(&s, &h, 3, out, sizeof out - 4), 0);
 	s.channels = 9;
 	ck_assert_uint_eq(source_block(&s, &h, 3, out, sizeof out), 0);
 	s = stream(2);
-	s.source = 1;
+	s.sample_rate = 0;
 	ck_assert_uint_eq(source_block(&s, &h, 3, out, sizeof out), 0);
 	ck_assert_int_eq(memcmp(out, want, sizeof out), 0);
 }
@@ -364,9 +373,6 @@ START_TEST(test_stream_check)
 	s.frequency = 0.0;
 	ck_assert_int_eq(source_stream_check(&s), -EINVAL);
 	s.frequency = NAN;
-	ck_assert_int_eq(source_stream_check(&s), -EINVAL);
-	s = stream(2);
-	s.source = 7;
 	ck_assert_int_eq(source_stream_check(&s), -EINVAL);
 }
 END_TEST
