@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 	 * What cannot work is refused before anything starts; -n also checks the
 	 * socket's directory (at start ctl_listen does, exit 1) and warns.
 	 */
-	if (config_check_env(&d.cfg, check_only, err, sizeof(err)) < 0) {
+	if (config_check_env(&d.cfg, false, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rtaudiod: %s: %s\n", d.config_path, err);
 		return CONFIG_EXIT_BAD;
 	}
@@ -270,6 +270,11 @@ int main(int argc, char **argv)
 		if (params_check(&d.params, &d.cfg, d.config_path, err, sizeof(err)) < 0 ||
 		    params_values(&d.params, &d.cfg, d.config_path, values, err, sizeof(err)) < 0) {
 			fprintf(stderr, "rtaudiod: %s\n", err);
+			return CONFIG_EXIT_BAD;
+		}
+		/* After the file's own errors (which have a line): the socket's directory. */
+		if (config_check_env(&d.cfg, true, err, sizeof(err)) < 0) {
+			fprintf(stderr, "rtaudiod: %s: %s\n", d.config_path, err);
 			return CONFIG_EXIT_BAD;
 		}
 		config_warnings(&d.cfg, stderr);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Crash loop: a replica program that exits at once (/bin/false). The daemon
+# Crash loop: a replica program that exits at once (but answers the
+# daemon's renderer check, --check, as the real one does). The daemon
 # must stay up, report "degraded", answer status, back off (under 5% CPU).
 # Then a storm that ends: replicas that crash at start while $TMP/crash
 # exists, then run normally. Once every replica has been healthy for the
@@ -7,8 +8,14 @@
 # with a "recovered" event, and ready and the state agree.
 . "$(dirname "$0")/lib.sh"
 
+cat > "$TMP/false" <<EOS
+#!/bin/sh
+[ "\$1" = --check ] && exec "$REPLICA" "\$@"
+exit 1
+EOS
+chmod +x "$TMP/false"
 write_conf
-sed -i "s|^replica = .*|replica = /bin/false|" "$CONF"
+sed -i "s|^replica = .*|replica = $TMP/false|" "$CONF"
 "$RTAUDIOD" -c "$CONF" > "$DLOG" 2>&1 &
 DPID=$!
 wait_until 15 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .daemon.state)\" = degraded ]" ||
@@ -27,7 +34,7 @@ stop_daemon
 
 cat > "$TMP/flaky" <<EOS
 #!/bin/sh
-[ -e "$TMP/crash" ] && exit 1
+[ "\$1" != --check ] && [ -e "$TMP/crash" ] && exit 1
 exec "$REPLICA" "\$@"
 EOS
 chmod +x "$TMP/flaky"
