@@ -231,6 +231,49 @@ static void print_replicas(FILE *out, json_t *replicas)
 	free(t.cells);
 }
 
+enum { HC_TIME, HC_REASON, HC_FROM, HC_TO, HC_DETECT, HC_LOST, HC_RESCUED, HC_FINAL, NHC };
+
+static const char *const hc_head[NHC] = {
+	"TIME", "REASON", "FROM", "TO", "DETECTED", "LOST", "RESCUED", "FINAL",
+};
+static const bool hc_right[NHC] = { false, false, true, true, true, true, true, false };
+
+/* history: one row per record, oldest first, then the sum of their losses. */
+static void print_history(FILE *out, json_t *reply)
+{
+	json_t *list = json_object_get(reply, "failovers");
+	size_t n = json_array_size(list);
+	struct table t = { .ncol = NHC, .head = hc_head, .right = hc_right, .nrows = n };
+	double lost = 0, v;
+	char a[CELL];
+
+	if (n == 0) {
+		fprintf(out, "No failovers.\n");
+		return;
+	}
+	if ((t.cells = table_cells(n, NHC)) == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(list, i);
+		char (*row)[CELL] = t.cells + i * NHC;
+		fmt_when(r, 0, false, row[HC_TIME]);
+		snprintf(row[HC_REASON], CELL, "%s", str(r, "reason"));
+		num(r, "from", row[HC_FROM]);
+		num(r, "to", row[HC_TO]);
+		fmt_us(r, "detect_us", row[HC_DETECT]);
+		num(r, "lost_samples", row[HC_LOST]);
+		num(r, "rescued", row[HC_RESCUED]);
+		snprintf(row[HC_FINAL], CELL, "%s",
+			 json_is_true(json_object_get(r, "settled")) ? "yes" : "no");
+		if (get_num(r, "lost_samples", &v))
+			lost += v;
+	}
+	print_table(out, &t);
+	free(t.cells);
+	fprintf(out, "%zu records of %s failovers, %.0f samples lost in all\n", n,
+		num(reply, "count", a), lost);
+}
+
 static void print_status(FILE *out, json_t *reply, bool utf8)
 {
 	json_t *daemon = json_object_get(reply, "daemon");
@@ -493,8 +536,13 @@ void output_reply(FILE *out, const struct proto_req *req, json_t *reply, bool ut
 	case CMD_VERSION:
 		fprintf(out, "rtaudiod %s\n", str(reply, "version"));
 		break;
+	case CMD_HISTORY:
+		print_history(out, reply);
+		break;
 	case CMD_RELOAD:
 		fprintf(out, "reloaded\n");
+		if (json_is_string(json_object_get(reply, "restart_needed")))
+			fprintf(out, "note: %s\n", str(reply, "restart_needed"));
 		break;
 	case CMD_STATS:
 		if (req->argc == 1 && json_object_size(reply) <= 1)

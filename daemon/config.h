@@ -164,6 +164,20 @@ void config_defaults(struct config *c);
  */
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen);
 
+/* Shortest period a clocked sink is allowed, and below which -n warns. */
+#define CONFIG_MIN_PERIOD_NS   250000u
+#define CONFIG_RISKY_PERIOD_NS 1000000u
+
+/*
+ * What the file cannot say about itself: the replica is an executable
+ * regular file and (socket_too) the socket's directory exists or can be
+ * created. 0, or -errno with "key 'K': why" in err. Reads the file system.
+ */
+int config_check_env(const struct config *c, bool socket_too, char *err, size_t errlen);
+
+/* Print a warning line to f for each risky but workable setting (rtaudiod -n). */
+void config_warnings(const struct config *c, FILE *f);
+
 /* Print the effective configuration as a valid INI file. */
 void config_print(const struct config *c, FILE *f);
 
