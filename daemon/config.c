@@ -40,6 +40,7 @@ static const char *const names_log_level[] = { "error", "warn", "info", "debug",
 static const char *const names_standby[] = { "hot", "warm", NULL };
 static const char *const names_sink[] = { "null", "wav", "jack", NULL };
 static const char *const names_affinity[] = { "spread", "none", NULL };
+static const char *const names_vote[] = { "auto", "majority", "off", NULL };
 static const char *const names_sandbox[] = { "strict", "off", NULL };
 static const char *const names_noyes[] = { "no", "yes", NULL };
 #if defined(HAVE_SECCOMP) && defined(__linux__)
@@ -52,6 +53,7 @@ _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level or
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
 _Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2, "names_sink order");
 _Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
+_Static_assert(VOTE_AUTO == 0 && VOTE_MAJORITY == 1 && VOTE_OFF == 2, "names_vote order");
 _Static_assert(SANDBOX_STRICT == 0 && SANDBOX_OFF == 1, "names_sandbox order");
 
 /* How a value is written in the file and stored in struct config. */
@@ -168,6 +170,15 @@ static int check_sandbox(const struct config *c, const void *v, char *why, size_
 	  K_INT, rt_priority, 0, 99, NULL, NULL) \
 	X("group", "cpu_affinity", false, "spread", "spread|none", \
 	  K_ENUM, cpu_affinity, 0, 0, names_affinity, NULL) \
+	/* The sink's judgement of wrong output (play.c, judge.c). */ \
+	X("group", "vote", false, "auto", "auto|majority|off", \
+	  K_ENUM, vote, 0, 0, names_vote, NULL) \
+	X("group", "vote_strikes", false, "3", "1..1000", \
+	  K_UINT, vote_strikes, 1, 1000, NULL, NULL) \
+	X("group", "content_strikes", false, "3", "1..1000", \
+	  K_UINT, content_strikes, 1, 1000, NULL, NULL) \
+	X("group", "max_level", false, "12", "-60..60 dBFS", \
+	  K_REAL, max_level, -60, 60, NULL, NULL) \
 	X("group", "sandbox", false, DEFAULT_SANDBOX, "strict|off", \
 	  K_ENUM, sandbox, 0, 0, names_sandbox, check_sandbox) \
 	X("group", "replica_user", false, "rtaudio", "a user name; used when rtaudiod runs as root", \
@@ -254,83 +265,6 @@ bool config_section_known(const char *name)
 		if (strcmp(config_keys[k].section, name) == 0)
 			return true;
 	return config_section_renderer(name);
-}
-
-bool config_section_renderer(const char *name)
-{
-	if (strcmp(name, "source") == 0)
-		return true;
-	if (strncmp(name, "plugin ", 7) != 0)
-		return false;
-	size_t n = 0;
-	for (const char *p = name + 7; *p != '\0'; p++, n++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-			return false;
-	return n >= 1 && n < CONFIG_PLUGIN_NAME;
-}
-
-int config_add_rkey(struct config *c, const char *section, const char *name, const char *value,
-                    int line, char *why, size_t len)
-{
-	size_t ns = strlen(section), nk = strlen(name), nv = strlen(value);
-
-	if (c->nrkeys == CONFIG_RKEYS_MAX)
-		return rule(false, why, len, "more than %d keys in [source] and [plugin] sections",
-		            CONFIG_RKEYS_MAX);
-	if (nk == 0 || nk >= sizeof c->rkeys[0].key || strchr(name, '=') != NULL)
-		return rule(false, why, len, "key name empty or longer than %zu bytes",
-		            sizeof c->rkeys[0].key - 1);
-	if (nv >= CONFIG_RKEY_VALUE)
-		return rule(false, why, len, "value too long (%zu bytes, at most %d)", nv,
-		            CONFIG_RKEY_VALUE - 1);
-	if (ns >= sizeof c->rkeys[0].section)
-		return rule(false, why, len, "section name too long");
-	for (unsigned i = 0; i < c->nrkeys; i++)
-		if (strcmp(c->rkeys[i].section, section) == 0 && strcmp(c->rkeys[i].key, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
-			            c->rkeys[i].line);
-	struct config_rkey *k = &c->rkeys[c->nrkeys++];
-	memcpy(k->section, section, ns + 1);
-	memcpy(k->key, name, nk + 1);
-	memcpy(k->value, value, nv + 1);
-	k->line = line;
-	return 0;
-}
-
-int config_add_pval(struct config *c, const char *name, const char *value, int line, char *why,
-                    size_t len)
-{
-	double v;
-	char *end;
-
-	if (!layout_param_name_ok(name))
-		return rule(false, why, len, "unknown key in [params] (a parameter name is 1..%u "
-		            "of A-Z a-z 0-9 _ . -)", LAYOUT_PARAM_NAME - 1);
-	for (unsigned i = 0; i < c->npvals; i++)
-		if (strcmp(c->pvals[i].name, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
-			            c->pvals[i].line);
-	if (c->npvals == CONFIG_PVALS_MAX)
-		return rule(false, why, len, "more than %d parameters in [params]", CONFIG_PVALS_MAX);
-	errno = 0;
-	v = strtod(value, &end);
-	if (value[0] == '\0' || *end != '\0' || !isfinite(v) || strpbrk(value, "xX") != NULL)
-		return rule(false, why, len, "'%s' is not a finite number", value);
-	struct config_pval *p = &c->pvals[c->npvals++];
-	snprintf(p->name, sizeof p->name, "%s", name);
-	p->value = v;
-	p->line = line;
-	return 0;
-}
-
-int config_rkey_line(const struct config *c, const char *section, const char *key)
-{
-	for (unsigned i = 0; i < c->nrkeys; i++)
-		if (strcmp(c->rkeys[i].section, section) == 0 &&
-		    (key == NULL || strcmp(c->rkeys[i].key, key) == 0))
-			return c->rkeys[i].line;
-	return 0;
 }
 
 /* ---- parsing one value ------------------------------------------------- */
@@ -617,4 +551,14 @@ const char *config_standby_name(unsigned standby)
 {
 	return standby < sizeof names_standby / sizeof names_standby[0] - 1 ?
 	       names_standby[standby] : "?";
+}
+
+const char *config_vote_name(unsigned vote)
+{
+	return vote < sizeof names_vote / sizeof names_vote[0] - 1 ? names_vote[vote] : "?";
+}
+
+bool config_vote_effective(const struct config *c)
+{
+	return c->vote == VOTE_MAJORITY || (c->vote == VOTE_AUTO && c->replicas >= 3);
 }

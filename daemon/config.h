@@ -46,6 +46,8 @@ struct config_pval {
 	int line;
 };
 enum cpu_affinity { AFFINITY_SPREAD = 0, AFFINITY_NONE = 1 };
+/* auto: majority with 3 or more replicas, else off (config_vote_effective). */
+enum config_vote { VOTE_AUTO = 0, VOTE_MAJORITY = 1, VOTE_OFF = 2 };
 enum sandbox_mode { SANDBOX_STRICT = 0, SANDBOX_OFF = 1 };
 
 struct config {
@@ -61,6 +63,10 @@ struct config {
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
 	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
+	unsigned vote;               /* enum config_vote: auto|majority|off */
+	unsigned vote_strikes;       /* 1..1000, default 3 */
+	unsigned content_strikes;    /* 1..1000, default 3 */
+	double max_level;            /* dBFS, -60..60, default 12 */
 	unsigned sandbox;            /* enum sandbox_mode: strict (Linux default)|off */
 	char replica_user[64];       /* replicas' user when rtaudiod is root, default rtaudio */
 	unsigned replica_max_memory_mb;  /* RLIMIT_AS of a replica, 0 = none */
@@ -107,7 +113,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 31
+#define CONFIG_NKEYS 35
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in
@@ -164,6 +170,20 @@ void config_defaults(struct config *c);
  */
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen);
 
+/* Shortest period a clocked sink is allowed, and below which -n warns. */
+#define CONFIG_MIN_PERIOD_NS   250000u
+#define CONFIG_RISKY_PERIOD_NS 1000000u
+
+/*
+ * What the file cannot say about itself: the replica is an executable
+ * regular file and (socket_too) the socket's directory exists or can be
+ * created. 0, or -errno with "key 'K': why" in err. Reads the file system.
+ */
+int config_check_env(const struct config *c, bool socket_too, char *err, size_t errlen);
+
+/* Print a warning line to f for each risky but workable setting (rtaudiod -n). */
+void config_warnings(const struct config *c, FILE *f);
+
 /* Print the effective configuration as a valid INI file. */
 void config_print(const struct config *c, FILE *f);
 
@@ -187,5 +207,9 @@ const struct config_key *config_static_change(const struct config *live,
 /* Names of enum values, for status output. */
 const char *config_sink_name(unsigned sink);
 const char *config_standby_name(unsigned standby);
+const char *config_vote_name(unsigned vote);
+
+/* Whether the sink votes: vote = majority, or auto with 3 or more replicas. */
+bool config_vote_effective(const struct config *c);
 
 #endif

@@ -87,6 +87,17 @@ static void *sink_main(void *arg)
 			 * has no device clock to keep up with; count the slip.
 			 */
 			atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
+			/*
+			 * The block just played was due at deadline - period: more
+			 * than a period behind it (the whole daemon was stopped, a
+			 * VM paused) and the skipped schedule is counted, in time,
+			 * for the loop thread to report (super.c). Relaxed adds.
+			 */
+			if (now > deadline) {
+				atomic_fetch_add_explicit(&s->slip_ns, now + period / 2 - deadline,
+				                          memory_order_relaxed);
+				atomic_fetch_add_explicit(&s->slips, 1, memory_order_relaxed);
+			}
 			deadline = now + period / 2;
 		}
 	}
@@ -141,6 +152,8 @@ int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
 		return rc;
 	}
 	s->play_ready = true;
+	play_set_policy(&s->play, config_vote_effective(s->cfg) ? PLAY_VOTE_MAJORITY : PLAY_VOTE_OFF,
+	                s->cfg->vote_strikes, s->cfg->content_strikes, s->cfg->max_level);
 	rc = s->be->open != NULL ? s->be->open(s, err, errlen) : 0;
 	if (rc < 0)
 		return rc;

@@ -80,7 +80,7 @@ static int replica_watch_parent(pid_t parent)
 
 /* Die with the daemon. A --parent check closes the race where the daemon
  * died between fork and prctl (we would then be a child of init already). */
-void rta_proc_bind_parent(const char *prog, bool have_parent, uint32_t parent)
+void renderer_bind_parent(const char *prog, bool have_parent, uint32_t parent)
 {
 #ifdef __linux__
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
@@ -114,7 +114,7 @@ static void proc_filter_failed(const char *prog, const char *which, int rc)
 	proc_die(prog, which, rc);
 }
 
-void rta_proc_confine(const char *prog, const struct rta_confine *c)
+void renderer_confine(const char *prog, const struct rta_confine *c)
 {
 	int rc = sandbox_limits(&c->limits);
 
@@ -124,7 +124,7 @@ void rta_proc_confine(const char *prog, const struct rta_confine *c)
 		proc_filter_failed(prog, "guard filter", rc);
 }
 
-void rta_proc_lock(const char *prog, const struct rta_confine *c)
+void renderer_lock(const char *prog, const struct rta_confine *c)
 {
 	int rc;
 

@@ -447,7 +447,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--group") == 0)
 		return role_replica(argc, argv);
-	/* rtaudiod's --check run of its `replica`: the real one answers. */
+	/* The daemon's --check run of the renderer (the SDK): the real one answers. */
 	if (argc > 1 && strcmp(argv[1], "--check") == 0 && getenv("CHAOS_REPLICA") != NULL) {
 		argv[0] = getenv("CHAOS_REPLICA");
 		execv(argv[0], argv);

@@ -232,6 +232,9 @@ static void h_render(void *state, const struct rta_block *b)
 	if (!H.mine || H.done || b->seq < H.at || b->seq >= H.at + WINDOW)
 		return;
 	H.done = true;
+	if (strcmp(H.mode, "spin") == 0 || strcmp(H.mode, "stop") == 0)
+		say("hostile: %s: trying (replica %" PRIu32 ", pid %d)\n", H.mode, H.index,
+		    (int)getpid());
 	if (strcmp(H.mode, "spin") == 0)
 		for (volatile uint64_t x = 0;; x++)
 			;

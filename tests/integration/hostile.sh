@@ -66,6 +66,18 @@ run_case() {
 			fail "$mode ($sb): replica 0 was replaced"
 		got="refused, still rendering"
 		;;
+	sandbox)
+		# The death itself; a failover of reason sandbox if replica 0 was
+		# still primary then (a loaded machine may have failed it over
+		# for a stall just before: then it died a standby, no failover).
+		wait_until 10 grep -q "replica 0 (pid $pid0) killed by the sandbox" "$DLOG" ||
+			fail "$mode ($sb): not killed by the sandbox: $(grep -e 'failover (' -e killed "$DLOG")"
+		grep -q "failover (sandbox)" "$DLOG" || grep -q "failover (stall): primary 0 " "$DLOG" ||
+			fail "$mode ($sb): primary killed by the sandbox without a failover (sandbox)"
+		wait_until 10 all_ready || fail "$mode ($sb): slot not respawned"
+		wait_until 5 settled || fail "$mode ($sb): failover not settled"
+		got="killed by the sandbox (SIGSYS), failover $(st '.failovers.last | "(\(.reason)) \(.from) -> \(.to), detected in \(.detect_us) us"')"
+		;;
 	*)
 		wait_until 10 grep -q "failover ($expect)" "$DLOG" ||
 			fail "$mode ($sb): no failover ($expect): $(grep -e 'failover (' -e killed "$DLOG")"
@@ -84,7 +96,7 @@ run_case() {
 		got="$got; SIGCONT to $pid0: gone, primary stays 1, slot 0 standby"
 	fi
 	grep -q "hostile: $mode: trying" "$DLOG" || fail "$mode ($sb): the renderer never got its cue"
-	[ "$mode" != proc_fd ] || grep -q ': 0 opened' "$DLOG" ||
+	[ "$mode:$sb" != proc_fd:off ] || grep -q ': 0 opened' "$DLOG" ||
 		fail "proc_fd ($sb): opened the daemon's descriptors: $(hostile_lines proc_fd)"
 	[ ! -e "$TMP/written" ] || fail "$mode ($sb): the file was written"
 	kill -0 "$DPID" 2>/dev/null || die "$mode ($sb): the daemon died"
