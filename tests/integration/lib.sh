@@ -14,6 +14,9 @@ set -u
 
 TEST=$(basename "$0" .sh)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rtaudio-$TEST.XXXXXX")
+# Traversable (not listable): a root daemon runs the renderers a test puts
+# here as replica_user, which must be able to execute them.
+chmod 0711 "$TMP"
 GROUP="t$$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')"
 SOCK="$TMP/ctl.sock"
 CONF="$TMP/rtaudiod.conf"
