@@ -45,7 +45,7 @@
 #endif
 #define FEATURES_ FEATURE_JACK FEATURE_SYSTEMD FEATURE_SECCOMP
 /* Without the leading ", "; "no optional features" when there are none. */
-#define FEATURES (sizeof(FEATURES_) > 1 ? FEATURES_ + 2 : "no optional features")
+#define FEATURES (sizeof(FEATURES_) > 1 ? &FEATURES_[2] : "no optional features")
 
 #define EXIT_USAGE 64
 #define EXIT_START 1

@@ -77,10 +77,11 @@ int sandbox_limits(const struct sandbox_limits *l)
 	if (!l->core_dumps) {
 		if ((r = set_limit(RLIMIT_CORE, 0)) < 0 && rc == 0)
 			rc = r;
-#ifdef __linux__
+#if defined(__linux__) && !defined(SANDBOX_ASAN)
 		/* Non-dumpable: /proc/PID/{fd,mem,maps} become root's and ptrace
 		 * needs CAP_SYS_PTRACE, so a sibling replica of the same user cannot
-		 * reach into this one (nor reopen its segment descriptors). */
+		 * reach into this one (nor reopen its segment descriptors). Not
+		 * under ASan: LeakSanitizer ptraces the process at exit. */
 		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 && rc == 0)
 			rc = -errno;
 #endif
@@ -112,6 +113,13 @@ static const char *const allowed[] = {
 	"getrusage", "sched_getaffinity", "sched_getparam", "sched_getscheduler", "getcpu",
 };
 
+/* One argument comparison, every field named (SCMP_A0() with two operands
+ * leaves datum_b to the compiler's zeroing, which clang warns about). */
+static struct scmp_arg_cmp arg_cmp(unsigned arg, enum scmp_compare op, uint64_t a, uint64_t b)
+{
+	return (struct scmp_arg_cmp){ .arg = arg, .op = op, .datum_a = a, .datum_b = b };
+}
+
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned argc,
                 const struct scmp_arg_cmp *cmp)
 {
@@ -140,7 +148,7 @@ int sandbox_guard(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	uint64_t self = (uint64_t)getpid();
-	struct scmp_arg_cmp other = SCMP_A0(SCMP_CMP_NE, self);
+	struct scmp_arg_cmp other = arg_cmp(0, SCMP_CMP_NE, self, 0);
 	static const char *const to_pid[] = { "kill", "tgkill", "rt_sigqueueinfo",
 	                                      "rt_tgsigqueueinfo" };
 	static const char *const never[] = { "tkill", "ptrace", "process_vm_readv",
@@ -167,14 +175,14 @@ int sandbox_lock(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	uint64_t self = (uint64_t)getpid();
-	struct scmp_arg_cmp mine = SCMP_A0(SCMP_CMP_EQ, self);
+	struct scmp_arg_cmp mine = arg_cmp(0, SCMP_CMP_EQ, self, 0);
 	/* clone's flags are argument 0 on x86-64, arm64 and most others. */
-	struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	struct scmp_arg_cmp thread = arg_cmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
 	/* fstat(2) as the C library does it, on a descriptor: no path. */
-	struct scmp_arg_cmp empty3 = SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH);
-	struct scmp_arg_cmp empty2 = SCMP_A2(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH);
+	struct scmp_arg_cmp empty3 = arg_cmp(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH);
+	struct scmp_arg_cmp empty2 = arg_cmp(2, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH);
 	/* prlimit64(0, resource, NULL, old): reading a limit, not setting one. */
-	struct scmp_arg_cmp getlim[2] = { SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0) };
+	struct scmp_arg_cmp getlim[2] = { arg_cmp(0, SCMP_CMP_EQ, 0, 0), arg_cmp(2, SCMP_CMP_EQ, 0, 0) };
 	int rc = 0;
 
 	if (ctx == NULL)
