@@ -87,6 +87,19 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                 "settled", fo->settled);
 }
 
+/* A device sink's device as it is in use now (alsa). */
+static json_t *sink_dev_json(const struct sink_dev *v)
+{
+	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I}", "name", v->name,
+	                 "up", atomic_load(&v->up) != 0,
+	                 "format", sink_format_name(atomic_load(&v->format)),
+	                 "rate", (int)atomic_load(&v->rate), "period", (int)atomic_load(&v->period),
+	                 "buffer", (int)atomic_load(&v->buffer),
+	                 "xruns", (json_int_t)atomic_load(&v->xruns),
+	                 "losses", (json_int_t)atomic_load(&v->losses),
+	                 "reopens", (json_int_t)atomic_load(&v->reopens));
+}
+
 static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
 	const struct config *cfg = &d->cfg;
@@ -99,7 +112,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	 * reaches the sink. */
 	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
 
-	return json_pack(
+	json_t *reply = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
 	    " s:o, s:o, s:o,"
 	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
@@ -123,6 +136,10 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
+	json_t *sink = reply != NULL ? json_object_get(reply, "sink") : NULL;
+	if (sink != NULL && d->sink.has_dev)
+		json_object_set_new(sink, "device", sink_dev_json(&d->sink.dev));
+	return reply;
 }
 
 static void kill_done(void *arg, int index, int pid, int primary)

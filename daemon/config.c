@@ -38,12 +38,15 @@
 /* Enum spellings, indexed by the enum value, NULL-terminated. */
 static const char *const names_log_level[] = { "error", "warn", "info", "debug", NULL };
 static const char *const names_standby[] = { "hot", "warm", NULL };
-static const char *const names_sink[] = { "null", "wav", "jack", NULL };
+static const char *const names_sink[] = { "null", "wav", "jack", "alsa", NULL };
+static const char *const names_alsa_format[] = { "auto", "float", "s32", "s24", "s16", NULL };
 static const char *const names_affinity[] = { "spread", "none", NULL };
 
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level order");
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
-_Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2, "names_sink order");
+_Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2 && SINK_ALSA == 3,
+               "names_sink order");
+_Static_assert(ALSA_FMT_AUTO == 0 && ALSA_FMT_S16 == 4, "names_alsa_format order");
 _Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
 
 /* How a value is written in the file and stored in struct config. */
@@ -118,11 +121,27 @@ static int check_ring_capacity(const struct config *c, const void *v, char *why,
 
 static int check_sink(const struct config *c, const void *v, char *why, size_t len)
 {
-#ifdef HAVE_JACK
-	return 0;
-#else
-	return rule(c->sink != SINK_JACK, why, len, "rtaudiod was built without JACK");
+#ifndef HAVE_JACK
+	if (c->sink == SINK_JACK)
+		return rule(false, why, len, "rtaudiod was built without JACK");
 #endif
+#ifndef HAVE_ALSA
+	if (c->sink == SINK_ALSA)
+		return rule(false, why, len, "rtaudiod was built without ALSA (libasound)");
+#endif
+	return 0;
+}
+
+static int check_alsa_period(const struct config *c, const void *v, char *why, size_t len)
+{
+	return rule(c->alsa_period == 0 || c->alsa_period >= 16, why, len,
+	            "%u is below 16 frames (0 means [stream] frames)", c->alsa_period);
+}
+
+static int check_alsa_buffer(const struct config *c, const void *v, char *why, size_t len)
+{
+	return rule(c->alsa_buffer == 0 || c->alsa_buffer >= 32, why, len,
+	            "%u is below 32 frames (0 means 4 periods)", c->alsa_buffer);
 }
 
 /*
@@ -175,14 +194,22 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_REAL, gain, 0, 4, NULL, NULL) \
 	X("params", "pan", true, "0", "-1..1", \
 	  K_REAL, pan, -1, 1, NULL, NULL) \
-	X("sink", "type", false, "null", "null|wav|jack", \
+	X("sink", "type", false, "null", "null|wav|jack|alsa", \
 	  K_ENUM, sink, 0, 0, names_sink, check_sink) \
 	X("sink", "path", false, "", "path, required when type = wav", \
 	  K_STR, sink_path, 0, 0, NULL, NULL) \
 	X("sink", "jack_client", false, "rtaudiod", "1..63 bytes", \
 	  K_STR, jack_client, 0, 0, NULL, check_nonempty) \
 	X("sink", "jack_connect", false, "", "comma-separated port names, may be empty", \
-	  K_STR, jack_connect, 0, 0, NULL, NULL)
+	  K_STR, jack_connect, 0, 0, NULL, NULL) \
+	X("sink", "device", false, "default", "an ALSA PCM name, 1..127 bytes", \
+	  K_STR, device, 0, 0, NULL, check_nonempty) \
+	X("sink", "alsa_period", false, "0", "0 (= [stream] frames) or 16..1024 frames", \
+	  K_UINT, alsa_period, 0, 1024, NULL, check_alsa_period) \
+	X("sink", "alsa_buffer", false, "0", "0 (= 4 periods) or 32..65536 frames", \
+	  K_UINT, alsa_buffer, 0, 65536, NULL, check_alsa_buffer) \
+	X("sink", "alsa_format", false, "auto", "auto|float|s32|s24|s16", \
+	  K_ENUM, alsa_format, 0, 0, names_alsa_format, NULL)
 
 #define DOC_ROW(sec, nm, rl, dv, rg, kd, fld, lo, hi, nms, chk) \
 	{ sec, nm, KT_##kd, rg, dv, rl },

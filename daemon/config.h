@@ -23,7 +23,9 @@
 
 #define CONFIG_EXIT_BAD 78  /* EX_CONFIG */
 
-enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2 };
+enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2, SINK_ALSA = 3 };
+/* [sink] alsa_format: auto negotiates float, S32, S24, S16 in that order. */
+enum alsa_format { ALSA_FMT_AUTO = 0, ALSA_FMT_FLOAT, ALSA_FMT_S32, ALSA_FMT_S24, ALSA_FMT_S16 };
 
 #define CONFIG_RKEYS_MAX   128   /* [source] and [plugin NAME] keys, in all */
 #define CONFIG_RKEY_VALUE  1024  /* bytes of one such value, NUL included */
@@ -81,10 +83,14 @@ struct config {
 	unsigned nrkeys;
 	struct config_rkey rkeys[CONFIG_RKEYS_MAX];
 	/* [sink] */
-	unsigned sink;               /* enum sink_type: null|wav|jack */
+	unsigned sink;               /* enum sink_type: null|wav|jack|alsa */
 	char sink_path[PATH_MAX];    /* wav: output file (required for wav) */
 	char jack_client[64];        /* default "rtaudiod" */
 	char jack_connect[256];      /* comma-separated port names or empty */
+	char device[128];            /* alsa: PCM name, default "default" */
+	unsigned alsa_period;        /* alsa: frames, 0 = [stream] frames */
+	unsigned alsa_buffer;        /* alsa: frames, 0 = 4 periods */
+	unsigned alsa_format;        /* enum alsa_format */
 };
 
 /* One documented key (for -n, the man page test and the annotated file). */
@@ -101,7 +107,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 26
+#define CONFIG_NKEYS 30
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in

@@ -24,15 +24,29 @@
 #include "log.h"
 #include "notify.h"
 
-#if defined(HAVE_JACK) && defined(HAVE_SYSTEMD)
-#define FEATURES "jack, systemd"
-#elif defined(HAVE_JACK)
-#define FEATURES "jack"
-#elif defined(HAVE_SYSTEMD)
-#define FEATURES "systemd"
-#else
-#define FEATURES "no optional features"
+/* The optional features built in, for -V: one entry each, so adding one is one line. */
+static const char *const features[] = {
+#ifdef HAVE_JACK
+	"jack",
 #endif
+#ifdef HAVE_ALSA
+	"alsa",
+#endif
+#ifdef HAVE_SYSTEMD
+	"systemd",
+#endif
+	NULL,
+};
+
+static void print_version(void)
+{
+	printf("rtaudiod %s (", PACKAGE_VERSION);
+	if (features[0] == NULL)
+		printf("no optional features");
+	for (size_t i = 0; features[i] != NULL; i++)
+		printf("%s%s", i > 0 ? ", " : "", features[i]);
+	printf(")\n");
+}
 
 #define EXIT_USAGE 64
 #define EXIT_START 1
@@ -218,7 +232,7 @@ int main(int argc, char **argv)
 		case 'S': d.socket_override = optarg; break;
 		case 'v': verbose = true; break;
 		case 'L': use_syslog = true; break;
-		case 'V': printf("rtaudiod %s (%s)\n", PACKAGE_VERSION, FEATURES); return 0;
+		case 'V': print_version(); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

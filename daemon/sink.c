@@ -102,6 +102,9 @@ static const struct sink_backend *backend_of(unsigned type)
 #ifdef HAVE_JACK
 	case SINK_JACK: return &sink_jack_backend;
 #endif
+#ifdef HAVE_ALSA
+	case SINK_ALSA: return &sink_alsa_backend;
+#endif
 	default: return NULL;
 	}
 }
@@ -181,6 +184,13 @@ void sink_stop(struct sink *s)
 const char *sink_name(const struct sink *s)
 {
 	return s->be != NULL ? s->be->name : "none";
+}
+
+const char *sink_format_name(uint32_t fmt)
+{
+	static const char *const names[] = { "", "FLOAT_LE", "S32_LE", "S24_LE", "S24_3LE",
+		                             "S16_LE" };
+	return fmt < sizeof names / sizeof names[0] ? names[fmt] : "?";
 }
 
 bool sink_playing(const struct sink *s)

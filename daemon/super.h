@@ -76,6 +76,7 @@ struct super {
 	void *user;
 	struct failover_log fo;     /* failover.c */
 	uint64_t underruns_seen;    /* sink underruns already reported */
+	uint64_t dev_changes_seen;  /* sink device losses/returns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
