@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "judge.h"
 #include "log.h"
 #include "rtprio.h"
 
@@ -58,7 +59,7 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	bool alive = sl->proc != NULL && sl->role != ROLE_DEAD;
 	int32_t cpu1 = atomic_load_explicit(&r->cpu1, memory_order_relaxed);
 
-	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s, s:o}",
+	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o}",
 	                 "index", (int)i,
 	                 "pid", sl->pid > 0 ? json_integer(sl->pid) : json_null(),
 	                 "role", super_role_name(sl->role),
@@ -68,14 +69,15 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	                 "restarts", sl->restarts > 0 ? (int)sl->restarts - 1 : 0,
 	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-",
 	                 "cpu", alive && cpu1 >= 1 && cpu1 <= (int32_t)LAYOUT_MAX_CPUS
-	                            ? json_integer(cpu1 - 1) : json_null());
+	                            ? json_integer(cpu1 - 1) : json_null(),
+	                 "sync", judge_sync_json(&d->sup, i));
 }
 
 static json_t *failover_json(const struct failover_rec *fo)
 {
 	if (fo == NULL)
 		return json_null();
-	return json_pack("{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b}",
+	return json_pack("{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:o}",
 	                 "reason", failover_reason_name(fo->reason),
 	                 "from", fo->from,
 	                 "to", json_index(fo->to),
@@ -84,7 +86,10 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                 "time_ms", (json_int_t)fo->wall_ms,
 	                 "lost_samples", (json_int_t)fo->lost_samples,
 	                 "rescued", (json_int_t)fo->rescued,
-	                 "settled", fo->settled);
+	                 "settled", fo->settled,
+	                 "sync", play_sync_name(fo->sync),
+	                 "identical", fo->sync == SYNC_UNKNOWN ? json_null()
+	                                                       : json_boolean(fo->sync == SYNC_IDENTICAL));
 }
 
 /* A device sink's device as it is in use now (alsa). */
@@ -209,6 +214,7 @@ static void replica_stats_reset(struct replica_seg *rs)
 	atomic_store_explicit(&rs->wakeups, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->timeouts, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->overruns, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->late_renders, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->render_ns_max, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->render_ns_total, 0, memory_order_relaxed);
 	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++)
@@ -232,20 +238,21 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 	for (uint32_t i = 0; i < d->gr.n; i++) {
 		const struct replica_seg *rs = d->gr.r[i];
 		uint64_t max_ns = atomic_load_explicit(&rs->render_ns_max, memory_order_relaxed);
-		json_array_append_new(reps, json_pack(
-		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
+		json_array_append_new(reps, judge_replica_stats(json_pack(
+		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
 		    "index", (int)i, "role", super_role_name(d->sup.slot[i].role),
 		    "blocks", (json_int_t)atomic_load(&rs->blocks),
 		    "wakeups", (json_int_t)atomic_load(&rs->wakeups),
 		    "timeouts", (json_int_t)atomic_load(&rs->timeouts),
 		    "overruns", (json_int_t)atomic_load(&rs->overruns),
+		    "late_renders", (json_int_t)atomic_load(&rs->late_renders),
 		    "render_ns_max", (json_int_t)max_ns,
 		    "busy_median_pct", hist_percentile(rs, 50),
 		    "busy_p99_pct", hist_percentile(rs, 99),
 		    "busy_max_pct", 100.0 * (double)max_ns / (double)d->gr.period_ns,
-		    "played_from", (json_int_t)atomic_load(&st->from_replica[i])));
+		    "played_from", (json_int_t)atomic_load(&st->from_replica[i])), &d->sink.play, i));
 	}
-	return json_pack("{s:b, s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "ok", 1,
+	return json_pack("{s:b, s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}", "ok", 1,
 	                 "period_ns", (json_int_t)d->gr.period_ns,
 	                 "sink", "type", sink_name(&d->sink),
 	                 "played", (json_int_t)atomic_load(&st->played),
@@ -255,6 +262,7 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 	                 "lost_samples", (json_int_t)atomic_load(&st->lost_samples),
 	                 "bad_blocks", (json_int_t)atomic_load(&st->bad_blocks),
 	                 "late", (json_int_t)atomic_load(&d->sink.late),
+	                 "vote", judge_stats_json(&d->sink.play),
 	                 "replicas", reps);
 }
 

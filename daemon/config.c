@@ -41,6 +41,7 @@ static const char *const names_standby[] = { "hot", "warm", NULL };
 static const char *const names_sink[] = { "null", "wav", "jack", "alsa", NULL };
 static const char *const names_alsa_format[] = { "auto", "float", "s32", "s24", "s16", NULL };
 static const char *const names_affinity[] = { "spread", "none", NULL };
+static const char *const names_vote[] = { "auto", "majority", "off", NULL };
 
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level order");
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
@@ -48,6 +49,7 @@ _Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2 && SINK_ALSA ==
                "names_sink order");
 _Static_assert(ALSA_FMT_AUTO == 0 && ALSA_FMT_S16 == 4, "names_alsa_format order");
 _Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
+_Static_assert(VOTE_AUTO == 0 && VOTE_MAJORITY == 1 && VOTE_OFF == 2, "names_vote order");
 
 /* How a value is written in the file and stored in struct config. */
 enum key_kind {
@@ -170,6 +172,15 @@ static int check_alsa_buffer(const struct config *c, const void *v, char *why, s
 	  K_INT, rt_priority, 0, 99, NULL, NULL) \
 	X("group", "cpu_affinity", false, "spread", "spread|none", \
 	  K_ENUM, cpu_affinity, 0, 0, names_affinity, NULL) \
+	/* The sink's judgement of wrong output (play.c, judge.c). */ \
+	X("group", "vote", false, "auto", "auto|majority|off", \
+	  K_ENUM, vote, 0, 0, names_vote, NULL) \
+	X("group", "vote_strikes", false, "3", "1..1000", \
+	  K_UINT, vote_strikes, 1, 1000, NULL, NULL) \
+	X("group", "content_strikes", false, "3", "1..1000", \
+	  K_UINT, content_strikes, 1, 1000, NULL, NULL) \
+	X("group", "max_level", false, "12", "-60..60 dBFS", \
+	  K_REAL, max_level, -60, 60, NULL, NULL) \
 	X("stream", "sample_rate", false, "48000", "8000..384000", \
 	  K_UINT, sample_rate, 8000, 384000, NULL, NULL) \
 	X("stream", "channels", false, "2", "1..8", \
@@ -617,4 +628,14 @@ const char *config_standby_name(unsigned standby)
 {
 	return standby < sizeof names_standby / sizeof names_standby[0] - 1 ?
 	       names_standby[standby] : "?";
+}
+
+const char *config_vote_name(unsigned vote)
+{
+	return vote < sizeof names_vote / sizeof names_vote[0] - 1 ? names_vote[vote] : "?";
+}
+
+bool config_vote_effective(const struct config *c)
+{
+	return c->vote == VOTE_MAJORITY || (c->vote == VOTE_AUTO && c->replicas >= 3);
 }

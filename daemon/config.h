@@ -48,6 +48,8 @@ struct config_pval {
 	int line;
 };
 enum cpu_affinity { AFFINITY_SPREAD = 0, AFFINITY_NONE = 1 };
+/* auto: majority with 3 or more replicas, else off (config_vote_effective). */
+enum config_vote { VOTE_AUTO = 0, VOTE_MAJORITY = 1, VOTE_OFF = 2 };
 
 struct config {
 	/* [daemon] */
@@ -62,6 +64,10 @@ struct config {
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
 	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
+	unsigned vote;               /* enum config_vote: auto|majority|off */
+	unsigned vote_strikes;       /* 1..1000, default 3 */
+	unsigned content_strikes;    /* 1..1000, default 3 */
+	double max_level;            /* dBFS, -60..60, default 12 */
 	/* [stream] */
 	unsigned sample_rate;        /* 8000..384000, default 48000 */
 	unsigned channels;           /* 1..8, default 2 */
@@ -187,5 +193,9 @@ const struct config_key *config_static_change(const struct config *live,
 /* Names of enum values, for status output. */
 const char *config_sink_name(unsigned sink);
 const char *config_standby_name(unsigned standby);
+const char *config_vote_name(unsigned vote);
+
+/* Whether the sink votes: vote = majority, or auto with 3 or more replicas. */
+bool config_vote_effective(const struct config *c);
 
 #endif

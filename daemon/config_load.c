@@ -176,6 +176,11 @@ static void config_cross_check(struct load_ctx *x)
 		cross_fail(x, "watchdog", "restart_backoff_ms", "watchdog", "restart_backoff_max_ms",
 		           why);
 	}
+	if (c->vote == VOTE_MAJORITY && c->replicas < 3) {
+		snprintf(why, sizeof why, "vote = majority needs 3 or more replicas (replicas = %u)",
+		         c->replicas);
+		cross_fail(x, "group", "vote", "group", "replicas", why);
+	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
 }

@@ -21,8 +21,9 @@
 
 const char *failover_reason_name(int reason)
 {
-	static const char *const names[] = { "crash", "stall", "manual", "corrupt" };
-	return reason >= 0 && reason <= REASON_CORRUPT ? names[reason] : "unknown";
+	static const char *const names[] = { "crash", "stall", "manual", "corrupt", "outvoted",
+		                             "content" };
+	return reason >= 0 && reason <= REASON_CONTENT ? names[reason] : "unknown";
 }
 
 void failover_snapshot(struct failover_log *fl, const struct play_stats *st, uint64_t now)
@@ -108,4 +109,10 @@ const struct failover_rec *failover_last(const struct failover_log *fl)
 	if (fl->count == 0)
 		return NULL;
 	return &fl->rec[(fl->count - 1) % FAILOVER_LOG];
+}
+
+void failover_note_sync(struct failover_log *fl, int sync)
+{
+	if (fl->count > 0)
+		fl->rec[(fl->count - 1) % FAILOVER_LOG].sync = sync;
 }

@@ -20,7 +20,8 @@
 
 struct play_stats;
 
-enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT };
+enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT,
+                       REASON_OUTVOTED, REASON_CONTENT };
 
 #define FAILOVER_LOG       32u
 #define FAILOVER_SNAPSHOTS 256u
@@ -38,6 +39,7 @@ struct failover_rec {
 	uint64_t rescued;
 	uint64_t settle_ns;
 	bool settled;
+	int sync;               /* enum play_sync of `to` against `from` at the switch */
 };
 
 /* Zero-initialised (as part of struct super) is the empty log. */
@@ -84,7 +86,14 @@ uint64_t failover_next_due(const struct failover_log *fl, uint64_t soonest);
 /* The most recent failover record (owned by `fl`), or NULL if none. Pure. */
 const struct failover_rec *failover_last(const struct failover_log *fl);
 
-/* "crash", "stall", "manual", "corrupt", or "unknown"; a static string. */
+/*
+ * The sink's sync state (enum play_sync) of the replica that took over in
+ * the most recent record, as measured against the primary it replaced.
+ * Does nothing when there is no record. Loop thread only.
+ */
+void failover_note_sync(struct failover_log *fl, int sync);
+
+/* "crash", "stall", "manual", "corrupt", "outvoted", "content", or "unknown". */
 const char *failover_reason_name(int reason);
 
 #endif

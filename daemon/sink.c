@@ -144,6 +144,8 @@ int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
 		return rc;
 	}
 	s->play_ready = true;
+	play_set_policy(&s->play, config_vote_effective(s->cfg) ? PLAY_VOTE_MAJORITY : PLAY_VOTE_OFF,
+	                s->cfg->vote_strikes, s->cfg->content_strikes, s->cfg->max_level);
 	rc = s->be->open != NULL ? s->be->open(s, err, errlen) : 0;
 	if (rc < 0)
 		return rc;

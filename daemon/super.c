@@ -21,7 +21,9 @@
 #include <string.h>
 
 #include "clock.h"
+#include "judge.h"
 #include "log.h"
+#include "params.h"
 #include "spawn.h"
 #include "super.h"
 
@@ -126,6 +128,10 @@ static int pick_takeover(const struct super *s, int except, uint64_t now)
 	int best = pick_standby(s, except, now);
 	uint64_t newest = 0;
 
+	/* judge.c's hint: the replicas that agree with the majority. */
+	for (uint32_t i = 0; i < s->n && s->prefer != 0; i++)
+		if ((s->prefer >> i & 1u) != 0 && (int)i != except && healthy(s, i, now))
+			return (int)i;
 	if (best >= 0)
 		return best;
 	for (uint32_t i = 0; i < s->n; i++) {
@@ -167,6 +173,8 @@ static void failover(struct super *s, int from, int reason, uint64_t fault_ns)
 	const struct failover_rec *fo = failover_record(
 	    &s->fo, reason, from, to, fault_ns, fault_ns > period(s) ? fault_ns - period(s) : 0,
 	    now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s), now);
+	failover_note_sync(&s->fo, to >= 0 ? play_sync_of(&s->sink->play, (uint32_t)to)
+	                                   : SYNC_UNKNOWN);
 
 	char detail[96];
 	snprintf(detail, sizeof(detail), "%s: %d -> %d, detected in %llu us",
@@ -400,6 +408,7 @@ static void on_watchdog(uv_timer_t *t)
 			set_role(s, i, ROLE_DEAD);
 		fence(s, i, REASON_STALL);
 	}
+	judge_tick(s, now);
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
 	report_underruns(s, now);
 	update_state(s);
@@ -420,6 +429,21 @@ static void notify_waiters(struct super *s, uint32_t index, int pid)
 	}
 }
 
+void super_fence_replica(struct super *s, uint32_t i, int reason, uint32_t prefer)
+{
+	if (s->slot[i].proc == NULL || s->slot[i].kill_ns != 0)
+		return;
+	if (s->slot[i].role == ROLE_PRIMARY) {
+		s->prefer = prefer;
+		failover(s, (int)i, reason, clock_now_ns());
+		s->prefer = 0;
+	} else {
+		set_role(s, i, ROLE_DEAD);
+	}
+	fence(s, i, reason);
+	update_state(s);
+}
+
 void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 {
 	struct super *s = sl->sup;
@@ -435,6 +459,12 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 	}
 	if (term_signal != 0)
 		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
+	else if (status == PARAMS_EXIT_CONFIG)
+		/* The renderer refused what the --check run accepted: its keys, or
+		 * a parameter table other than the group's (a renderer must
+		 * declare the same in every run). Its stderr line says which. */
+		log_error("replica %u (pid %d) refused its configuration (exit 78): the renderer "
+		          "does not behave as in its --check run", sl->index, pid);
 	else
 		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
 		         (long long)status);
@@ -482,6 +512,7 @@ void super_respawn(struct slot *sl)
 	sl->bad_seen = atomic_load_explicit(&s->sink->play.st.bad_from[sl->index],
 	                                    memory_order_acquire);
 	group_replica_reset(s->gr, sl->index);
+	judge_respawned(s, sl->index);
 	set_role(s, sl->index, ROLE_STARTING);
 	sl->kill_ns = 0;
 	sl->kill_reason = -1;

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "failover.h"
 #include "group.h"
+#include "judge.h"
 #include "sink.h"
 
 enum daemon_state { DSTATE_STARTING = 0, DSTATE_RUNNING, DSTATE_DEGRADED, DSTATE_STOPPING };
@@ -52,6 +53,7 @@ struct slot {
 	int last_exit;          /* exit status or -signal of the last death */
 	bool tainted;           /* its segment was damaged: rebuild it before a respawn */
 	uint64_t bad_seen;      /* sink's bad_from[index] already acted on */
+	struct judge_slot judge;/* judge.c: the sink's verdicts already acted on */
 };
 
 /* Reply hook for kill-primary: called once the death was seen and acted on. */
@@ -78,6 +80,8 @@ struct super {
 	uint64_t underruns_seen;    /* sink underruns already reported */
 	uint64_t dev_changes_seen;  /* sink device losses/returns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
+	uint32_t prefer;            /* takeover hint during super_fence_replica, or 0 */
+	struct judge judge;         /* judge.c: group-wide report times */
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
 
@@ -128,6 +132,15 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal);
  * and retried after the backoff. Does nothing while stopping. Loop thread.
  */
 void super_respawn(struct slot *sl);
+
+/*
+ * Fence slot i for `reason` (judge.c: the sink found its output wrong): if
+ * it is the primary, fail over to a healthy standby, one in the bit mask
+ * `prefer` if any (the replicas that agree with the majority); else demote
+ * it. Then SIGKILL it; it is respawned as usual. Does nothing if the slot has
+ * no process or is already being fenced. Loop thread.
+ */
+void super_fence_replica(struct super *s, uint32_t i, int reason, uint32_t prefer);
 
 /* Heartbeat age in µs of slot i (0 if unknown). */
 uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i);

@@ -17,7 +17,7 @@
  *     PROGRAM --check --rate R --channels C --frames F [--input-channels N]
  *             [--key S.K=V]...
  * it calls open and close only and prints the report rtaudiod reads
- * (renderer_int.h: rta_host_report), exit 0 or 78.
+ * (renderer_int.h: rhost_report), exit 0 or 78.
  *
  * What it does not do: decide roles, talk to the control socket, log through
  * the daemon, or restart itself. Setup errors go to stderr and exit 1 (the
@@ -489,7 +489,7 @@ static int replica_open(struct replica *rp)
 	if (rc != 0 && !rp->host->failed)
 		(void)rta_config_error(rp->host, "source", NULL, "%s: open failed",
 		                       rd->name != NULL ? rd->name : replica_prog);
-	if (rc != 0 || rta_host_check_unused(rp->host))
+	if (rc != 0 || rhost_check_unused(rp->host))
 		return RTA_EX_CONFIG;
 	return 0;
 }
@@ -508,7 +508,7 @@ static int replica_check(struct replica *rp, uint32_t rate, uint32_t channels, u
 	int rc = replica_open(rp);
 	if (rp->rd->close != NULL)
 		rp->rd->close(rp->state);
-	rta_host_report(rp->host, stdout);
+	rhost_report(rp->host, stdout);
 	if (fflush(stdout) != 0)
 		return 1;
 	return rc;
@@ -571,7 +571,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 			have_cpu = true;
 			break;
 		case 'k':
-			if ((rc = rta_host_add_key(&host, optarg)) < 0) {
+			if ((rc = rhost_add_key(&host, optarg)) < 0) {
 				fprintf(stderr, "%s: --key '%.64s': %s\n", replica_prog, optarg,
 				        strerror(-rc));
 				return RTA_EX_USAGE;
@@ -602,7 +602,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		if (rate == 0 || channels == 0 || frames == 0 || group != NULL || have_index)
 			replica_usage();
 		rc = replica_check(&rp, rate, channels, frames, inputs);
-		rta_host_free(&host);
+		rhost_free(&host);
 		return rc;
 	}
 	if (group == NULL || !have_index || !shm_group_valid(group))
@@ -625,7 +625,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 			rd->close(state);
 		return RTA_EX_CONFIG;
 	}
-	if (!rta_host_table_matches(&host, rp.table, rp.nparams)) {
+	if (!rhost_table_matches(&host, rp.table, rp.nparams)) {
 		fprintf(stderr, "%s: the parameters declared differ from the group's table "
 		        "(a renderer must declare the same ones in every run)\n", replica_prog);
 		if (rd->close != NULL)
@@ -670,7 +670,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	host.seg = NULL;
 	if (rd->close != NULL)
 		rd->close(state);
-	rta_host_free(&host);
+	rhost_free(&host);
 	shm_seg_close(&rseg);
 	shm_seg_close(&gseg);
 	return 0;

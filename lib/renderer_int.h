@@ -52,16 +52,16 @@ struct rta_host {
  * no '='), to *h. Returns 0, -EINVAL (malformed), -E2BIG (too many keys or
  * too long), -ENOMEM.
  */
-int rta_host_add_key(struct rta_host *h, const char *arg);
+int rhost_add_key(struct rta_host *h, const char *arg);
 
-/* Free what rta_host_add_key allocated. */
-void rta_host_free(struct rta_host *h);
+/* Free what rhost_add_key allocated. */
+void rhost_free(struct rta_host *h);
 
 /*
  * After open: record "unknown key" for the first key nobody looked at.
  * Returns true if *h holds a configuration error (of open or this one).
  */
-bool rta_host_check_unused(struct rta_host *h);
+bool rhost_check_unused(struct rta_host *h);
 
 /*
  * The --check report on `f`: one "param NAME MIN MAX DEFAULT UNIT" line per
@@ -69,13 +69,13 @@ bool rta_host_check_unused(struct rta_host *h);
  * one "error SECTION KEY TEXT" line (tab-separated; KEY "-" for a whole
  * section). rtaudiod parses it (daemon/check.c).
  */
-void rta_host_report(const struct rta_host *h, FILE *f);
+void rhost_report(const struct rta_host *h, FILE *f);
 
 /*
  * Whether the declared table equals the group's (entries 2.. of `table`, n
  * entries in all): same names, units, ranges and defaults, in order.
  */
-bool rta_host_table_matches(const struct rta_host *h, const struct param_decl *table,
+bool rhost_table_matches(const struct rta_host *h, const struct param_decl *table,
                             unsigned n);
 
 #endif

@@ -93,6 +93,9 @@ bad bad-source-key.conf      3 "key 'colour': unknown key in [source]"
 bad bad-source-number.conf   2 "key 'frequency': 'fast' is not a number"
 bad bad-param-name.conf      3 "key 'width': unknown key in [params] (the renderer declares"
 bad bad-cross-wav.conf       2 "key 'type': "
+bad bad-cross-vote.conf      3 "key 'vote': vote = majority needs 3 or more replicas"
+bad bad-vote.conf            2 "key 'vote': "
+bad bad-max-level.conf       2 "key 'max_level': "
 
 # A renderer that cannot run: named with the key, exit 78, before anything starts.
 printf '[group]\nreplica = %s/no-such-renderer\n' "$tmp" > "$tmp/norend.conf"

@@ -1,10 +1,14 @@
 #!/bin/sh
-# Crash loop: a replica program that exits at once (/bin/false). The daemon
-# must stay up, report "degraded", answer status, back off (under 5% CPU).
+# Crash loop: a replica program that passes the start-up check (--check
+# prints the report of a renderer with no parameters) and then exits at once
+# every time it is started. The daemon must stay up, report "degraded",
+# answer status, back off (under 5% CPU).
 . "$(dirname "$0")/lib.sh"
 
+printf '#!/bin/sh\n[ "$1" = --check ] && { echo ok; exit 0; }\nexit 1\n' > "$TMP/crasher"
+chmod +x "$TMP/crasher"
 write_conf
-sed -i "s|^replica = .*|replica = /bin/false|" "$CONF"
+sed -i "s|^replica = .*|replica = $TMP/crasher|" "$CONF"
 "$RTAUDIOD" -c "$CONF" > "$DLOG" 2>&1 &
 DPID=$!
 wait_until 15 sh -c "[ \"\$($RTAUDIOCTL -s $SOCK --json status | jq -r .daemon.state)\" = degraded ]" ||

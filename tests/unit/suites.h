@@ -26,6 +26,7 @@ Suite *source_suite(void);
 Suite *crc32c_suite(void);
 Suite *guard_suite(void);
 Suite *client_suite(void);
+Suite *play_suite(void);
 
 /*
  * Map `bytes` (a multiple of 64) of private zeroed memory ending right
