@@ -113,7 +113,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 30
+#define CONFIG_NKEYS 34
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in
