@@ -141,6 +141,17 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
+	json_t *stream = reply != NULL ? json_object_get(reply, "stream") : NULL;
+	if (stream != NULL) {
+		/* Output block s is rendered from input block s, captured lead
+		 * periods earlier, in a period of its own: lead + 1 periods. */
+		json_object_set_new(stream, "input_channels", json_integer(d->gr.input_channels));
+		json_object_set_new(stream, "input_latency_ms",
+		                    d->gr.input_channels > 0
+		                        ? json_real((double)((cfg->lead + 1) * d->gr.period_ns /
+		                                             NSEC_PER_USEC) / 1e3)
+		                        : json_null());
+	}
 	json_t *sink = reply != NULL ? json_object_get(reply, "sink") : NULL;
 	if (sink != NULL && d->sink.has_dev)
 		json_object_set_new(sink, "device", sink_dev_json(&d->sink.dev));

@@ -191,6 +191,10 @@ static int check_alsa_buffer(const struct config *c, const void *v, char *why, s
 	  K_UINT, lead, 1, 1023, NULL, NULL) \
 	X("stream", "ring_capacity", false, "4", "power of two, 2..1024", \
 	  K_UINT, ring_capacity, 2, 1024, NULL, check_ring_capacity) \
+	X("stream", "input_channels", false, "0", "0..8, 0 = no live input", \
+	  K_UINT, input_channels, 0, 8, NULL, NULL) \
+	X("stream", "input_history", false, "2", "0.1..60 seconds", \
+	  K_REAL, input_history, 0.1, 60, NULL, NULL) \
 	X("watchdog", "interval_ms", true, "1", "1..1000", \
 	  K_UINT, interval_ms, 1, 1000, NULL, NULL) \
 	X("watchdog", "stall_periods", true, "2", "1..1000", \
@@ -213,6 +217,8 @@ static int check_alsa_buffer(const struct config *c, const void *v, char *why, s
 	  K_STR, jack_client, 0, 0, NULL, check_nonempty) \
 	X("sink", "jack_connect", false, "", "comma-separated port names, may be empty", \
 	  K_STR, jack_connect, 0, 0, NULL, NULL) \
+	X("sink", "jack_inputs", false, "", "comma-separated capture ports, may be empty", \
+	  K_STR, jack_inputs, 0, 0, NULL, NULL) \
 	X("sink", "device", false, "default", "an ALSA PCM name, 1..127 bytes", \
 	  K_STR, device, 0, 0, NULL, check_nonempty) \
 	X("sink", "alsa_period", false, "0", "0 (= [stream] frames) or 16..1024 frames", \

@@ -74,6 +74,8 @@ struct config {
 	unsigned frames;             /* 16..1024, default 256 */
 	unsigned lead;               /* 1..ring_capacity-1, default 2 */
 	unsigned ring_capacity;      /* power of two 2..1024, default 4 */
+	unsigned input_channels;     /* 0..8: live input channels the sink captures */
+	double input_history;        /* seconds of input kept in the input ring */
 	/* [watchdog] (reloadable) */
 	unsigned interval_ms;        /* 1..1000, default 1 */
 	unsigned stall_periods;      /* 1..1000, default 2 */
@@ -93,6 +95,7 @@ struct config {
 	char sink_path[PATH_MAX];    /* wav: output file (required for wav) */
 	char jack_client[64];        /* default "rtaudiod" */
 	char jack_connect[256];      /* comma-separated port names or empty */
+	char jack_inputs[256];       /* jack: capture ports feeding in_1..N */
 	char device[128];            /* alsa: PCM name, default "default" */
 	unsigned alsa_period;        /* alsa: frames, 0 = [stream] frames */
 	unsigned alsa_buffer;        /* alsa: frames, 0 = 4 periods */
@@ -113,7 +116,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 34
+#define CONFIG_NKEYS 37
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in

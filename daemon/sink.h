@@ -56,6 +56,8 @@ struct sink_backend {
 	 * failed or not having run (s->priv NULL or partial).
 	 */
 	void (*close)(struct sink *s);
+	/* Non-NULL if the backend captures live input (the text says from where). */
+	const char *captures;
 };
 
 enum sink_state { SINK_IDLE = 0, SINK_WAITING = 1, SINK_RUNNING = 2, SINK_STOPPED = 3 };
@@ -101,6 +103,7 @@ struct sink {
 	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it;
 	                               clocked sinks only) */
 	struct rtprio_status rt;
+	uint64_t in_seq;            /* real-time context: input block being written */
 	bool has_dev;               /* dev is meaningful (device backends) */
 	struct sink_dev dev;
 };
@@ -144,6 +147,20 @@ bool sink_prime(struct sink *s);
  * it finished (CLOCK_MONOTONIC ns). Same rules as sink_prime().
  */
 uint64_t sink_period(struct sink *s);
+
+/*
+ * Real-time context, once per period before sink_period(), live input only:
+ * the payload of input block next + lead (one block of input_channels
+ * interleaved floats) to fill, or NULL when the group has no input; then
+ * sink_input_commit() with the same pointer publishes it (its CRC-32C
+ * stamped like a replica's block). Output block s is rendered from input
+ * block s, so the input captured in the period that plays block p is heard
+ * in block p + lead: the latency is lead periods plus the capture period.
+ * Only the sink's thread writes the input ring. No allocation, lock, log or
+ * syscall.
+ */
+float *sink_input_begin(struct sink *s);
+void sink_input_commit(struct sink *s, const float *p);
 
 /* Backend name, and whether the first block of real audio was played. */
 const char *sink_name(const struct sink *s);
