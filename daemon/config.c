@@ -72,7 +72,7 @@ enum key_kind {
 typedef int (*key_check_fn)(const struct config *c, const void *v, char *why, size_t len);
 
 __attribute__((format(printf, 4, 5)))
-static int rule(bool ok, char *why, size_t len, const char *fmt, ...)
+int config_rule(bool ok, char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -86,35 +86,35 @@ static int rule(bool ok, char *why, size_t len, const char *fmt, ...)
 
 static int check_nonempty(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(*(const char *)v != '\0', why, len, "must not be empty");
+	return config_rule(*(const char *)v != '\0', why, len, "must not be empty");
 }
 
 static int check_socket_mode(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule((c->socket_mode & 0600) == 0600, why, len,
+	return config_rule((c->socket_mode & 0600) == 0600, why, len,
 	            "0%03o does not give the owner read and write (0600)", c->socket_mode);
 }
 
 static int check_socket_group(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->socket_group[0] == '\0' || getgrnam(c->socket_group) != NULL, why, len,
+	return config_rule(c->socket_group[0] == '\0' || getgrnam(c->socket_group) != NULL, why, len,
 	            "no such group '%s'", c->socket_group);
 }
 
 static int check_name(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(shm_group_valid(c->name), why, len, "'%s' is not a valid group name "
+	return config_rule(shm_group_valid(c->name), why, len, "'%s' is not a valid group name "
 	            "(1..%d of A-Z a-z 0-9 _ . -, not starting with . or -)", c->name, SHM_GROUP_MAX);
 }
 
 static int check_replica(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->replica[0] == '/', why, len, "'%s' is not an absolute path", c->replica);
+	return config_rule(c->replica[0] == '/', why, len, "'%s' is not an absolute path", c->replica);
 }
 
 static int check_ring_capacity(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule((c->ring_capacity & (c->ring_capacity - 1)) == 0, why, len,
+	return config_rule((c->ring_capacity & (c->ring_capacity - 1)) == 0, why, len,
 	            "%u is not a power of two", c->ring_capacity);
 }
 
@@ -123,7 +123,7 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 #ifdef HAVE_JACK
 	return 0;
 #else
-	return rule(c->sink != SINK_JACK, why, len, "rtaudiod was built without JACK");
+	return config_rule(c->sink != SINK_JACK, why, len, "rtaudiod was built without JACK");
 #endif
 }
 
@@ -260,11 +260,11 @@ static int parse_integer(const char *text, int base, long long *out, char *why, 
 	char *end;
 
 	if (text[0] == '\0')
-		return rule(false, why, len, "empty value, expected %s integer", what);
+		return config_rule(false, why, len, "empty value, expected %s integer", what);
 	errno = 0;
 	*out = strtoll(text, &end, base);
 	if (*end != '\0')
-		return rule(false, why, len, "'%s' is not %s integer", text, what);
+		return config_rule(false, why, len, "'%s' is not %s integer", text, what);
 	return errno == ERANGE ? 1 : 0;
 }
 
@@ -275,13 +275,13 @@ static int parse_real(const char *text, double *out, char *why, size_t len)
 	char *end;
 
 	if (text[0] == '\0')
-		return rule(false, why, len, "empty value, expected a number");
+		return config_rule(false, why, len, "empty value, expected a number");
 	errno = 0;
 	*out = strtod(text, &end);
 	if (*end != '\0' || isnan(*out) || strpbrk(text, "xX") != NULL)  /* no hex floats */
-		return rule(false, why, len, "'%s' is not a number", text);
+		return config_rule(false, why, len, "'%s' is not a number", text);
 	if (isinf(*out) && errno != ERANGE)
-		return rule(false, why, len, "'%s' is not a finite number", text);
+		return config_rule(false, why, len, "'%s' is not a finite number", text);
 	return isinf(*out) ? 1 : 0;
 }
 

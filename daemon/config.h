@@ -148,6 +148,13 @@ int config_add_pval(struct config *c, const char *name, const char *value, int l
  * key), 0 if the file does not set it. Pure. */
 int config_rkey_line(const struct config *c, const char *section, const char *key);
 
+/*
+ * Whether `ok`; if not, format why[len] and return -1 (else 0): the one way
+ * a key's rule says what is wrong (config.c, config_render.c).
+ */
+int config_rule(bool ok, char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Fill *c with every default. */
 void config_defaults(struct config *c);
 
