@@ -347,6 +347,16 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		return usage_error();
+	/* -j/--json after the verb too ("rtaudioctl status -j"): no verb has an
+	 * argument spelled so, and getopt stops at the verb ("set pan -0.5"). */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+			json = true;
+		else
+			argv[kept++] = argv[i];
+	}
+	argc = kept;
 	if (strcmp(argv[0], "help") == 0) {
 		int rc = cmd_help(argc, argv, socket_path(sock_opt));
 		flush_or_die();
@@ -402,6 +412,12 @@ int main(int argc, char **argv)
 		json_decref(reply);
 		flush_or_die();  /* each event as it comes, even into a pipe */
 	} while (stream && read_line(fd, &rb, &reply_line, &reply_len) == 1);
+	/* A stream ends only when the daemon goes away (shutdown, crash): say
+	 * so and exit 69, as record and meter do, so a script can tell. */
+	if (stream && rc == 0) {
+		warnx("%s closed the event stream (the daemon stopped)", path);
+		rc = EX_UNAVAILABLE;
+	}
 
 	close(fd);
 	conn_buf_free(&rb);

@@ -105,6 +105,23 @@ static json_t *sink_dev_json(const struct sink_dev *v)
 	                 "reopens", (json_int_t)atomic_load(&v->reopens));
 }
 
+/* Status keys added after the main object (kept apart to keep that one readable). */
+static void status_more(struct daemon *d, json_t *o)
+{
+	if (o == NULL)
+		return;
+	/* Clocked sinks: how often, and for how long in all, they fell behind. */
+	json_t *sink = json_object_get(o, "sink");
+	if (sink != NULL) {
+		json_object_set_new(sink, "slips", json_integer((json_int_t)atomic_load(&d->sink.slips)));
+		json_object_set_new(sink, "slip_ms", json_integer((json_int_t)(
+		                    atomic_load(&d->sink.slip_ns) / NSEC_PER_MSEC)));
+	}
+	/* The watchdog in force: what a reload of [watchdog] changed. */
+	json_object_set_new(o, "watchdog", json_pack("{s:i, s:i}", "interval_ms",
+	                    (int)d->cfg.interval_ms, "stall_periods", (int)d->cfg.stall_periods));
+}
+
 static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
 	const struct config *cfg = &d->cfg;
@@ -117,7 +134,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	 * reaches the sink. */
 	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
 
-	json_t *reply = json_pack(
+	json_t *o = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
 	    " s:o, s:o, s:o,"
 	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
@@ -141,7 +158,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
-	json_t *stream = reply != NULL ? json_object_get(reply, "stream") : NULL;
+	json_t *stream = o != NULL ? json_object_get(o, "stream") : NULL;
 	if (stream != NULL) {
 		/* Output block s is rendered from input block s, captured lead
 		 * periods earlier, in a period of its own: lead + 1 periods. */
@@ -152,10 +169,11 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 		                                             NSEC_PER_USEC) / 1e3)
 		                        : json_null());
 	}
-	json_t *sink = reply != NULL ? json_object_get(reply, "sink") : NULL;
+	json_t *sink = o != NULL ? json_object_get(o, "sink") : NULL;
 	if (sink != NULL && d->sink.has_dev)
 		json_object_set_new(sink, "device", sink_dev_json(&d->sink.dev));
-	return reply;
+	status_more(d, o);
+	return o;
 }
 
 static void kill_done(void *arg, int index, int pid, int primary)
@@ -241,6 +259,8 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 		json_decref(reps);
 		play_stats_reset(&d->sink.play);
 		atomic_store_explicit(&d->sink.late, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slips, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slip_ns, 0, memory_order_relaxed);
 		for (uint32_t i = 0; i < d->gr.n; i++)
 			replica_stats_reset(d->gr.r[i]);
 		log_info("stats reset");
@@ -285,11 +305,25 @@ static json_t *cmd_events(struct daemon *d, struct ctl_client *c, const struct p
 
 static json_t *cmd_reload_verb(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
-	char err[512];
+	char err[512], note[256];
 
-	if (cmd_reload(d, err, sizeof(err)) < 0)
+	if (cmd_reload(d, err, sizeof(err), note, sizeof(note)) < 0)
 		return fail(err);
+	if (note[0] != '\0')
+		return json_pack("{s:b, s:s}", "ok", 1, "restart_needed", note);
 	return ok();
+}
+
+/* The kept failover records, oldest first, so that their losses can be summed. */
+static json_t *cmd_history(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	json_t *list = json_array();
+	uint64_t n = failover_kept(&d->sup.fo);
+
+	for (uint64_t k = 0; k < n; k++)
+		json_array_append_new(list, failover_json(failover_nth(&d->sup.fo, k)));
+	return json_pack("{s:b, s:I, s:o}", "ok", 1, "count", (json_int_t)d->sup.fo.count,
+	                 "failovers", list);
 }
 
 static json_t *cmd_version(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
@@ -346,6 +380,7 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_EVENTS] = cmd_events,
 	[CMD_RELOAD] = cmd_reload_verb,
 	[CMD_VERSION] = cmd_version,
+	[CMD_HISTORY] = cmd_history,
 	[CMD_TAP] = cmd_tap,
 	/* PROTO_LOCAL verbs (record, meter, wait-ready) have no handler: refused. */
 };
@@ -409,17 +444,39 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
 	free(line);
 }
 
-int cmd_reload(struct daemon *d, char *err, size_t errlen)
+int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t notelen)
 {
 	struct config fresh;
+	const struct config_key *k;
 	int rc;
 
+	if (notelen > 0)
+		note[0] = '\0';
 	config_defaults(&fresh);
 	rc = config_load(&fresh, d->config_path, !d->config_required, err, errlen);
 	if (rc < 0) {
 		log_warn("reload refused: %s", err);
 		return rc;
 	}
+	if (d->socket_override != NULL)  /* -S wins over the file, as at start */
+		snprintf(fresh.socket, sizeof(fresh.socket), "%s", d->socket_override);
+	/*
+	 * Keys that need a restart are compared with the file as it was at start
+	 * (d->loaded), not with d->cfg, which the sink may have changed (a jack
+	 * server's rate and block size). Reported, never silently ignored.
+	 */
+	k = config_static_change(&d->loaded, &fresh);
+	if (k != NULL) {
+		snprintf(note, notelen, "[%s] %s changed: takes effect at the next restart",
+		         k->section, k->name);
+		log_warn("reload: %s", note);
+	}
+	/*
+	 * The parameters first, compared with the values in force (so the file's
+	 * come back after a `set`); the configuration is committed only once
+	 * they applied, so a refused reload (EBUSY) changes nothing and its retry
+	 * finds the same differences.
+	 */
 	rc = cmd_params_reload(d, &fresh, err, errlen);
 	if (rc < 0) {
 		log_warn("reload refused: %s", err);

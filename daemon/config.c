@@ -75,7 +75,7 @@ enum key_kind {
 typedef int (*key_check_fn)(const struct config *c, const void *v, char *why, size_t len);
 
 __attribute__((format(printf, 4, 5)))
-static int rule(bool ok, char *why, size_t len, const char *fmt, ...)
+int config_rule(bool ok, char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -89,35 +89,35 @@ static int rule(bool ok, char *why, size_t len, const char *fmt, ...)
 
 static int check_nonempty(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(*(const char *)v != '\0', why, len, "must not be empty");
+	return config_rule(*(const char *)v != '\0', why, len, "must not be empty");
 }
 
 static int check_socket_mode(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule((c->socket_mode & 0600) == 0600, why, len,
+	return config_rule((c->socket_mode & 0600) == 0600, why, len,
 	            "0%03o does not give the owner read and write (0600)", c->socket_mode);
 }
 
 static int check_socket_group(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->socket_group[0] == '\0' || getgrnam(c->socket_group) != NULL, why, len,
+	return config_rule(c->socket_group[0] == '\0' || getgrnam(c->socket_group) != NULL, why, len,
 	            "no such group '%s'", c->socket_group);
 }
 
 static int check_name(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(shm_group_valid(c->name), why, len, "'%s' is not a valid group name "
+	return config_rule(shm_group_valid(c->name), why, len, "'%s' is not a valid group name "
 	            "(1..%d of A-Z a-z 0-9 _ . -, not starting with . or -)", c->name, SHM_GROUP_MAX);
 }
 
 static int check_replica(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->replica[0] == '/', why, len, "'%s' is not an absolute path", c->replica);
+	return config_rule(c->replica[0] == '/', why, len, "'%s' is not an absolute path", c->replica);
 }
 
 static int check_ring_capacity(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule((c->ring_capacity & (c->ring_capacity - 1)) == 0, why, len,
+	return config_rule((c->ring_capacity & (c->ring_capacity - 1)) == 0, why, len,
 	            "%u is not a power of two", c->ring_capacity);
 }
 
@@ -125,24 +125,24 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 {
 #ifndef HAVE_JACK
 	if (c->sink == SINK_JACK)
-		return rule(false, why, len, "rtaudiod was built without JACK");
+		return config_rule(false, why, len, "rtaudiod was built without JACK");
 #endif
 #ifndef HAVE_ALSA
 	if (c->sink == SINK_ALSA)
-		return rule(false, why, len, "rtaudiod was built without ALSA (libasound)");
+		return config_rule(false, why, len, "rtaudiod was built without ALSA (libasound)");
 #endif
 	return 0;
 }
 
 static int check_alsa_period(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->alsa_period == 0 || c->alsa_period >= 16, why, len,
+	return config_rule(c->alsa_period == 0 || c->alsa_period >= 16, why, len,
 	            "%u is below 16 frames (0 means [stream] frames)", c->alsa_period);
 }
 
 static int check_alsa_buffer(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->alsa_buffer == 0 || c->alsa_buffer >= 32, why, len,
+	return config_rule(c->alsa_buffer == 0 || c->alsa_buffer >= 32, why, len,
 	            "%u is below 32 frames (0 means 4 periods)", c->alsa_buffer);
 }
 
@@ -273,83 +273,6 @@ bool config_section_known(const char *name)
 	return config_section_renderer(name);
 }
 
-bool config_section_renderer(const char *name)
-{
-	if (strcmp(name, "source") == 0)
-		return true;
-	if (strncmp(name, "plugin ", 7) != 0)
-		return false;
-	size_t n = 0;
-	for (const char *p = name + 7; *p != '\0'; p++, n++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-			return false;
-	return n >= 1 && n < CONFIG_PLUGIN_NAME;
-}
-
-int config_add_rkey(struct config *c, const char *section, const char *name, const char *value,
-                    int line, char *why, size_t len)
-{
-	size_t ns = strlen(section), nk = strlen(name), nv = strlen(value);
-
-	if (c->nrkeys == CONFIG_RKEYS_MAX)
-		return rule(false, why, len, "more than %d keys in [source] and [plugin] sections",
-		            CONFIG_RKEYS_MAX);
-	if (nk == 0 || nk >= sizeof c->rkeys[0].key || strchr(name, '=') != NULL)
-		return rule(false, why, len, "key name empty or longer than %zu bytes",
-		            sizeof c->rkeys[0].key - 1);
-	if (nv >= CONFIG_RKEY_VALUE)
-		return rule(false, why, len, "value too long (%zu bytes, at most %d)", nv,
-		            CONFIG_RKEY_VALUE - 1);
-	if (ns >= sizeof c->rkeys[0].section)
-		return rule(false, why, len, "section name too long");
-	for (unsigned i = 0; i < c->nrkeys; i++)
-		if (strcmp(c->rkeys[i].section, section) == 0 && strcmp(c->rkeys[i].key, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
-			            c->rkeys[i].line);
-	struct config_rkey *k = &c->rkeys[c->nrkeys++];
-	memcpy(k->section, section, ns + 1);
-	memcpy(k->key, name, nk + 1);
-	memcpy(k->value, value, nv + 1);
-	k->line = line;
-	return 0;
-}
-
-int config_add_pval(struct config *c, const char *name, const char *value, int line, char *why,
-                    size_t len)
-{
-	double v;
-	char *end;
-
-	if (!layout_param_name_ok(name))
-		return rule(false, why, len, "unknown key in [params] (a parameter name is 1..%u "
-		            "of A-Z a-z 0-9 _ . -)", LAYOUT_PARAM_NAME - 1);
-	for (unsigned i = 0; i < c->npvals; i++)
-		if (strcmp(c->pvals[i].name, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
-			            c->pvals[i].line);
-	if (c->npvals == CONFIG_PVALS_MAX)
-		return rule(false, why, len, "more than %d parameters in [params]", CONFIG_PVALS_MAX);
-	errno = 0;
-	v = strtod(value, &end);
-	if (value[0] == '\0' || *end != '\0' || !isfinite(v) || strpbrk(value, "xX") != NULL)
-		return rule(false, why, len, "'%s' is not a finite number", value);
-	struct config_pval *p = &c->pvals[c->npvals++];
-	snprintf(p->name, sizeof p->name, "%s", name);
-	p->value = v;
-	p->line = line;
-	return 0;
-}
-
-int config_rkey_line(const struct config *c, const char *section, const char *key)
-{
-	for (unsigned i = 0; i < c->nrkeys; i++)
-		if (strcmp(c->rkeys[i].section, section) == 0 &&
-		    (key == NULL || strcmp(c->rkeys[i].key, key) == 0))
-			return c->rkeys[i].line;
-	return 0;
-}
-
 /* ---- parsing one value ------------------------------------------------- */
 
 static void *field(struct config *c, const struct key_def *d)
@@ -370,11 +293,11 @@ static int parse_integer(const char *text, int base, long long *out, char *why, 
 	char *end;
 
 	if (text[0] == '\0')
-		return rule(false, why, len, "empty value, expected %s integer", what);
+		return config_rule(false, why, len, "empty value, expected %s integer", what);
 	errno = 0;
 	*out = strtoll(text, &end, base);
 	if (*end != '\0')
-		return rule(false, why, len, "'%s' is not %s integer", text, what);
+		return config_rule(false, why, len, "'%s' is not %s integer", text, what);
 	return errno == ERANGE ? 1 : 0;
 }
 
@@ -385,13 +308,13 @@ static int parse_real(const char *text, double *out, char *why, size_t len)
 	char *end;
 
 	if (text[0] == '\0')
-		return rule(false, why, len, "empty value, expected a number");
+		return config_rule(false, why, len, "empty value, expected a number");
 	errno = 0;
 	*out = strtod(text, &end);
 	if (*end != '\0' || isnan(*out) || strpbrk(text, "xX") != NULL)  /* no hex floats */
-		return rule(false, why, len, "'%s' is not a number", text);
+		return config_rule(false, why, len, "'%s' is not a number", text);
 	if (isinf(*out) && errno != ERANGE)
-		return rule(false, why, len, "'%s' is not a finite number", text);
+		return config_rule(false, why, len, "'%s' is not a finite number", text);
 	return isinf(*out) ? 1 : 0;
 }
 

@@ -157,6 +157,13 @@ int config_add_pval(struct config *c, const char *name, const char *value, int l
  * key), 0 if the file does not set it. Pure. */
 int config_rkey_line(const struct config *c, const char *section, const char *key);
 
+/*
+ * Whether `ok`; if not, format why[len] and return -1 (else 0): the one way
+ * a key's rule says what is wrong (config.c, config_render.c).
+ */
+int config_rule(bool ok, char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Fill *c with every default. */
 void config_defaults(struct config *c);
 
@@ -172,6 +179,20 @@ void config_defaults(struct config *c);
  * unspecified after an error. Not thread-safe.
  */
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen);
+
+/* Shortest period a clocked sink is allowed, and below which -n warns. */
+#define CONFIG_MIN_PERIOD_NS   250000u
+#define CONFIG_RISKY_PERIOD_NS 1000000u
+
+/*
+ * What the file cannot say about itself: the replica is an executable
+ * regular file and (socket_too) the socket's directory exists or can be
+ * created. 0, or -errno with "key 'K': why" in err. Reads the file system.
+ */
+int config_check_env(const struct config *c, bool socket_too, char *err, size_t errlen);
+
+/* Print a warning line to f for each risky but workable setting (rtaudiod -n). */
+void config_warnings(const struct config *c, FILE *f);
 
 /* Print the effective configuration as a valid INI file. */
 void config_print(const struct config *c, FILE *f);

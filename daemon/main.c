@@ -72,6 +72,23 @@ static void close_handle(uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
+/*
+ * The signal handles are watched first thing in start() and closed last,
+ * on every path (a start-up failure included): closing a handle that was
+ * never initialised is libuv's assertion, which is how a bad socket path
+ * used to abort the daemon (exit 134) instead of exiting 1.
+ */
+static void close_signals(struct daemon *d)
+{
+	if (!d->signals)
+		return;
+	d->signals = false;
+	close_handle((uv_handle_t *)&d->sig_term);
+	close_handle((uv_handle_t *)&d->sig_int);
+	close_handle((uv_handle_t *)&d->sig_hup);
+	close_handle((uv_handle_t *)&d->sig_usr2);
+}
+
 /* Every replica has been reaped: stop the audio, free the segments, end the loop. */
 static void on_super_stopped(struct super *s)
 {
@@ -81,10 +98,7 @@ static void on_super_stopped(struct super *s)
 	super_close(&d->sup);
 	group_destroy(&d->gr);
 	notify_close(d);
-	close_handle((uv_handle_t *)&d->sig_term);
-	close_handle((uv_handle_t *)&d->sig_int);
-	close_handle((uv_handle_t *)&d->sig_hup);
-	close_handle((uv_handle_t *)&d->sig_usr2);
+	close_signals(d);
 	log_info("stopped");
 }
 
@@ -107,12 +121,12 @@ static void shutdown_daemon(struct daemon *d)
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
-	char err[512];
+	char err[512], note[256];
 
 	switch (signum) {
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", d->config_path);
-		cmd_reload(d, err, sizeof(err));
+		cmd_reload(d, err, sizeof(err), note, sizeof(note));
 		break;
 	case SIGUSR2:
 		/* Test hook (documented in rtaudiod(8)): hold the sink thread 3 s once. */
@@ -148,6 +162,12 @@ static int start(struct daemon *d)
 	char err[512];
 	int rc;
 
+	/* Signals first, so that a SIGTERM during a slow start-up is heard. */
+	watch_signal(d, &d->sig_term, SIGTERM);
+	watch_signal(d, &d->sig_int, SIGINT);
+	watch_signal(d, &d->sig_hup, SIGHUP);
+	watch_signal(d, &d->sig_usr2, SIGUSR2);
+	d->signals = true;
 	/*
 	 * The sink first: a sink with a clock of its own (jack) decides the
 	 * stream's rate and block size, and the group is made to match it.
@@ -198,10 +218,6 @@ static int start(struct daemon *d)
 		d->exit_code = EXIT_START;
 		return 0;  /* replicas are up: shut down through the normal path */
 	}
-	watch_signal(d, &d->sig_term, SIGTERM);
-	watch_signal(d, &d->sig_int, SIGINT);
-	watch_signal(d, &d->sig_hup, SIGHUP);
-	watch_signal(d, &d->sig_usr2, SIGUSR2);
 	notify_start(d);
 	log_info("rtaudiod %s: group %s, %u replicas (%s standby), %u Hz, %u ch, %u frames "
 	         "(%.3f ms), lead %u, sink %s, socket %s",
@@ -254,6 +270,15 @@ int main(int argc, char **argv)
 		}
 		snprintf(d.cfg.socket, sizeof(d.cfg.socket), "%s", d.socket_override);
 	}
+	d.loaded = d.cfg;  /* what a reload compares the restart-only keys with */
+	/*
+	 * What cannot work is refused before anything starts; -n also checks the
+	 * socket's directory (at start ctl_listen does, exit 1) and warns.
+	 */
+	if (config_check_env(&d.cfg, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rtaudiod: %s: %s\n", d.config_path, err);
+		return CONFIG_EXIT_BAD;
+	}
 	if (check_only) {
 		double values[LAYOUT_MAX_PARAMS];
 		if (params_check(&d.params, &d.cfg, d.config_path, err, sizeof(err)) < 0 ||
@@ -261,6 +286,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rtaudiod: %s\n", err);
 			return CONFIG_EXIT_BAD;
 		}
+		/* After the file's own errors (which have a line): the socket's directory. */
+		if (config_check_env(&d.cfg, true, err, sizeof(err)) < 0) {
+			fprintf(stderr, "rtaudiod: %s: %s\n", d.config_path, err);
+			return CONFIG_EXIT_BAD;
+		}
+		config_warnings(&d.cfg, stderr);
 		config_print(&d.cfg, stdout);
 		return 0;
 	}
@@ -271,7 +302,13 @@ int main(int argc, char **argv)
 	if (uv_loop_init(&d.loop) < 0)
 		fatal("cannot initialise the event loop");
 	if (start(&d) < 0) {
-		uv_loop_close(&d.loop);
+		/* Nothing but the signal handles is open: close them, then the loop. */
+		close_signals(&d);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		if (uv_loop_close(&d.loop) != 0) {
+			uv_walk(&d.loop, on_walk, NULL);
+			log_error("event loop not empty at exit");
+		}
 		return d.exit_code != 0 ? d.exit_code : EXIT_START;
 	}
 	if (d.exit_code != 0)

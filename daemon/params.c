@@ -149,9 +149,7 @@ static void report_error(const struct config *c, const char *path, char **f, cha
 		snprintf(err, errlen, "%s: [%s]: %s", path, section, text);
 }
 
-/* Parse the whole report into *p. 0, 1 (the renderer refused: err says
- * why), or -1 (malformed: err says how). */
-static int parse_report(struct params *p, char *buf, const struct config *c, const char *path,
+int params_parse_report(struct params *p, char *buf, const struct config *c, const char *path,
                         char *err, size_t errlen)
 {
 	bool done = false;
@@ -256,7 +254,7 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
 		free(buf);
 		return -1;
 	}
-	rc = parse_report(p, buf, c, path, err, errlen);
+	rc = params_parse_report(p, buf, c, path, err, errlen);
 	free(buf);
 	if (rc == 1)
 		return -1;

@@ -116,6 +116,17 @@ static void *sink_main(void *arg)
 			 * has no device clock to keep up with; count the slip.
 			 */
 			atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
+			/*
+			 * The block just played was due at deadline - period: more
+			 * than a period behind it (the whole daemon was stopped, a
+			 * VM paused) and the skipped schedule is counted, in time,
+			 * for the loop thread to report (super.c). Relaxed adds.
+			 */
+			if (now > deadline) {
+				atomic_fetch_add_explicit(&s->slip_ns, now + period / 2 - deadline,
+				                          memory_order_relaxed);
+				atomic_fetch_add_explicit(&s->slips, 1, memory_order_relaxed);
+			}
 			deadline = now + period / 2;
 		}
 	}

@@ -99,6 +99,9 @@ struct sink {
 	_Atomic uint64_t beat_ns;   /* last time the sink went round a period */
 	_Atomic uint64_t late;      /* clocked: periods started over half a period late;
 	                               jack: xruns the server reported */
+	_Atomic uint64_t slips;     /* clocked: times it fell behind its clock by more than a
+	                               period (a SIGSTOP, a VM pause): that time is skipped */
+	_Atomic uint64_t slip_ns;   /* the time skipped so, in all */
 	_Atomic uint64_t started_ns;/* when the first real block was played */
 	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it;
 	                               clocked sinks only) */

@@ -34,6 +34,19 @@
 
 static void on_watchdog(uv_timer_t *t);
 
+/* "SIGSEGV" for a log line (a number means nothing to most readers). */
+static const char *signal_name(int sig)
+{
+	static char buf[24];
+	const char *abbrev = sigabbrev_np(sig);  /* glibc >= 2.32; "SEGV" */
+
+	if (abbrev != NULL)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
+}
+
 const char *super_state_name(int state)
 {
 	static const char *const names[] = { "starting", "running", "degraded", "stopping" };
@@ -251,6 +264,31 @@ static void report_underruns(struct super *s, uint64_t now)
 }
 
 /*
+ * Report the sink falling behind its clock (sink.c counts it): at most one
+ * log line and "slip" event a second, with the time skipped since the last.
+ */
+static void report_slips(struct super *s, uint64_t now)
+{
+	uint64_t n = atomic_load_explicit(&s->sink->slips, memory_order_relaxed);
+	uint64_t ns = atomic_load_explicit(&s->sink->slip_ns, memory_order_relaxed);
+
+	if (n < s->slips_seen || ns < s->slip_ns_seen) {
+		s->slips_seen = n;  /* stats reset */
+		s->slip_ns_seen = ns;
+	}
+	if (n == s->slips_seen || age_ns(s->slip_report_ns, now) < NSEC_PER_SEC)
+		return;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "behind its clock %llu time(s), %.1f ms skipped",
+	         (unsigned long long)(n - s->slips_seen), (double)(ns - s->slip_ns_seen) / 1e6);
+	log_warn("sink: %s", detail);
+	emit(s, "slip", s->primary, detail);
+	s->slips_seen = n;
+	s->slip_ns_seen = ns;
+	s->slip_report_ns = now;
+}
+
+/*
  * Re-arm the watchdog for the first moment anything can need us: a heartbeat
  * turning stale, a starting replica, a failover record to settle. Detection
  * is as prompt as a fixed 1 ms tick, at a fraction of the wake-ups, because a
@@ -319,6 +357,32 @@ static void sink_dev_events(struct super *s)
 	emit(s, "sink", -1, detail);
 }
 
+/*
+ * The way out of a crash loop: a slot that has been a healthy primary or
+ * standby (on-time heartbeats) for the backoff window, restart_backoff_max_ms
+ * (at least the quick-death limit), forgets its quick deaths; once no slot
+ * has start_limit of them the state leaves "degraded" (update_state emits
+ * "recovered"). Without this the count only reset at a slow death, and a
+ * storm that ended left the group degraded for ever.
+ */
+static void recover_slot(struct super *s, struct slot *sl, uint64_t now)
+{
+	uint64_t window = (uint64_t)s->cfg->restart_backoff_max_ms * NSEC_PER_MSEC;
+
+	if (window < QUICK_DEATH_NS)
+		window = QUICK_DEATH_NS;
+	if (sl->healthy_ns == 0) {
+		sl->healthy_ns = now;
+		return;
+	}
+	if (sl->quick_deaths == 0 || age_ns(sl->healthy_ns, now) < window)
+		return;
+	log_info("replica %u (pid %d) healthy for %llu ms: its %u quick deaths are forgiven",
+	         sl->index, sl->pid, (unsigned long long)(window / NSEC_PER_MSEC),
+	         sl->quick_deaths);
+	sl->quick_deaths = 0;
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
 	struct super *s = t->data;
@@ -374,8 +438,10 @@ static void on_watchdog(uv_timer_t *t)
 		}
 		if (hb != 0 && age_ns(hb, now) <= limit) {
 			sl->late_logged = false;
+			recover_slot(s, sl, now);
 			continue;
 		}
+		sl->healthy_ns = 0;
 		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
 		/*
 		 * 4x the limit to show life, where killing at once costs more
@@ -411,6 +477,7 @@ static void on_watchdog(uv_timer_t *t)
 	judge_tick(s, now);
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
 	report_underruns(s, now);
+	report_slips(s, now);
 	update_state(s);
 	if (!s->stopping)
 		arm(s, clock_now_ns());
@@ -451,6 +518,7 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 	bool quick = age_ns(sl->spawn_ns, now) < QUICK_DEATH_NS;
 
 	s->live--;
+	sl->healthy_ns = 0;
 	if (s->stopping) {
 		set_role(s, sl->index, ROLE_DEAD);
 		if (s->live == 0 && s->on_stopped != NULL)
@@ -458,7 +526,7 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 		return;
 	}
 	if (term_signal != 0)
-		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
+		log_warn("replica %u (pid %d) killed by %s", sl->index, pid, signal_name(term_signal));
 	else if (status == PARAMS_EXIT_CONFIG)
 		/* The renderer refused what the --check run accepted: its keys, or
 		 * a parameter table other than the group's (a renderer must

@@ -47,6 +47,7 @@ struct slot {
 	int kill_reason;        /* enum failover_reason, or -1 */
 	unsigned restarts;
 	unsigned quick_deaths;
+	uint64_t healthy_ns;    /* heartbeating on time since then (0: not now) */
 	bool restart_pending;
 	bool late_logged;       /* "late, no standby" already said */
 	uv_timer_t restart;     /* embedded; closed by super_close() */
@@ -82,6 +83,9 @@ struct super {
 	uint64_t underrun_report_ns;/* last report: at most one a second */
 	uint32_t prefer;            /* takeover hint during super_fence_replica, or 0 */
 	struct judge judge;         /* judge.c: group-wide report times */
+	uint64_t slips_seen;        /* sink clock slips already reported */
+	uint64_t slip_ns_seen;
+	uint64_t slip_report_ns;
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
 

@@ -21,13 +21,37 @@ DPID=""
 FAILED=0
 PIDS_SEEN=""
 
-skip() { echo "SKIP: $TEST: $*"; cleanup_files; exit 77; }
+# Under CI=true (.ci/run sets it) nothing may skip: CI installs every tool
+# (./bootstrap --install-deps) and runs as root on 2 CPUs, so a skip there
+# is a failure. The one exemption is sanitized(): the named assertions that
+# cannot hold under ASan (asan_skip; README, "What may skip in CI").
+ci() { [ "${CI:-}" = true ]; }
+
+# skip WHY: the whole test cannot run here (exit 77). Never hides a failure
+# found before it, and is itself a failure under CI=true.
+skip() {
+	if [ "$FAILED" -ne 0 ]; then
+		echo "FAIL: $TEST: failed, then could not go on: $*"
+	elif ci && ! sanitized; then
+		echo "FAIL: $TEST: would skip, and CI=true allows no skip: $*"; FAILED=1
+	else
+		echo "SKIP: $TEST: $*"
+	fi
+	if [ -n "$DPID" ]; then stop_daemon; fi
+	teardown
+	[ "$FAILED" -eq 0 ] || exit 1
+	exit 77
+}
+# part_skip WHAT: one part of a test cannot run here: says so, and under
+# CI=true (outside ASan) fails the test instead of passing it silently.
+part_skip() {
+	if ci && ! sanitized; then fail "$* (CI=true allows no skip)"; else echo "SKIP (part): $TEST: $*"; fi
+}
 fail() { echo "FAIL: $TEST: $*"; FAILED=1; }
 die() { echo "FAIL: $TEST: $*"; show_log; teardown; exit 1; }
 ok() { echo "ok: $*"; }
 show_log() { [ -f "$DLOG" ] && { echo "--- daemon log ($DLOG) ---"; tail -n 40 "$DLOG"; }; }
 
-command -v jq >/dev/null 2>&1 || skip "jq is not installed (./bootstrap --install-deps)"
 
 # write_conf [extra lines...]: the test's config; extra lines are appended
 # raw (sections included), later keys of a section win.
@@ -83,9 +107,10 @@ note_pids() { PIDS_SEEN="$PIDS_SEEN $(st '.replicas[] | select(.pid != null) | .
 # (RSS bounds do not hold), it slows process start and exit, and it makes
 # system calls of its own. Tests SKIP those assertions there, and only those.
 sanitized() { grep -q __asan_init "$RTAUDIOD" 2>/dev/null; }
-# asan_skip WHAT: under ASan print "SKIP: TEST: WHAT not checked under ASan"
-# and succeed, else fail; so `asan_skip "RSS bound" || [ check ] || fail ...`.
-asan_skip() { sanitized || return 1; echo "SKIP: $TEST: $* not checked under ASan"; }
+# asan_skip WHAT: under ASan print "SKIP (part): TEST: WHAT not checked under
+# ASan" and succeed, else fail; so `asan_skip "RSS bound" || [ check ] || fail ...`.
+# The named exemptions of .ci/sanitize: each call names what it exempts.
+asan_skip() { sanitized || return 1; echo "SKIP (part): $TEST: $* not checked under ASan"; }
 
 # failovers_by REASON: how many failovers of that reason (crash, stall,
 # manual, corrupt) the daemon has logged. Tests that cause N crashes count
@@ -161,3 +186,4 @@ finish() {
 }
 
 trap 'teardown; exit 1' INT TERM
+command -v jq >/dev/null 2>&1 || skip "jq is not installed (./bootstrap --install-deps)"

@@ -110,6 +110,6 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	rm -f /tmp/nobody-$$.wav
 	ok "uid 65534: refused with 77 (0660 socket: connect; 0666: the daemon)"
 else
-	echo "SKIP: refusal of a non-owner (needs root and setpriv)"
+	part_skip "refusal of a non-owner (needs root and setpriv)"
 fi
 finish
