@@ -92,6 +92,19 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                                                       : json_boolean(fo->sync == SYNC_IDENTICAL));
 }
 
+/* A device sink's device as it is in use now (alsa). */
+static json_t *sink_dev_json(const struct sink_dev *v)
+{
+	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I}", "name", v->name,
+	                 "up", atomic_load(&v->up) != 0,
+	                 "format", sink_format_name(atomic_load(&v->format)),
+	                 "rate", (int)atomic_load(&v->rate), "period", (int)atomic_load(&v->period),
+	                 "buffer", (int)atomic_load(&v->buffer),
+	                 "xruns", (json_int_t)atomic_load(&v->xruns),
+	                 "losses", (json_int_t)atomic_load(&v->losses),
+	                 "reopens", (json_int_t)atomic_load(&v->reopens));
+}
+
 /* Status keys added after the main object (kept apart to keep that one readable). */
 static void status_more(struct daemon *d, json_t *o)
 {
@@ -145,6 +158,20 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
+	json_t *stream = o != NULL ? json_object_get(o, "stream") : NULL;
+	if (stream != NULL) {
+		/* Output block s is rendered from input block s, captured lead
+		 * periods earlier, in a period of its own: lead + 1 periods. */
+		json_object_set_new(stream, "input_channels", json_integer(d->gr.input_channels));
+		json_object_set_new(stream, "input_latency_ms",
+		                    d->gr.input_channels > 0
+		                        ? json_real((double)((cfg->lead + 1) * d->gr.period_ns /
+		                                             NSEC_PER_USEC) / 1e3)
+		                        : json_null());
+	}
+	json_t *sink = o != NULL ? json_object_get(o, "sink") : NULL;
+	if (sink != NULL && d->sink.has_dev)
+		json_object_set_new(sink, "device", sink_dev_json(&d->sink.dev));
 	status_more(d, o);
 	return o;
 }

@@ -23,7 +23,9 @@
 
 #define CONFIG_EXIT_BAD 78  /* EX_CONFIG */
 
-enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2 };
+enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2, SINK_ALSA = 3 };
+/* [sink] alsa_format: auto negotiates float, S32, S24, S16 in that order. */
+enum alsa_format { ALSA_FMT_AUTO = 0, ALSA_FMT_FLOAT, ALSA_FMT_S32, ALSA_FMT_S24, ALSA_FMT_S16 };
 
 #define CONFIG_RKEYS_MAX   128   /* [source] and [plugin NAME] keys, in all */
 #define CONFIG_RKEY_VALUE  1024  /* bytes of one such value, NUL included */
@@ -78,6 +80,8 @@ struct config {
 	unsigned frames;             /* 16..1024, default 256 */
 	unsigned lead;               /* 1..ring_capacity-1, default 2 */
 	unsigned ring_capacity;      /* power of two 2..1024, default 4 */
+	unsigned input_channels;     /* 0..8: live input channels the sink captures */
+	double input_history;        /* seconds of input kept in the input ring */
 	/* [watchdog] (reloadable) */
 	unsigned interval_ms;        /* 1..1000, default 1 */
 	unsigned stall_periods;      /* 1..1000, default 2 */
@@ -93,10 +97,15 @@ struct config {
 	unsigned nrkeys;
 	struct config_rkey rkeys[CONFIG_RKEYS_MAX];
 	/* [sink] */
-	unsigned sink;               /* enum sink_type: null|wav|jack */
+	unsigned sink;               /* enum sink_type: null|wav|jack|alsa */
 	char sink_path[PATH_MAX];    /* wav: output file (required for wav) */
 	char jack_client[64];        /* default "rtaudiod" */
 	char jack_connect[256];      /* comma-separated port names or empty */
+	char jack_inputs[256];       /* jack: capture ports feeding in_1..N */
+	char device[128];            /* alsa: PCM name, default "default" */
+	unsigned alsa_period;        /* alsa: frames, 0 = [stream] frames */
+	unsigned alsa_buffer;        /* alsa: frames, 0 = 4 periods */
+	unsigned alsa_format;        /* enum alsa_format */
 };
 
 /* One documented key (for -n, the man page test and the annotated file). */
@@ -113,7 +122,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 35
+#define CONFIG_NKEYS 42
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in
@@ -153,6 +162,13 @@ int config_add_pval(struct config *c, const char *name, const char *value, int l
 /* The line of renderer key [section] key (key NULL: the section's first
  * key), 0 if the file does not set it. Pure. */
 int config_rkey_line(const struct config *c, const char *section, const char *key);
+
+/*
+ * Whether `ok`; if not, format why[len] and return -1 (else 0): the one way
+ * a key's rule says what is wrong (config.c, config_render.c).
+ */
+int config_rule(bool ok, char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Fill *c with every default. */
 void config_defaults(struct config *c);

@@ -9,25 +9,11 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-
-__attribute__((format(printf, 4, 5)))
-static int rule(bool ok, char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 bool config_section_renderer(const char *name)
 {
@@ -49,19 +35,19 @@ int config_add_rkey(struct config *c, const char *section, const char *name, con
 	size_t ns = strlen(section), nk = strlen(name), nv = strlen(value);
 
 	if (c->nrkeys == CONFIG_RKEYS_MAX)
-		return rule(false, why, len, "more than %d keys in [source] and [plugin] sections",
+		return config_rule(false, why, len, "more than %d keys in [source] and [plugin] sections",
 		            CONFIG_RKEYS_MAX);
 	if (nk == 0 || nk >= sizeof c->rkeys[0].key || strchr(name, '=') != NULL)
-		return rule(false, why, len, "key name empty or longer than %zu bytes",
+		return config_rule(false, why, len, "key name empty or longer than %zu bytes",
 		            sizeof c->rkeys[0].key - 1);
 	if (nv >= CONFIG_RKEY_VALUE)
-		return rule(false, why, len, "value too long (%zu bytes, at most %d)", nv,
+		return config_rule(false, why, len, "value too long (%zu bytes, at most %d)", nv,
 		            CONFIG_RKEY_VALUE - 1);
 	if (ns >= sizeof c->rkeys[0].section)
-		return rule(false, why, len, "section name too long");
+		return config_rule(false, why, len, "section name too long");
 	for (unsigned i = 0; i < c->nrkeys; i++)
 		if (strcmp(c->rkeys[i].section, section) == 0 && strcmp(c->rkeys[i].key, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
+			return config_rule(false, why, len, "duplicate key (already set at line %d)",
 			            c->rkeys[i].line);
 	struct config_rkey *k = &c->rkeys[c->nrkeys++];
 	memcpy(k->section, section, ns + 1);
@@ -78,18 +64,18 @@ int config_add_pval(struct config *c, const char *name, const char *value, int l
 	char *end;
 
 	if (!layout_param_name_ok(name))
-		return rule(false, why, len, "unknown key in [params] (a parameter name is 1..%u "
+		return config_rule(false, why, len, "unknown key in [params] (a parameter name is 1..%u "
 		            "of A-Z a-z 0-9 _ . -)", LAYOUT_PARAM_NAME - 1);
 	for (unsigned i = 0; i < c->npvals; i++)
 		if (strcmp(c->pvals[i].name, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
+			return config_rule(false, why, len, "duplicate key (already set at line %d)",
 			            c->pvals[i].line);
 	if (c->npvals == CONFIG_PVALS_MAX)
-		return rule(false, why, len, "more than %d parameters in [params]", CONFIG_PVALS_MAX);
+		return config_rule(false, why, len, "more than %d parameters in [params]", CONFIG_PVALS_MAX);
 	errno = 0;
 	v = strtod(value, &end);
 	if (value[0] == '\0' || *end != '\0' || !isfinite(v) || strpbrk(value, "xX") != NULL)
-		return rule(false, why, len, "'%s' is not a finite number", value);
+		return config_rule(false, why, len, "'%s' is not a finite number", value);
 	struct config_pval *p = &c->pvals[c->npvals++];
 	snprintf(p->name, sizeof p->name, "%s", name);
 	p->value = v;

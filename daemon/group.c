@@ -72,9 +72,26 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 		goto fail;
 	}
 
+	/* Live input: a ring deep enough for input_history seconds, past the lead. */
+	uint32_t in_cap = 0;
+	gr->input_channels = cfg->input_channels;
+	gr->input_bytes = layout_block_bytes(cfg->frames, cfg->input_channels);
+	if (cfg->input_channels > 0) {
+		uint64_t want = (uint64_t)(cfg->input_history * cfg->sample_rate / cfg->frames) +
+		                cfg->lead + 2;
+		in_cap = 2;
+		while (in_cap < want && in_cap < RING_MAX_CAPACITY)
+			in_cap *= 2;
+	}
+	size_t gbytes = layout_group_bytes(in_cap, gr->input_bytes);
+	if (gbytes == 0) {
+		snprintf(err, errlen, "impossible input ring geometry");
+		rc = -EINVAL;
+		goto fail;
+	}
 	seg_tag(name, sizeof(name), gr->name, "group");
-	rc = shm_anon_create(&gr->gseg, name, GROUP_SEG_BYTES, GROUP_MAGIC, LAYOUT_VERSION,
-	                     SHM_KIND_GROUP, 0, gr->name, &gr->gfd, &gr->tapfd[0]);
+	rc = shm_anon_create(&gr->gseg, name, gbytes, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
+	                     0, gr->name, &gr->gfd, &gr->tapfd[0]);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create the group segment: %s", strerror(-rc));
 		goto fail;
@@ -87,7 +104,16 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 	g->ring_capacity = cfg->ring_capacity;
 	g->standby = cfg->standby;
 	g->replicas = cfg->replicas;
-	g->input_channels = 0;
+	g->input_channels = cfg->input_channels;
+	g->input_capacity = in_cap;
+	if (in_cap > 0) {
+		rc = ring_init(&gr->in_ring, (char *)gr->gseg.base + GROUP_INPUT_OFFSET,
+		               gbytes - GROUP_INPUT_OFFSET, in_cap, gr->input_bytes);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot format the input ring: %s", strerror(-rc));
+			goto fail;
+		}
+	}
 	g->period_ns = gr->period_ns;
 	g->rt_priority = cfg->rt_priority;
 	g->nparams = pt->n;

@@ -45,6 +45,9 @@ struct group {
 	struct shm_seg rseg[LAYOUT_MAX_REPLICAS];
 	struct replica_seg *r[LAYOUT_MAX_REPLICAS];
 	struct ring ring[LAYOUT_MAX_REPLICAS];  /* daemon's cached-geometry handles */
+	uint32_t input_channels;    /* 0: no live input */
+	uint32_t input_bytes;       /* one input block */
+	struct ring in_ring;        /* the input ring in gseg; the sink thread writes it */
 	int rfd[LAYOUT_MAX_REPLICAS];  /* replica segments, O_RDWR, close-on-exec; -1 */
 	int gfd;                    /* the group segment, O_RDWR, sealed; -1 */
 	bool sealed;                /* F_SEAL_FUTURE_WRITE took (Linux) */

@@ -27,25 +27,32 @@
 #include "log.h"
 #include "notify.h"
 
-/* The optional features this build has, for -V ("jack, systemd, seccomp"). */
+/* The optional features built in, for -V: one entry each, so adding one is one line. */
+static const char *const features[] = {
 #ifdef HAVE_JACK
-#define FEATURE_JACK ", jack"
-#else
-#define FEATURE_JACK ""
+	"jack",
+#endif
+#ifdef HAVE_ALSA
+	"alsa",
 #endif
 #ifdef HAVE_SYSTEMD
-#define FEATURE_SYSTEMD ", systemd"
-#else
-#define FEATURE_SYSTEMD ""
+	"systemd",
 #endif
 #ifdef HAVE_SECCOMP
-#define FEATURE_SECCOMP ", seccomp"
-#else
-#define FEATURE_SECCOMP ""
+	"seccomp",
 #endif
-#define FEATURES_ FEATURE_JACK FEATURE_SYSTEMD FEATURE_SECCOMP
-/* Without the leading ", "; "no optional features" when there are none. */
-#define FEATURES (sizeof(FEATURES_) > 1 ? &FEATURES_[2] : "no optional features")
+	NULL,
+};
+
+static void print_version(void)
+{
+	printf("rtaudiod %s (", PACKAGE_VERSION);
+	if (features[0] == NULL)
+		printf("no optional features");
+	for (size_t i = 0; features[i] != NULL; i++)
+		printf("%s%s", i > 0 ? ", " : "", features[i]);
+	printf(")\n");
+}
 
 #define EXIT_USAGE 64
 #define EXIT_START 1
@@ -247,7 +254,7 @@ int main(int argc, char **argv)
 		case 'S': d.socket_override = optarg; break;
 		case 'v': verbose = true; break;
 		case 'L': use_syslog = true; break;
-		case 'V': printf("rtaudiod %s (%s)\n", PACKAGE_VERSION, FEATURES); return 0;
+		case 'V': print_version(); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -217,14 +217,16 @@ bad:
 int params_check(struct params *p, const struct config *c, const char *path, char *err,
                  size_t errlen)
 {
-	char rate[16], chans[16], frames[16];
-	char *extra[] = { "--check", "--rate", rate, "--channels", chans, "--frames", frames, NULL };
+	char rate[16], chans[16], frames[16], inputs[16];
+	char *extra[] = { "--check", "--rate", rate, "--channels", chans, "--frames", frames,
+		          "--input-channels", inputs, NULL };
 	int pfd[2], status = 0, rc;
 	pid_t pid;
 
 	snprintf(rate, sizeof rate, "%u", c->sample_rate);
 	snprintf(chans, sizeof chans, "%u", c->channels);
 	snprintf(frames, sizeof frames, "%u", c->frames);
+	snprintf(inputs, sizeof inputs, "%u", c->input_channels);
 	if (access(c->replica, X_OK) != 0) {
 		snprintf(err, errlen, "%s: key 'replica': %s: %s", path, c->replica, strerror(errno));
 		return -1;

@@ -343,6 +343,22 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 	return false;
 }
 
+/* A device sink (alsa) lost its device or got it back: one `sink` event each. */
+static void sink_dev_events(struct super *s)
+{
+	const struct sink_dev *v = &s->sink->dev;
+	uint64_t c = atomic_load_explicit(&v->changes, memory_order_acquire);
+	char detail[160];
+
+	if (!s->sink->has_dev || c == s->dev_changes_seen)
+		return;
+	s->dev_changes_seen = c;
+	snprintf(detail, sizeof detail, "%s %s",
+	         atomic_load_explicit(&v->up, memory_order_relaxed) ? "device-back" : "device-lost",
+	         v->name);
+	emit(s, "sink", -1, detail);
+}
+
 /*
  * A replica that dropped to replica_user may have been refused SCHED_FIFO
  * (no RLIMIT_RTPRIO we could give it): set it from here, now that its slow
@@ -399,6 +415,7 @@ static void on_watchdog(uv_timer_t *t)
 	uint64_t now = clock_now_ns();
 	uint64_t limit = (uint64_t)s->cfg->stall_periods * period(s);
 
+	sink_dev_events(s);
 	failover_snapshot(&s->fo, &s->sink->play.st, now);
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct slot *sl = &s->slot[i];

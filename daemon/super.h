@@ -81,6 +81,7 @@ struct super {
 	struct failover_log fo;     /* failover.c */
 	struct confine_cred cred;   /* whom replicas run as (confine.c) */
 	uint64_t underruns_seen;    /* sink underruns already reported */
+	uint64_t dev_changes_seen;  /* sink device losses/returns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
 	uint32_t prefer;            /* takeover hint during super_fence_replica, or 0 */
 	struct judge judge;         /* judge.c: group-wide report times */

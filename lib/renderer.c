@@ -68,6 +68,9 @@ struct replica {
 	const struct group_seg *g;
 	struct replica_seg *r;
 	struct ring ring;
+	struct ring in_ring;      /* live input (the group segment's, read-only) */
+	float *in;                /* one input block, copied out and checked */
+	uint32_t in_bytes;        /* 0: no live input */
 	struct rta_stream stream;
 	const struct rta_renderer *rd;
 	void *state;
@@ -148,9 +151,10 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	/* Descriptors, not names: the daemon's segments have none, so this
 	 * replica reaches its own and the group's, and no other. The group's
 	 * is an O_RDONLY descriptor of a sealed memfd: no writable mapping of
-	 * it can be had, here or by the renderer. */
+	 * it can be had, here or by the renderer. Any size for now: with live
+	 * input it is known from the geometry only. */
 	rc = shm_seg_map_fd(gseg, RTA_GROUP_FD, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
-	                    GROUP_SEG_BYTES);
+	                    0);
 	if (rc < 0)
 		replica_die("group segment (descriptor 3)", rc);
 	const struct group_seg *g = gseg->base;
@@ -164,6 +168,21 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	rp->stream.channels = geo.channels;
 	rp->stream.frames = geo.frames;
 	rp->stream.input_channels = geo.input_channels;
+	if (gseg->size != geo.group_bytes)
+		replica_die("group segment: size does not match its input ring", EPROTO);
+	if (geo.input_channels > 0) {
+		rc = ring_attach(&rp->in_ring, (unsigned char *)gseg->base + GROUP_INPUT_OFFSET,
+		                 gseg->size - GROUP_INPUT_OFFSET);
+		if (rc < 0)
+			replica_die("group segment: input ring", rc);
+		if (rp->in_ring.capacity != geo.input_capacity ||
+		    rp->in_ring.max_payload < geo.input_bytes)
+			replica_die("group segment: input ring does not match the stream", EPROTO);
+		rp->in_bytes = geo.input_bytes;
+		rp->in = calloc(1, geo.input_bytes);
+		if (rp->in == NULL)
+			replica_die("input buffer", ENOMEM);
+	}
 	rp->stream.period_ns = geo.period_ns;
 	rp->stream.replica = rp->index;
 	uint32_t capacity = geo.ring_capacity;
@@ -238,6 +257,8 @@ static void replica_prefault(struct replica *rp, const struct shm_seg *gseg,
 	(void)sink;
 	memset(rp->hist, 0, sizeof rp->hist);
 	memset(rp->pv, 0, sizeof rp->pv);
+	if (rp->in != NULL)
+		memset(rp->in, 0, rp->in_bytes);
 	rp->snap = &rp->hist[0];
 	rp->spare = &rp->hist[1];
 	rp->snap_seq = layout_params_snapshot(rp->g, rp->snap);
@@ -310,12 +331,26 @@ static void replica_render_one(struct replica *rp, uint64_t seq, float *p, uint3
 		rp->pv[i] = isnan(v) ? d->def : v < d->min ? d->min : v > d->max ? d->max : v;
 	}
 	memset(p, 0, len);
+	const float *in = NULL;
+	if (rp->in_bytes > 0) {
+		/*
+		 * Input block seq, as the sink wrote it: checked like a block the
+		 * sink reads (length, CRC). One that is gone (older than the ring
+		 * holds) or damaged is silence, the same in every replica that
+		 * renders seq (they read the same ring).
+		 */
+		uint32_t ilen = 0, check = 0;
+		int rc = ring_read_seq(&rp->in_ring, seq, rp->in, rp->in_bytes, &ilen, &check);
+		if (rc != 0 || ilen != rp->in_bytes || crc32c_block(seq, rp->in, ilen) != check)
+			memset(rp->in, 0, rp->in_bytes);
+		in = rp->in;
+	}
 	struct rta_block b = {
 		.seq = seq,
 		.frames = rp->stream.frames,
 		.channels = rp->stream.channels,
 		.out = p,
-		.in = NULL,
+		.in = in,
 		.params = rp->pv,
 		.nparams = n,
 	};
@@ -338,6 +373,12 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 		rp->next = head;
 	if (end < pos) /* a hostile position near 2^64 */
 		return;
+	/* Live input: block s is rendered from input block s, once the sink wrote it. */
+	if (rp->in_bytes > 0) {
+		uint64_t ih = ring_head(&rp->in_ring);
+		if (end > ih)
+			end = ih;
+	}
 	while (rp->next < end && !replica_stop) {
 		uint32_t ps = atomic_load_explicit(&g->param_seq, memory_order_acquire);
 		if (ps != rp->snap_seq)

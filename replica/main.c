@@ -14,6 +14,7 @@
 
 #include <rtaudio/renderer.h>
 
+#include "input.h"
 #include "sine.h"
 
 /* The built-in sources, by [source] type. */
@@ -22,6 +23,7 @@ static const struct {
 	const struct rta_renderer *r;
 } builtin_sources[] = {
 	{ "sine", &sine_renderer },
+	{ "input", &input_renderer },
 };
 
 #define NSOURCES (sizeof builtin_sources / sizeof builtin_sources[0])
@@ -30,6 +32,7 @@ struct builtin {
 	const struct rta_renderer *src;  /* the chosen source, after open */
 	union {
 		struct sine_state sine;
+		struct input_state input;
 	} u;
 };
 
@@ -44,7 +47,7 @@ static int builtin_open(void *state, struct rta_host *host, const struct rta_str
 		if (strcmp(builtin_sources[i].type, type) == 0)
 			b->src = builtin_sources[i].r;
 	if (b->src == NULL)
-		return rta_config_error(host, "source", "type", "'%s' is not one of sine", type);
+		return rta_config_error(host, "source", "type", "'%s' is not one of sine|input", type);
 	return b->src->open(&b->u, host, st);
 }
 

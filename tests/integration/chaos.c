@@ -130,7 +130,7 @@ static int map_group(const char *group, struct shm_seg *seg)
 	if (fd < 0)
 		return -ENOENT;
 	int rc = shm_seg_map_fd(seg, fd, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
-	                        GROUP_SEG_BYTES);
+	                        0);
 	close(fd);
 	return rc;
 }
