@@ -132,9 +132,50 @@ static void print_words(const struct proto_cmd *c)
 		}
 		if (leading)
 			for (char *alt = strtok(w, "|"); alt != NULL; alt = strtok(NULL, "|"))
-				puts(alt);
+				if (!(alt[0] >= 'A' && alt[0] <= 'Z'))  /* NAME, FILE: placeholders */
+					puts(alt);
 		leading = false;
 	}
+}
+
+static const char *socket_path(const char *opt)
+{
+	const char *env = getenv("RTAUDIO_SOCKET");
+
+	if (opt != NULL)
+		return opt;
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return DEFAULT_SOCKET;
+}
+
+/*
+ * The renderer's parameter names, one a line, asked from the daemon at
+ * `path` ("params") when it answers within a moment: completion of get and
+ * set offers them. Silent when there is no daemon or no answer.
+ */
+static void print_param_names(const char *path)
+{
+	struct conn_buf rb = { 0 };
+	char *line;
+	size_t len;
+	int fd = conn_open(path, 300);
+
+	if (fd < 0)
+		return;
+	conn_set_recv_timeout(fd, 300);
+	if (conn_send(fd, "params\n", 7) == 0 && conn_read_line(fd, &rb, &line, &len) == 1) {
+		json_t *reply = json_loadb(line, len, 0, NULL), *p;
+		size_t i;
+		json_array_foreach(json_object_get(reply, "params"), i, p) {
+			const char *name = json_string_value(json_object_get(p, "name"));
+			if (name != NULL && proto_param_lookup(name) == NULL)
+				puts(name);
+		}
+		json_decref(reply);
+	}
+	conn_buf_free(&rb);
+	close(fd);
 }
 
 /*
@@ -142,7 +183,7 @@ static void print_words(const struct proto_cmd *c)
  * (every verb, one a line) and `help --words VERB` (print_words; for help,
  * the verbs). Both come from the command table, so completion cannot lag.
  */
-static int cmd_help(int argc, char **argv)
+static int cmd_help(int argc, char **argv, const char *path)
 {
 	const struct proto_cmd *c;
 
@@ -164,6 +205,8 @@ static int cmd_help(int argc, char **argv)
 			return EX_USAGE;
 		}
 		print_words(c);
+		if (c->id == CMD_GET || c->id == CMD_SET)
+			print_param_names(path);
 		return 0;
 	}
 	c = proto_lookup(argv[1]);
@@ -176,16 +219,6 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-static const char *socket_path(const char *opt)
-{
-	const char *env = getenv("RTAUDIO_SOCKET");
-
-	if (opt != NULL)
-		return opt;
-	if (env != NULL && env[0] != '\0')
-		return env;
-	return DEFAULT_SOCKET;
-}
 
 /* Connect to `path` (conn_open), or exit 69, 77 or 64 with the reason. */
 static int ctl_connect(const char *path)
@@ -314,8 +347,18 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		return usage_error();
+	/* -j/--json after the verb too ("rtaudioctl status -j"): no verb has an
+	 * argument spelled so, and getopt stops at the verb ("set pan -0.5"). */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+			json = true;
+		else
+			argv[kept++] = argv[i];
+	}
+	argc = kept;
 	if (strcmp(argv[0], "help") == 0) {
-		int rc = cmd_help(argc, argv);
+		int rc = cmd_help(argc, argv, socket_path(sock_opt));
 		flush_or_die();
 		return rc;
 	}
@@ -369,6 +412,12 @@ int main(int argc, char **argv)
 		json_decref(reply);
 		flush_or_die();  /* each event as it comes, even into a pipe */
 	} while (stream && read_line(fd, &rb, &reply_line, &reply_len) == 1);
+	/* A stream ends only when the daemon goes away (shutdown, crash): say
+	 * so and exit 69, as record and meter do, so a script can tell. */
+	if (stream && rc == 0) {
+		warnx("%s closed the event stream (the daemon stopped)", path);
+		rc = EX_UNAVAILABLE;
+	}
 
 	close(fd);
 	conn_buf_free(&rb);

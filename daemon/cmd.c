@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "judge.h"
 #include "log.h"
 #include "notes.h"
 #include "rtprio.h"
@@ -63,7 +64,7 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 
 	if (!alive || (layout_note_read(r, false, source) & 1u))
 		source[0] = '\0';
-	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:s, s:f}",
+	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o, s:s, s:f}",
 	                 "index", (int)i,
 	                 "pid", sl->pid > 0 ? json_integer(sl->pid) : json_null(),
 	                 "role", super_role_name(sl->role),
@@ -76,6 +77,7 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-",
 	                 "cpu", alive && cpu1 >= 1 && cpu1 <= (int32_t)LAYOUT_MAX_CPUS
 	                            ? json_integer(cpu1 - 1) : json_null(),
+	                 "sync", judge_sync_json(&d->sup, i),
 	                 "source", source,
 	                 /* Untrusted: a hostile value is a big number, nothing worse. */
 	                 "preroll_ms", (double)preroll_ns / 1e6);
@@ -85,7 +87,7 @@ static json_t *failover_json(const struct failover_rec *fo)
 {
 	if (fo == NULL)
 		return json_null();
-	return json_pack("{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b}",
+	return json_pack("{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:o}",
 	                 "reason", failover_reason_name(fo->reason),
 	                 "from", fo->from,
 	                 "to", json_index(fo->to),
@@ -94,7 +96,40 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                 "time_ms", (json_int_t)fo->wall_ms,
 	                 "lost_samples", (json_int_t)fo->lost_samples,
 	                 "rescued", (json_int_t)fo->rescued,
-	                 "settled", fo->settled);
+	                 "settled", fo->settled,
+	                 "sync", play_sync_name(fo->sync),
+	                 "identical", fo->sync == SYNC_UNKNOWN ? json_null()
+	                                                       : json_boolean(fo->sync == SYNC_IDENTICAL));
+}
+
+/* A device sink's device as it is in use now (alsa). */
+static json_t *sink_dev_json(const struct sink_dev *v)
+{
+	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I}", "name", v->name,
+	                 "up", atomic_load(&v->up) != 0,
+	                 "format", sink_format_name(atomic_load(&v->format)),
+	                 "rate", (int)atomic_load(&v->rate), "period", (int)atomic_load(&v->period),
+	                 "buffer", (int)atomic_load(&v->buffer),
+	                 "xruns", (json_int_t)atomic_load(&v->xruns),
+	                 "losses", (json_int_t)atomic_load(&v->losses),
+	                 "reopens", (json_int_t)atomic_load(&v->reopens));
+}
+
+/* Status keys added after the main object (kept apart to keep that one readable). */
+static void status_more(struct daemon *d, json_t *o)
+{
+	if (o == NULL)
+		return;
+	/* Clocked sinks: how often, and for how long in all, they fell behind. */
+	json_t *sink = json_object_get(o, "sink");
+	if (sink != NULL) {
+		json_object_set_new(sink, "slips", json_integer((json_int_t)atomic_load(&d->sink.slips)));
+		json_object_set_new(sink, "slip_ms", json_integer((json_int_t)(
+		                    atomic_load(&d->sink.slip_ns) / NSEC_PER_MSEC)));
+	}
+	/* The watchdog in force: what a reload of [watchdog] changed. */
+	json_object_set_new(o, "watchdog", json_pack("{s:i, s:i}", "interval_ms",
+	                    (int)d->cfg.interval_ms, "stall_periods", (int)d->cfg.stall_periods));
 }
 
 static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
@@ -109,7 +144,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	 * reaches the sink. */
 	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
 
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
 	    " s:o, s:o, s:o,"
 	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
@@ -133,6 +168,22 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
+	json_t *stream = o != NULL ? json_object_get(o, "stream") : NULL;
+	if (stream != NULL) {
+		/* Output block s is rendered from input block s, captured lead
+		 * periods earlier, in a period of its own: lead + 1 periods. */
+		json_object_set_new(stream, "input_channels", json_integer(d->gr.input_channels));
+		json_object_set_new(stream, "input_latency_ms",
+		                    d->gr.input_channels > 0
+		                        ? json_real((double)((cfg->lead + 1) * d->gr.period_ns /
+		                                             NSEC_PER_USEC) / 1e3)
+		                        : json_null());
+	}
+	json_t *sink = o != NULL ? json_object_get(o, "sink") : NULL;
+	if (sink != NULL && d->sink.has_dev)
+		json_object_set_new(sink, "device", sink_dev_json(&d->sink.dev));
+	status_more(d, o);
+	return o;
 }
 
 static void kill_done(void *arg, int index, int pid, int primary)
@@ -202,6 +253,7 @@ static void replica_stats_reset(struct replica_seg *rs)
 	atomic_store_explicit(&rs->wakeups, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->timeouts, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->overruns, 0, memory_order_relaxed);
+	atomic_store_explicit(&rs->late_renders, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->render_ns_max, 0, memory_order_relaxed);
 	atomic_store_explicit(&rs->render_ns_total, 0, memory_order_relaxed);
 	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++)
@@ -217,6 +269,8 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 		json_decref(reps);
 		play_stats_reset(&d->sink.play);
 		atomic_store_explicit(&d->sink.late, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slips, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slip_ns, 0, memory_order_relaxed);
 		for (uint32_t i = 0; i < d->gr.n; i++)
 			replica_stats_reset(d->gr.r[i]);
 		log_info("stats reset");
@@ -225,20 +279,21 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 	for (uint32_t i = 0; i < d->gr.n; i++) {
 		const struct replica_seg *rs = d->gr.r[i];
 		uint64_t max_ns = atomic_load_explicit(&rs->render_ns_max, memory_order_relaxed);
-		json_array_append_new(reps, json_pack(
-		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
+		json_array_append_new(reps, judge_replica_stats(json_pack(
+		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
 		    "index", (int)i, "role", super_role_name(d->sup.slot[i].role),
 		    "blocks", (json_int_t)atomic_load(&rs->blocks),
 		    "wakeups", (json_int_t)atomic_load(&rs->wakeups),
 		    "timeouts", (json_int_t)atomic_load(&rs->timeouts),
 		    "overruns", (json_int_t)atomic_load(&rs->overruns),
+		    "late_renders", (json_int_t)atomic_load(&rs->late_renders),
 		    "render_ns_max", (json_int_t)max_ns,
 		    "busy_median_pct", hist_percentile(rs, 50),
 		    "busy_p99_pct", hist_percentile(rs, 99),
 		    "busy_max_pct", 100.0 * (double)max_ns / (double)d->gr.period_ns,
-		    "played_from", (json_int_t)atomic_load(&st->from_replica[i])));
+		    "played_from", (json_int_t)atomic_load(&st->from_replica[i])), &d->sink.play, i));
 	}
-	return json_pack("{s:b, s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "ok", 1,
+	return json_pack("{s:b, s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}", "ok", 1,
 	                 "period_ns", (json_int_t)d->gr.period_ns,
 	                 "sink", "type", sink_name(&d->sink),
 	                 "played", (json_int_t)atomic_load(&st->played),
@@ -248,6 +303,7 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 	                 "lost_samples", (json_int_t)atomic_load(&st->lost_samples),
 	                 "bad_blocks", (json_int_t)atomic_load(&st->bad_blocks),
 	                 "late", (json_int_t)atomic_load(&d->sink.late),
+	                 "vote", judge_stats_json(&d->sink.play),
 	                 "replicas", reps);
 }
 
@@ -259,11 +315,25 @@ static json_t *cmd_events(struct daemon *d, struct ctl_client *c, const struct p
 
 static json_t *cmd_reload_verb(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
-	char err[512];
+	char err[512], note[256];
 
-	if (cmd_reload(d, err, sizeof(err)) < 0)
+	if (cmd_reload(d, err, sizeof(err), note, sizeof(note)) < 0)
 		return fail(err);
+	if (note[0] != '\0')
+		return json_pack("{s:b, s:s}", "ok", 1, "restart_needed", note);
 	return ok();
+}
+
+/* The kept failover records, oldest first, so that their losses can be summed. */
+static json_t *cmd_history(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	json_t *list = json_array();
+	uint64_t n = failover_kept(&d->sup.fo);
+
+	for (uint64_t k = 0; k < n; k++)
+		json_array_append_new(list, failover_json(failover_nth(&d->sup.fo, k)));
+	return json_pack("{s:b, s:I, s:o}", "ok", 1, "count", (json_int_t)d->sup.fo.count,
+	                 "failovers", list);
 }
 
 static json_t *cmd_version(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
@@ -320,6 +390,7 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_EVENTS] = cmd_events,
 	[CMD_RELOAD] = cmd_reload_verb,
 	[CMD_VERSION] = cmd_version,
+	[CMD_HISTORY] = cmd_history,
 	[CMD_TAP] = cmd_tap,
 	/* PROTO_LOCAL verbs (record, meter, wait-ready) have no handler: refused. */
 };
@@ -383,17 +454,39 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
 	free(line);
 }
 
-int cmd_reload(struct daemon *d, char *err, size_t errlen)
+int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t notelen)
 {
 	struct config fresh;
+	const struct config_key *k;
 	int rc;
 
+	if (notelen > 0)
+		note[0] = '\0';
 	config_defaults(&fresh);
 	rc = config_load(&fresh, d->config_path, !d->config_required, err, errlen);
 	if (rc < 0) {
 		log_warn("reload refused: %s", err);
 		return rc;
 	}
+	if (d->socket_override != NULL)  /* -S wins over the file, as at start */
+		snprintf(fresh.socket, sizeof(fresh.socket), "%s", d->socket_override);
+	/*
+	 * Keys that need a restart are compared with the file as it was at start
+	 * (d->loaded), not with d->cfg, which the sink may have changed (a jack
+	 * server's rate and block size). Reported, never silently ignored.
+	 */
+	k = config_static_change(&d->loaded, &fresh);
+	if (k != NULL) {
+		snprintf(note, notelen, "[%s] %s changed: takes effect at the next restart",
+		         k->section, k->name);
+		log_warn("reload: %s", note);
+	}
+	/*
+	 * The parameters first, compared with the values in force (so the file's
+	 * come back after a `set`); the configuration is committed only once
+	 * they applied, so a refused reload (EBUSY) changes nothing and its retry
+	 * finds the same differences.
+	 */
 	rc = cmd_params_reload(d, &fresh, err, errlen);
 	if (rc < 0) {
 		log_warn("reload refused: %s", err);

@@ -57,7 +57,12 @@ struct ctl {
 	uv_timer_t sweep;      /* closes clients that stall mid-line or stay silent */
 	bool listening;
 	bool sweeping;
+	bool server_open;      /* `server` initialised and not yet closed */
+	bool lost;             /* the path holds someone else's file (said once) */
 	char path[108];
+	unsigned mode;         /* socket_mode, for a recreated socket */
+	dev_t dev;             /* the socket file we bound, to notice its removal */
+	ino_t ino;
 	struct ctl_client *clients;
 	unsigned nclients;
 	uid_t uid;             /* the daemon's uid */
@@ -72,7 +77,9 @@ struct ctl {
 /*
  * Listen on `path` with `mode`, owned by group `group` unless it is empty.
  * Refuses (-EADDRINUSE) if a daemon answers on an existing socket there;
- * removes a dead one. Returns 0 or -errno with err.
+ * removes a dead one. Returns 0 or -errno with err. Afterwards a removed
+ * socket file is recreated (checked every second) and ctl_close() unlinks
+ * the path only if it is still the socket bound here.
  */
 int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode,
                const char *group, char *err, size_t errlen);

@@ -1,12 +1,15 @@
 /*
  * group.h - the daemon's side of a group's shared memory.
  *
- * What it does: takes the group lock, removes the group's stale segments,
- * creates the group segment and one segment per replica (mode 0600, O_EXCL),
+ * What it does: takes the group lock, removes stale segments an older daemon
+ * left under /dev/shm, creates the group segment and one segment per replica,
+ * all anonymous (memfds: no name a replica could open; each replica gets
+ * its own and the group's as descriptors, spawn.c), seals the group segment
+ * against writable mappings once mapped here,
  * writes the stream configuration, formats each replica's ring and attaches
  * the daemon's reading handles to it; publishes roles, the leader word and
  * parameter changes (choosing the sequence number a change applies at);
- * unlinks everything at shutdown. Keeps a read-write descriptor of each
+ * releases everything at shutdown. Keeps a read-write descriptor of each
  * replica segment, and has daemon/guard.c watch its mapping, so that a
  * replica that shrinks or scribbles over its segment can neither kill the
  * daemon (SIGBUS) nor keep its slot broken: the segment is checked and, if
@@ -42,8 +45,14 @@ struct group {
 	struct shm_seg rseg[LAYOUT_MAX_REPLICAS];
 	struct replica_seg *r[LAYOUT_MAX_REPLICAS];
 	struct ring ring[LAYOUT_MAX_REPLICAS];  /* daemon's cached-geometry handles */
+	uint32_t input_channels;    /* 0: no live input */
+	uint32_t input_bytes;       /* one input block */
+	struct ring in_ring;        /* the input ring in gseg; the sink thread writes it */
 	int rfd[LAYOUT_MAX_REPLICAS];  /* replica segments, O_RDWR, close-on-exec; -1 */
-	/* O_RDONLY descriptors for taps: [0] the group segment, [1 + i] replica i; -1. */
+	int gfd;                    /* the group segment, O_RDWR, sealed; -1 */
+	bool sealed;                /* F_SEAL_FUTURE_WRITE took (Linux) */
+	/* O_RDONLY descriptors for taps: [0] the group segment (also what
+	 * replicas get as fd 3), [1 + i] replica i; -1. */
 	int tapfd[1 + LAYOUT_MAX_REPLICAS];
 };
 
@@ -55,7 +64,7 @@ struct group {
 int group_create(struct group *gr, const struct config *cfg, const struct params *pt,
                  const double *values, char *err, size_t errlen);
 
-/* Unmap and unlink every segment, release the lock. Idempotent. */
+/* Unmap and close every segment, release the lock. Idempotent. */
 void group_destroy(struct group *gr);
 
 /* Reset replica slot i's segment header fields before a (re)spawn. */

@@ -2,7 +2,8 @@
  * spawn.c - start, reap and restart replica processes.
  *
  * Does: the process mechanics of supervision (see spawn.h): argv, CPU
- * pinning request, uv_spawn in a detached process group, the exit
+ * pinning request, the segment descriptors and the user a replica gets,
+ * uv_spawn in a detached process group, the exit
  * callback, the restart backoff timer.
  * Does not: decide roles, fence, touch segments or log a death's meaning;
  * super.c does, from super_reaped() and super_respawn().
@@ -42,18 +43,37 @@ int spawn_start(struct slot *sl)
 	char idx[16], ppid[16], cpu[16];
 	char *extra[] = { "--group", s->gr->name, "--index", idx, "--parent", ppid, NULL, NULL,
 	                  NULL };
-	uv_stdio_container_t stdio[3] = {
+	/*
+	 * The segments as descriptors at fixed numbers (lib/renderer_int.h:
+	 * RTA_GROUP_FD, RTA_REPLICA_FD): the group's read-only and sealed, the
+	 * replica's own read-write. Nothing else of ours is inherited (all our
+	 * descriptors are close-on-exec), so no replica holds another's.
+	 */
+	uv_stdio_container_t stdio[5] = {
 		{ .flags = UV_IGNORE },
 		{ .flags = UV_INHERIT_FD, .data.fd = 1 },
 		{ .flags = UV_INHERIT_FD, .data.fd = 2 },
+		{ .flags = UV_INHERIT_FD, .data.fd = s->gr->tapfd[0] },
+		{ .flags = UV_INHERIT_FD, .data.fd = s->gr->rfd[sl->index] },
 	};
 	uv_process_options_t opt = {
 		.exit_cb = on_exit_cb,
 		.file = s->cfg->replica,
 		.flags = UV_PROCESS_DETACHED,  /* own process group: fence with kill(-pid) */
-		.stdio_count = 3,
+		.stdio_count = 5,
 		.stdio = stdio,
 	};
+	/*
+	 * A root daemon's replicas run as replica_user. libuv's child calls
+	 * setgroups(0, NULL), then setgid, then setuid, before exec; the
+	 * runtime sets PR_SET_PDEATHSIG after exec, so the credential change
+	 * (which clears it) cannot undo it.
+	 */
+	if (s->cred.drop) {
+		opt.flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+		opt.uid = s->cred.uid;
+		opt.gid = s->cred.gid;
+	}
 
 	snprintf(idx, sizeof(idx), "%u", sl->index);
 	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());

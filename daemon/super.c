@@ -21,7 +21,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "confine.h"
+#include "judge.h"
 #include "log.h"
+#include "params.h"
+#include "rtprio.h"
 #include "notes.h"
 #include "spawn.h"
 #include "super.h"
@@ -32,6 +36,19 @@
 #define FUTURE_SLACK_NS    (1 * NSEC_PER_SEC)   /* heartbeats further ahead are garbage */
 
 static void on_watchdog(uv_timer_t *t);
+
+/* "SIGSEGV" for a log line (a number means nothing to most readers). */
+static const char *signal_name(int sig)
+{
+	static char buf[24];
+	const char *abbrev = sigabbrev_np(sig);  /* glibc >= 2.32; "SEGV" */
+
+	if (abbrev != NULL)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
+}
 
 const char *super_state_name(int state)
 {
@@ -127,6 +144,10 @@ static int pick_takeover(const struct super *s, int except, uint64_t now)
 	int best = pick_standby(s, except, now);
 	uint64_t newest = 0;
 
+	/* judge.c's hint: the replicas that agree with the majority. */
+	for (uint32_t i = 0; i < s->n && s->prefer != 0; i++)
+		if ((s->prefer >> i & 1u) != 0 && (int)i != except && healthy(s, i, now))
+			return (int)i;
 	if (best >= 0)
 		return best;
 	for (uint32_t i = 0; i < s->n; i++) {
@@ -168,6 +189,8 @@ static void failover(struct super *s, int from, int reason, uint64_t fault_ns)
 	const struct failover_rec *fo = failover_record(
 	    &s->fo, reason, from, to, fault_ns, fault_ns > period(s) ? fault_ns - period(s) : 0,
 	    now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s), now);
+	failover_note_sync(&s->fo, to >= 0 ? play_sync_of(&s->sink->play, (uint32_t)to)
+	                                   : SYNC_UNKNOWN);
 
 	char detail[96];
 	snprintf(detail, sizeof(detail), "%s: %d -> %d, detected in %llu us",
@@ -244,6 +267,31 @@ static void report_underruns(struct super *s, uint64_t now)
 }
 
 /*
+ * Report the sink falling behind its clock (sink.c counts it): at most one
+ * log line and "slip" event a second, with the time skipped since the last.
+ */
+static void report_slips(struct super *s, uint64_t now)
+{
+	uint64_t n = atomic_load_explicit(&s->sink->slips, memory_order_relaxed);
+	uint64_t ns = atomic_load_explicit(&s->sink->slip_ns, memory_order_relaxed);
+
+	if (n < s->slips_seen || ns < s->slip_ns_seen) {
+		s->slips_seen = n;  /* stats reset */
+		s->slip_ns_seen = ns;
+	}
+	if (n == s->slips_seen || age_ns(s->slip_report_ns, now) < NSEC_PER_SEC)
+		return;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "behind its clock %llu time(s), %.1f ms skipped",
+	         (unsigned long long)(n - s->slips_seen), (double)(ns - s->slip_ns_seen) / 1e6);
+	log_warn("sink: %s", detail);
+	emit(s, "slip", s->primary, detail);
+	s->slips_seen = n;
+	s->slip_ns_seen = ns;
+	s->slip_report_ns = now;
+}
+
+/*
  * Re-arm the watchdog for the first moment anything can need us: a heartbeat
  * turning stale, a starting replica, a failover record to settle. Detection
  * is as prompt as a fixed 1 ms tick, at a fraction of the wake-ups, because a
@@ -296,12 +344,79 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 	return false;
 }
 
+/* A device sink (alsa) lost its device or got it back: one `sink` event each. */
+static void sink_dev_events(struct super *s)
+{
+	const struct sink_dev *v = &s->sink->dev;
+	uint64_t c = atomic_load_explicit(&v->changes, memory_order_acquire);
+	char detail[160];
+
+	if (!s->sink->has_dev || c == s->dev_changes_seen)
+		return;
+	s->dev_changes_seen = c;
+	snprintf(detail, sizeof detail, "%s %s",
+	         atomic_load_explicit(&v->up, memory_order_relaxed) ? "device-back" : "device-lost",
+	         v->name);
+	emit(s, "sink", -1, detail);
+}
+
+/*
+ * A replica that dropped to replica_user may have been refused SCHED_FIFO
+ * (no RLIMIT_RTPRIO we could give it): set it from here, now that its slow
+ * set-up is over, and publish what is in force where status reads it.
+ */
+static void boost(struct super *s, uint32_t i)
+{
+	struct replica_seg *r = s->gr->r[i];
+	int prio = s->cfg->rt_priority;
+
+	if (!s->cred.drop || prio <= 0 ||
+	    atomic_load_explicit(&r->rt_policy, memory_order_acquire) == RTPRIO_FIFO)
+		return;
+	int rc = confine_boost(s->slot[i].pid, prio);
+	if (rc < 0) {
+		log_debug("replica %u: cannot set SCHED_FIFO for it: %s", i, strerror(-rc));
+		return;
+	}
+	atomic_store_explicit(&r->rt_priority, prio, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_policy, RTPRIO_FIFO, memory_order_release);
+	log_debug("replica %u: SCHED_FIFO/%d set by rtaudiod", i, prio);
+}
+
+/*
+ * The way out of a crash loop: a slot that has been a healthy primary or
+ * standby (on-time heartbeats) for the backoff window, restart_backoff_max_ms
+ * (at least the quick-death limit), forgets its quick deaths; once no slot
+ * has start_limit of them the state leaves "degraded" (update_state emits
+ * "recovered"). Without this the count only reset at a slow death, and a
+ * storm that ended left the group degraded for ever.
+ */
+static void recover_slot(struct super *s, struct slot *sl, uint64_t now)
+{
+	uint64_t window = (uint64_t)s->cfg->restart_backoff_max_ms * NSEC_PER_MSEC;
+
+	if (window < QUICK_DEATH_NS)
+		window = QUICK_DEATH_NS;
+	if (sl->healthy_ns == 0) {
+		sl->healthy_ns = now;
+		return;
+	}
+	if (sl->quick_deaths == 0 || age_ns(sl->healthy_ns, now) < window)
+		return;
+	log_info("replica %u (pid %d) healthy for %llu ms: its %u quick deaths are forgiven",
+	         sl->index, sl->pid, (unsigned long long)(window / NSEC_PER_MSEC),
+	         sl->quick_deaths);
+	sl->quick_deaths = 0;
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
 	struct super *s = t->data;
 	uint64_t now = clock_now_ns();
 	uint64_t limit = (uint64_t)s->cfg->stall_periods * period(s);
 
+	sink_dev_events(s);
 	failover_snapshot(&s->fo, &s->sink->play.st, now);
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct slot *sl = &s->slot[i];
@@ -335,6 +450,7 @@ static void on_watchdog(uv_timer_t *t)
 			if (hb != 0 && atomic_load_explicit(&r->state, memory_order_acquire) ==
 			                   RSTATE_READY) {
 				set_role(s, i, ROLE_STANDBY);
+				boost(s, i);
 				log_info("replica %u (pid %d) ready", i, sl->pid);
 				emit(s, "ready", (int)i, NULL);
 				if (s->primary < 0) {
@@ -350,8 +466,10 @@ static void on_watchdog(uv_timer_t *t)
 		}
 		if (hb != 0 && age_ns(hb, now) <= limit) {
 			sl->late_logged = false;
+			recover_slot(s, sl, now);
 			continue;
 		}
+		sl->healthy_ns = 0;
 		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
 		/*
 		 * 4x the limit to show life, where killing at once costs more
@@ -384,8 +502,10 @@ static void on_watchdog(uv_timer_t *t)
 			set_role(s, i, ROLE_DEAD);
 		fence(s, i, REASON_STALL);
 	}
+	judge_tick(s, now);
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
 	report_underruns(s, now);
+	report_slips(s, now);
 	notes_poll(s, now);
 	update_state(s);
 	if (!s->stopping)
@@ -405,6 +525,21 @@ static void notify_waiters(struct super *s, uint32_t index, int pid)
 	}
 }
 
+void super_fence_replica(struct super *s, uint32_t i, int reason, uint32_t prefer)
+{
+	if (s->slot[i].proc == NULL || s->slot[i].kill_ns != 0)
+		return;
+	if (s->slot[i].role == ROLE_PRIMARY) {
+		s->prefer = prefer;
+		failover(s, (int)i, reason, clock_now_ns());
+		s->prefer = 0;
+	} else {
+		set_role(s, i, ROLE_DEAD);
+	}
+	fence(s, i, reason);
+	update_state(s);
+}
+
 void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 {
 	struct super *s = sl->sup;
@@ -412,18 +547,31 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 	bool quick = age_ns(sl->spawn_ns, now) < QUICK_DEATH_NS;
 
 	s->live--;
+	sl->healthy_ns = 0;
 	if (s->stopping) {
 		set_role(s, sl->index, ROLE_DEAD);
 		if (s->live == 0 && s->on_stopped != NULL)
 			s->on_stopped(s);
 		return;
 	}
-	if (term_signal != 0)
-		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
+	/* SIGSYS is what the seccomp lock kills with (lib/sandbox.h); a
+	 * renderer could raise it itself, but then it only lies about itself. */
+	bool sandboxed = term_signal == SIGSYS;
+	if (sandboxed)
+		log_warn("replica %u (pid %d) killed by the sandbox: a forbidden system call "
+		         "(SIGSYS; the kernel's audit log names it)", sl->index, pid);
+	else if (term_signal != 0)
+		log_warn("replica %u (pid %d) killed by %s", sl->index, pid, signal_name(term_signal));
+	else if (status == PARAMS_EXIT_CONFIG)
+		/* The renderer refused what the --check run accepted: its keys, or
+		 * a parameter table other than the group's (a renderer must
+		 * declare the same in every run). Its stderr line says which. */
+		log_error("replica %u (pid %d) refused its configuration (exit 78): the renderer "
+		          "does not behave as in its --check run", sl->index, pid);
 	else
 		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
 		         (long long)status);
-	emit(s, "crash", (int)sl->index, NULL);
+	emit(s, "crash", (int)sl->index, sandboxed ? "sandbox" : NULL);
 
 	if (sl->role == ROLE_PRIMARY) {
 		/* We killed it ourselves (kill-primary): the fault began then. */
@@ -433,7 +581,7 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 			if (fault == 0)
 				fault = sl->spawn_ns;
 		}
-		failover(s, (int)sl->index, REASON_CRASH, fault);
+		failover(s, (int)sl->index, sandboxed ? REASON_SANDBOX : REASON_CRASH, fault);
 	} else {
 		set_role(s, sl->index, ROLE_DEAD);
 	}
@@ -467,6 +615,7 @@ void super_respawn(struct slot *sl)
 	sl->bad_seen = atomic_load_explicit(&s->sink->play.st.bad_from[sl->index],
 	                                    memory_order_acquire);
 	group_replica_reset(s->gr, sl->index);
+	judge_respawned(s, sl->index);
 	notes_reset(s, sl->index);
 	set_role(s, sl->index, ROLE_STARTING);
 	sl->kill_ns = 0;
@@ -497,6 +646,17 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	s->n = gr->n;
 	s->primary = -1;
 	s->state = DSTATE_STARTING;
+	int rc = confine_user(cfg, &s->cred);
+	if (rc < 0) {
+		snprintf(err, errlen, "key 'replica_user': %s '%s'",
+		         rc == -EPERM ? "replicas may not run as root: user" : "no such user",
+		         cfg->replica_user);
+		return rc;
+	}
+	if (s->cred.drop && (rc = confine_inheritable_limits(cfg->rt_priority)) < 0)
+		log_info("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas (%s): rtaudiod "
+		         "will set their SCHED_FIFO itself; their mlockall is bounded",
+		         strerror(-rc));
 	uv_timer_init(loop, &s->watchdog);
 	uv_timer_init(loop, &s->grace);
 	s->watchdog.data = s->grace.data = s;
@@ -511,8 +671,6 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	for (uint32_t i = 0; i < s->n; i++)
 		super_respawn(&s->slot[i]);
 	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);
-	(void)err;
-	(void)errlen;
 	return 0;
 }
 

@@ -26,8 +26,10 @@
 #include <uv.h>
 
 #include "config.h"
+#include "confine.h"
 #include "failover.h"
 #include "group.h"
+#include "judge.h"
 #include "sink.h"
 
 enum daemon_state { DSTATE_STARTING = 0, DSTATE_RUNNING, DSTATE_DEGRADED, DSTATE_STOPPING };
@@ -46,6 +48,7 @@ struct slot {
 	int kill_reason;        /* enum failover_reason, or -1 */
 	unsigned restarts;
 	unsigned quick_deaths;
+	uint64_t healthy_ns;    /* heartbeating on time since then (0: not now) */
 	bool restart_pending;
 	bool late_logged;       /* "late, no standby" already said */
 	uv_timer_t restart;     /* embedded; closed by super_close() */
@@ -53,6 +56,7 @@ struct slot {
 	bool tainted;           /* its segment was damaged: rebuild it before a respawn */
 	uint64_t bad_seen;      /* sink's bad_from[index] already acted on */
 	uint32_t event_seen;    /* its event seqlock value already handled (notes.c) */
+	struct judge_slot judge;/* judge.c: the sink's verdicts already acted on */
 };
 
 /* Reply hook for kill-primary: called once the death was seen and acted on. */
@@ -79,8 +83,15 @@ struct super {
 	void (*on_event)(struct super *, const char *type, int index, const char *detail);
 	void *user;
 	struct failover_log fo;     /* failover.c */
+	struct confine_cred cred;   /* whom replicas run as (confine.c) */
 	uint64_t underruns_seen;    /* sink underruns already reported */
+	uint64_t dev_changes_seen;  /* sink device losses/returns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
+	uint32_t prefer;            /* takeover hint during super_fence_replica, or 0 */
+	struct judge judge;         /* judge.c: group-wide report times */
+	uint64_t slips_seen;        /* sink clock slips already reported */
+	uint64_t slip_ns_seen;
+	uint64_t slip_report_ns;
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
 
@@ -131,6 +142,15 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal);
  * and retried after the backoff. Does nothing while stopping. Loop thread.
  */
 void super_respawn(struct slot *sl);
+
+/*
+ * Fence slot i for `reason` (judge.c: the sink found its output wrong): if
+ * it is the primary, fail over to a healthy standby, one in the bit mask
+ * `prefer` if any (the replicas that agree with the majority); else demote
+ * it. Then SIGKILL it; it is respawned as usual. Does nothing if the slot has
+ * no process or is already being fenced. Loop thread.
+ */
+void super_fence_replica(struct super *s, uint32_t i, int reason, uint32_t prefer);
 
 /* Heartbeat age in µs of slot i (0 if unknown). */
 uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i);

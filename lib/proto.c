@@ -86,6 +86,8 @@ const struct proto_cmd proto_cmds[CMD__COUNT + 1] = {
 	    "re-read [params] and [watchdog] from the configuration file"),
 	CMD(CMD_VERSION, "version", "", 0, 0, 0, NULL,
 	    "print the daemon's version"),
+	CMD(CMD_HISTORY, "history", "", 0, 0, 0, NULL,
+	    "print the last 64 failover records, oldest first, and their total loss"),
 	CMD(CMD_TAP, "tap", "", 0, 0, PROTO_PRIVILEGED, NULL,
 	    "describe the group's segments and pass read-only descriptors of them"),
 	/* Client-side verbs built on tap (rtaudioctl runs them, see PROTO_LOCAL). */

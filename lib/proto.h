@@ -32,6 +32,7 @@ enum proto_cmd_id {
 	CMD_EVENTS,
 	CMD_RELOAD,
 	CMD_VERSION,
+	CMD_HISTORY,
 	CMD_TAP,
 	CMD_RECORD,
 	CMD_METER,

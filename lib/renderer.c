@@ -2,12 +2,17 @@
  * renderer.c - rta_renderer_main(): the runtime every renderer runs on.
  *
  * What it does: started by rtaudiod only, as
- *     PROGRAM --group NAME --index I [--parent PID] [--cpu N] [--key S.K=V]...
- * it arranges to die with the daemon, maps the group segment read-only and
- * its own replica segment read-write, validates the stream configuration,
+ *     PROGRAM --group NAME --index I [--parent PID] [--cpu N] [--sandbox strict|off]
+ *             [--max-memory MIB] [--max-processes N] [--core-dumps] [--key S.K=V]...
+ * with the group segment on descriptor 3 (read-only) and its own replica
+ * segment on descriptor 4 (read-write), both anonymous (no name to open),
+ * it arranges to die with the daemon, confines itself (renderer_proc.c:
+ * limits, non-dumpable, the seccomp guard), maps both segments and closes
+ * the descriptors, validates the stream configuration,
  * calls the renderer's open (and checks the parameters it declares against
  * the table the daemon published), asks for real-time scheduling and locked
- * memory (and publishes what it got), then renders blocks on demand
+ * memory (and publishes what it got), locks the sandbox (the seccomp
+ * allow-list, sandbox.h) and then renders blocks on demand
  * (DESIGN.md "The audio path"): while its ring holds fewer than `lead`
  * blocks past the sink position it renders the next one, applies the output
  * stage (gain, pan) and stamps it with its CRC-32C (crc32c_block), which the
@@ -17,7 +22,7 @@
  *     PROGRAM --check --rate R --channels C --frames F [--input-channels N]
  *             [--key S.K=V]...
  * it calls open and close only and prints the report rtaudiod reads
- * (renderer_int.h: rta_host_report), exit 0 or 78. With
+ * (renderer_int.h: rhost_report), exit 0 or 78. With
  *     PROGRAM --render FILE.wav --seconds S --rate R --channels C --frames F
  *             [--gain G] [--pan P] [--key S.K=V]...
  * it renders blocks 0.. offline, as fast as it can, into a float32 WAV
@@ -36,9 +41,7 @@
  * daemon sees the exit status); usage errors exit 64, configuration errors
  * 78. Inside the render loop there is no allocation, lock, output or syscall
  * other than futex and clock calls, the renderer's render included
- * (tests/integration/replica_syscalls.sh checks that). The set-up steps
- * (options, parent, segments) are in renderer_setup.c, --check and --render
- * in renderer_offline.c.
+ * (tests/integration/replica_syscalls.sh checks that).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -52,6 +55,7 @@
 #include <string.h>
 #include <unistd.h>
 
+
 #include <rtaudio/renderer.h>
 
 #include "clock.h"
@@ -62,6 +66,7 @@
 #include "renderer_int.h"
 #include "ring.h"
 #include "rtprio.h"
+#include "sandbox.h"
 #include "shm.h"
 
 #define REPLICA_STACK_LOCK (256u * 1024u)
@@ -69,10 +74,184 @@
 /* Set by SIGTERM/SIGINT; the loop polls it at every wake. */
 static volatile sig_atomic_t replica_stop;
 
+/* Everything the loop touches, set up once before it starts. */
+struct replica {
+	uint32_t index;
+	const struct group_seg *g;
+	struct replica_seg *r;
+	struct ring ring;
+	struct ring in_ring;      /* live input (the group segment's, read-only) */
+	float *in;                /* one input block, copied out and checked */
+	uint32_t in_bytes;        /* 0: no live input */
+	struct rta_stream stream;
+	const struct rta_renderer *rd;
+	void *state;
+	struct rta_host *host;
+	uint32_t lead;
+	bool hot;
+	uint64_t period_ns;
+	uint64_t next;            /* next block this replica renders */
+	uint32_t preroll;         /* blocks rendered to scratch before catching up */
+	bool started;             /* the first catch-up is done */
+	float scratch[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS]; /* pre-roll output */
+	uint32_t nparams;         /* the group's table: gain, pan, then the renderer's */
+	struct param_decl table[LAYOUT_MAX_PARAMS];
+	uint32_t snap_seq;        /* seqlock value *snap was read at */
+	struct param_hist *snap;  /* the history in use */
+	struct param_hist *spare; /* where the next snapshot is read */
+	struct param_hist hist[2];
+	double pv[RTA_PARAMS_MAX];  /* the renderer's values for one block, clamped */
+};
+
+/* The program's name, for messages (argv[0] without its directory). */
+static const char *replica_prog = "rtaudio-replica";
+
+static void replica_usage(void)
+{
+	fprintf(stderr, "usage: %s --group NAME --index I [--parent PID] [--cpu N] "
+	        "[--sandbox strict|off] [--max-memory MIB] [--max-processes N] [--core-dumps] "
+	        "[--key SECTION.KEY=VALUE]...\n"
+	        "       %s --check --rate R --channels C --frames F [--input-channels N] "
+	        "[--key SECTION.KEY=VALUE]...\n"
+	        "       %s --render FILE.wav --seconds S --rate R --channels C --frames F "
+	        "[--gain G] [--pan P] [--key SECTION.KEY=VALUE]...\n"
+	        "  (started by rtaudiod; --render renders offline)\n",
+	        replica_prog, replica_prog, replica_prog);
+	exit(RTA_EX_USAGE);
+}
+
+static void replica_die(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", replica_prog, what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static bool replica_parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
 static void replica_on_signal(int sig)
 {
 	(void)sig;
 	replica_stop = 1;
+}
+
+/* The header's group name must be ours (and NUL-terminated in its field). */
+static bool replica_hdr_group_is(const struct shm_hdr *h, const char *group)
+{
+	if (memchr(h->group, '\0', sizeof h->group) == NULL)
+		return false;
+	return strcmp(h->group, group) == 0;
+}
+
+/*
+ * Map both segments and validate everything the loop will trust. The stream
+ * configuration is copied out once: the daemon never changes it after the
+ * replicas start, and a copy cannot change under our feet if it did.
+ */
+static void replica_map(struct replica *rp, const char *group, struct shm_seg *gseg,
+                        struct shm_seg *rseg)
+{
+	int rc;
+
+	/* Descriptors, not names: the daemon's segments have none, so this
+	 * replica reaches its own and the group's, and no other. The group's
+	 * is an O_RDONLY descriptor of a sealed memfd: no writable mapping of
+	 * it can be had, here or by the renderer. Any size for now: with live
+	 * input it is known from the geometry only. */
+	rc = shm_seg_map_fd(gseg, RTA_GROUP_FD, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
+	                    0);
+	if (rc < 0)
+		replica_die("group segment (descriptor 3)", rc);
+	const struct group_seg *g = gseg->base;
+	if (!replica_hdr_group_is(&g->hdr, group))
+		replica_die("group segment belongs to another group", EPROTO);
+
+	struct layout_geometry geo;
+	if ((rc = layout_group_sane(g, &geo)) < 0)
+		replica_die("group segment: invalid stream geometry", rc);
+	rp->stream.sample_rate = geo.sample_rate;
+	rp->stream.channels = geo.channels;
+	rp->stream.frames = geo.frames;
+	rp->stream.input_channels = geo.input_channels;
+	if (gseg->size != geo.group_bytes)
+		replica_die("group segment: size does not match its input ring", EPROTO);
+	if (geo.input_channels > 0) {
+		rc = ring_attach(&rp->in_ring, (unsigned char *)gseg->base + GROUP_INPUT_OFFSET,
+		                 gseg->size - GROUP_INPUT_OFFSET);
+		if (rc < 0)
+			replica_die("group segment: input ring", rc);
+		if (rp->in_ring.capacity != geo.input_capacity ||
+		    rp->in_ring.max_payload < geo.input_bytes)
+			replica_die("group segment: input ring does not match the stream", EPROTO);
+		rp->in_bytes = geo.input_bytes;
+		rp->in = calloc(1, geo.input_bytes);
+		if (rp->in == NULL)
+			replica_die("input buffer", ENOMEM);
+	}
+	rp->stream.period_ns = geo.period_ns;
+	rp->stream.replica = rp->index;
+	uint32_t capacity = geo.ring_capacity;
+	uint32_t standby = g->standby;
+	rp->lead = geo.lead;
+	rp->preroll = geo.preroll_blocks;
+	rp->period_ns = geo.period_ns;
+
+	if ((rc = layout_params_table(g, rp->table)) < 0)
+		replica_die("group segment: invalid parameter table", rc);
+	rp->nparams = (uint32_t)rc;
+	if (rp->index >= geo.replicas)
+		replica_die("group segment: index beyond the group's replicas", EINVAL);
+	if (standby != STANDBY_HOT && standby != STANDBY_WARM)
+		replica_die("group segment: invalid standby mode", EINVAL);
+	rp->hot = standby == STANDBY_HOT;
+
+	uint32_t block = geo.block_bytes;
+	size_t size = layout_replica_bytes(capacity, block);
+
+	rc = shm_seg_map_fd(rseg, RTA_REPLICA_FD, true, REPLICA_MAGIC, LAYOUT_VERSION,
+	                    SHM_KIND_REPLICA, size);
+	if (rc < 0)
+		replica_die("replica segment (descriptor 4)", rc);
+	/* Mapped: the descriptors are no longer needed, and closing them leaves
+	 * the renderer nothing to resize the segment with or pass on. */
+	close(RTA_GROUP_FD);
+	close(RTA_REPLICA_FD);
+	struct replica_seg *r = rseg->base;
+	if (r->hdr.index != rp->index || !replica_hdr_group_is(&r->hdr, group))
+		replica_die("replica segment belongs to another replica", EPROTO);
+
+	rc = ring_attach(&rp->ring, (unsigned char *)rseg->base + REPLICA_RING_OFFSET,
+	                 size - REPLICA_RING_OFFSET);
+	if (rc < 0)
+		replica_die("replica ring", rc);
+	if (rp->ring.capacity != capacity || rp->ring.max_payload < block)
+		replica_die("replica ring does not match the stream", EINVAL);
+	ring_set_consumer(&rp->ring, &g->position);
+
+	rp->g = g;
+	rp->r = r;
+}
+
+static void replica_publish_rt(struct replica_seg *r, const struct rtprio_status *st)
+{
+	atomic_store_explicit(&r->rt_policy, st->policy, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_priority, st->priority, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_error, st->error, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_rlimit, st->rlimit, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_mlocked, st->mlocked, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_mlock_error, st->mlock_error, memory_order_release);
 }
 
 /*
@@ -96,6 +275,8 @@ static void replica_prefault(struct replica *rp, const struct shm_seg *gseg,
 	(void)sink;
 	memset(rp->hist, 0, sizeof rp->hist);
 	memset(rp->pv, 0, sizeof rp->pv);
+	if (rp->in != NULL)
+		memset(rp->in, 0, rp->in_bytes);
 	rp->snap = &rp->hist[0];
 	rp->spare = &rp->hist[1];
 	rp->snap_seq = layout_params_snapshot(rp->g, rp->snap);
@@ -168,12 +349,26 @@ static void replica_render_one(struct replica *rp, uint64_t seq, float *p, uint3
 		rp->pv[i] = isnan(v) ? d->def : v < d->min ? d->min : v > d->max ? d->max : v;
 	}
 	memset(p, 0, len);
+	const float *in = NULL;
+	if (rp->in_bytes > 0) {
+		/*
+		 * Input block seq, as the sink wrote it: checked like a block the
+		 * sink reads (length, CRC). One that is gone (older than the ring
+		 * holds) or damaged is silence, the same in every replica that
+		 * renders seq (they read the same ring).
+		 */
+		uint32_t ilen = 0, check = 0;
+		int rc = ring_read_seq(&rp->in_ring, seq, rp->in, rp->in_bytes, &ilen, &check);
+		if (rc != 0 || ilen != rp->in_bytes || crc32c_block(seq, rp->in, ilen) != check)
+			memset(rp->in, 0, rp->in_bytes);
+		in = rp->in;
+	}
 	struct rta_block b = {
 		.seq = seq,
 		.frames = rp->stream.frames,
 		.channels = rp->stream.channels,
 		.out = p,
-		.in = NULL,
+		.in = in,
 		.params = rp->pv,
 		.nparams = n,
 	};
@@ -189,7 +384,9 @@ static void replica_render_one(struct replica *rp, uint64_t seq, float *p, uint3
  * renderer's state is continuous when the ring's next block is rendered.
  * A hot replica only: a warm standby promoted to primary must play at once.
  * Heartbeats as it goes (the daemon must not take the pre-roll for a
- * stall). Audio path: the same calls as rendering.
+ * stall). With live input, the blocks come from the input ring's history
+ * (silence where it no longer holds them, as in replica_render_one).
+ * Audio path: the same calls as rendering.
  */
 static void replica_catch_up(struct replica *rp, uint64_t pos)
 {
@@ -240,6 +437,12 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 		rp->next = head;
 	if (end < pos) /* a hostile position near 2^64 */
 		return;
+	/* Live input: block s is rendered from input block s, once the sink wrote it. */
+	if (rp->in_bytes > 0) {
+		uint64_t ih = ring_head(&rp->in_ring);
+		if (end > ih)
+			end = ih;
+	}
 	while (rp->next < end && !replica_stop) {
 		uint32_t ps = atomic_load_explicit(&g->param_seq, memory_order_acquire);
 		if (ps != rp->snap_seq)
@@ -310,6 +513,57 @@ static void replica_loop(struct replica *rp)
 	}
 }
 
+/* An option's real value within [min, max]. */
+static double replica_opt_double(const char *s, double min, double max)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (s[0] == '\0' || *end != '\0' || !isfinite(v) || v < min || v > max)
+		replica_usage();
+	return v;
+}
+
+/* Copy an option's value: whole, within [min, max]. */
+static uint32_t replica_opt_u32(const char *s, uint32_t min, uint32_t max)
+{
+	uint32_t v;
+
+	if (!replica_parse_u32(s, max, &v) || v < min)
+		replica_usage();
+	return v;
+}
+
+/*
+ * open, and the checks that follow it: no configuration error, no unused
+ * key. Returns 0, or RTA_EX_CONFIG with the error recorded in host.
+ */
+static int replica_open(struct replica *rp)
+{
+	return rhost_open(rp->host, rp->rd, rp->state, &rp->stream);
+}
+
+/* --check: open and close only, and the report on stdout. */
+static int replica_check(struct replica *rp, uint32_t rate, uint32_t channels, uint32_t frames,
+                         uint32_t inputs)
+{
+	rp->stream = (struct rta_stream){
+		.sample_rate = rate,
+		.channels = channels,
+		.frames = frames,
+		.input_channels = inputs,
+		.period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
+		.flags = RTA_STREAM_CHECK,
+	};
+	int rc = replica_open(rp);
+	if (rp->rd->close != NULL)
+		rp->rd->close(rp->state);
+	rhost_report(rp->host, stdout);
+	if (fflush(stdout) != 0)
+		return 1;
+	return rc;
+}
+
 int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void *state)
 {
 	static const struct option longopts[] = {
@@ -323,10 +577,14 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		{ "channels", required_argument, NULL, 'n' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "input-channels", required_argument, NULL, 'I' },
+		{ "sandbox", required_argument, NULL, 'S' },
+		{ "max-memory", required_argument, NULL, 'M' },
+		{ "max-processes", required_argument, NULL, 'P' },
+		{ "core-dumps", no_argument, NULL, 'D' },
 		{ "render", required_argument, NULL, 'R' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "gain", required_argument, NULL, 'G' },
-		{ "pan", required_argument, NULL, 'P' },
+		{ "pan", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Static: the parameter histories are 16 KiB, and main's frame is
@@ -338,6 +596,9 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	double seconds = 0, gain = 1.0, pan = 0.0;
 	bool have_index = false, have_parent = false, have_cpu = false, check = false;
 	uint32_t parent = 0, cpu = 0, rate = 0, channels = 0, frames = 0, inputs = 0;
+	/* Strict by default where it can be had: a renderer started without the
+	 * daemon's word (by hand, by a test driver) is confined the same way. */
+	struct rta_confine confine = { .strict = sandbox_available(NULL) };
 	int opt, rc;
 
 	if (argc > 0 && argv[0] != NULL) {
@@ -372,7 +633,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 			have_cpu = true;
 			break;
 		case 'k':
-			if ((rc = rta_host_add_key(&host, optarg)) < 0) {
+			if ((rc = rhost_add_key(&host, optarg)) < 0) {
 				fprintf(stderr, "%s: --key '%.64s': %s\n", replica_prog, optarg,
 				        strerror(-rc));
 				return RTA_EX_USAGE;
@@ -390,7 +651,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		case 'G':
 			gain = replica_opt_double(optarg, 0, 4);
 			break;
-		case 'P':
+		case 'O':
 			pan = replica_opt_double(optarg, -1, 1);
 			break;
 		case 'r':
@@ -405,6 +666,21 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		case 'I':
 			inputs = replica_opt_u32(optarg, 0, LAYOUT_MAX_CHANNELS);
 			break;
+		case 'S':
+			if (strcmp(optarg, "strict") != 0 && strcmp(optarg, "off") != 0)
+				replica_usage();
+			confine.strict = strcmp(optarg, "strict") == 0;
+			break;
+		case 'M':
+			confine.limits.max_memory =
+			    (uint64_t)replica_opt_u32(optarg, 1, UINT32_MAX) << 20;
+			break;
+		case 'P':
+			confine.limits.max_processes = replica_opt_u32(optarg, 1, UINT32_MAX);
+			break;
+		case 'D':
+			confine.limits.core_dumps = true;
+			break;
 		default:
 			replica_usage();
 		}
@@ -413,33 +689,31 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		replica_usage();
 	if (render_path != NULL) {
 		if (check || rate == 0 || channels == 0 || frames == 0 || group != NULL ||
-		    have_index || !(seconds > 0))
+		    have_index || !(seconds > 0) || inputs != 0)
 			replica_usage();
 		struct rta_stream os = {
 			.sample_rate = rate, .channels = channels, .frames = frames,
 			.period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
 			.flags = RTA_STREAM_OFFLINE,
 		};
-		rc = rta_run_offline(&host, rd, state, &os, render_path, seconds, gain, pan);
-		rta_host_free(&host);
+		rc = rhost_run_offline(&host, rd, state, &os, render_path, seconds, gain, pan);
+		rhost_free(&host);
 		return rc;
 	}
 	if (check) {
 		if (rate == 0 || channels == 0 || frames == 0 || group != NULL || have_index)
 			replica_usage();
-		struct rta_stream cs = {
-			.sample_rate = rate, .channels = channels, .frames = frames,
-			.input_channels = inputs, .period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
-			.flags = RTA_STREAM_CHECK,
-		};
-		rc = rta_run_check(&host, rd, state, &cs);
-		rta_host_free(&host);
+		/* The renderer's open runs here too: confined as in a replica. */
+		renderer_confine(replica_prog, &confine);
+		rc = replica_check(&rp, rate, channels, frames, inputs);
+		rhost_free(&host);
 		return rc;
 	}
 	if (group == NULL || !have_index || !shm_group_valid(group))
 		replica_usage();
 
-	replica_bind_to_parent(have_parent, parent);
+	renderer_bind_parent(replica_prog, have_parent, parent);
+	renderer_confine(replica_prog, &confine);
 
 	struct shm_seg gseg = { 0 }, rseg = { 0 };
 	replica_map(&rp, group, &gseg, &rseg);
@@ -449,14 +723,14 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	atomic_store_explicit(&r->boot_ns, boot_ns, memory_order_relaxed);
 	atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
 
-	if (rta_host_open(&host, rd, state, &rp.stream) != 0) {
+	if (replica_open(&rp) != 0) {
 		fprintf(stderr, "%s: [%s] %s: %s\n", replica_prog, host.err_section,
 		        host.err_key[0] != '\0' ? host.err_key : "-", host.err_text);
 		if (rd->close != NULL)
 			rd->close(state);
 		return RTA_EX_CONFIG;
 	}
-	if (!rta_host_table_matches(&host, rp.table, rp.nparams)) {
+	if (!rhost_table_matches(&host, rp.table, rp.nparams)) {
 		fprintf(stderr, "%s: the parameters declared differ from the group's table "
 		        "(a renderer must declare the same ones in every run)\n", replica_prog);
 		if (rd->close != NULL)
@@ -486,6 +760,9 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		(void)rtprio_set(rp.g->rt_priority > 99 ? 99 : rp.g->rt_priority, rp.period_ns, &st);
 	replica_publish_rt(r, &st);
 
+	/* Everything that needs more than the allow-list is done: lock. */
+	renderer_lock(replica_prog, &confine);
+
 	/* Last set-up step: the syscall test takes it as the loop's start. */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -501,7 +778,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	host.seg = NULL;
 	if (rd->close != NULL)
 		rd->close(state);
-	rta_host_free(&host);
+	rhost_free(&host);
 	shm_seg_close(&rseg);
 	shm_seg_close(&gseg);
 	return 0;

@@ -23,7 +23,7 @@
 
 #include "renderer_int.h"
 
-int rta_host_add_key(struct rta_host *h, const char *arg)
+int rhost_add_key(struct rta_host *h, const char *arg)
 {
 	size_t n = strnlen(arg, RTA_KEY_ARG_MAX);
 
@@ -47,7 +47,7 @@ int rta_host_add_key(struct rta_host *h, const char *arg)
 	return 0;
 }
 
-void rta_host_free(struct rta_host *h)
+void rhost_free(struct rta_host *h)
 {
 	for (unsigned i = 0; i < h->nkeys; i++)
 		free(h->keys[i].buf);
@@ -197,7 +197,7 @@ int rta_param_declare(struct rta_host *h, const char *name, double min, double m
 	return (int)h->nparams++;
 }
 
-bool rta_host_check_unused(struct rta_host *h)
+bool rhost_check_unused(struct rta_host *h)
 {
 	for (unsigned i = 0; i < h->nkeys && !h->failed; i++)
 		if (!h->keys[i].used)
@@ -206,7 +206,7 @@ bool rta_host_check_unused(struct rta_host *h)
 	return h->failed;
 }
 
-void rta_host_report(const struct rta_host *h, FILE *f)
+void rhost_report(const struct rta_host *h, FILE *f)
 {
 	if (h->failed) {
 		fprintf(f, "error\t%s\t%s\t%s\n", h->err_section[0] != '\0' ? h->err_section : "-",
@@ -221,7 +221,7 @@ void rta_host_report(const struct rta_host *h, FILE *f)
 	fputs("ok\n", f);
 }
 
-bool rta_host_table_matches(const struct rta_host *h, const struct param_decl *table,
+bool rhost_table_matches(const struct rta_host *h, const struct param_decl *table,
                             unsigned n)
 {
 	if (n != h->nparams + 2)

@@ -1,7 +1,7 @@
 /*
- * renderer_offline.c - the runtime's two runs without a daemon: --check
- * (open, close, the report rtaudiod reads) and --render (blocks 0.. into a
- * WAV file, as fast as the renderer goes).
+ * renderer_offline.c - the renderer's open with its checks (for every
+ * run), and the --render run without a daemon: blocks 0.. into a WAV file,
+ * as fast as the renderer goes.
  *
  * What it does: --render calls the same open, render and output stage as
  * a replica, on the same block sequence from 0 with the declared defaults,
@@ -9,8 +9,8 @@
  * from its start (tests compare recordings against it), and it times the
  * renders, which makes it the cheapest way to learn what a chain costs.
  *
- * What it does not do: map segments, apply parameter changes, or follow a
- * clock. The WAV is written by hand (float32, WAVE_FORMAT_IEEE_FLOAT), so
+ * What it does not do: map segments, apply parameter changes, feed live
+ * input, confine the process (it runs by hand), or follow a clock. The WAV is written by hand (float32, WAVE_FORMAT_IEEE_FLOAT), so
  * librtaudio needs no audio-file library.
  */
 #include <errno.h>
@@ -25,8 +25,8 @@
 #include "outstage.h"
 #include "renderer_int.h"
 
-int rta_host_open(struct rta_host *h, const struct rta_renderer *rd, void *state,
-                  const struct rta_stream *st)
+int rhost_open(struct rta_host *h, const struct rta_renderer *rd, void *state,
+               const struct rta_stream *st)
 {
 	h->opening = true;
 	int rc = rd->open(state, h, st);
@@ -34,22 +34,9 @@ int rta_host_open(struct rta_host *h, const struct rta_renderer *rd, void *state
 	if (rc != 0 && !h->failed)
 		(void)rta_config_error(h, "source", NULL, "%s: open failed",
 		                       rd->name != NULL ? rd->name : "renderer");
-	if (rc != 0 || rta_host_check_unused(h))
+	if (rc != 0 || rhost_check_unused(h))
 		return RTA_EX_CONFIG;
 	return 0;
-}
-
-int rta_run_check(struct rta_host *h, const struct rta_renderer *rd, void *state,
-                  const struct rta_stream *st)
-{
-	int rc = rta_host_open(h, rd, state, st);
-
-	if (rd->close != NULL)
-		rd->close(state);
-	rta_host_report(h, stdout);
-	if (fflush(stdout) != 0)
-		return 1;
-	return rc;
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -88,9 +75,9 @@ static void wav_header(unsigned char *h, uint32_t rate, uint32_t ch, uint64_t fr
 	put32(h + 54, d32);
 }
 
-int rta_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
-                    const struct rta_stream *st, const char *path, double seconds,
-                    double gain, double pan)
+int rhost_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
+                      const struct rta_stream *st, const char *path, double seconds,
+                      double gain, double pan)
 {
 	unsigned char hdr[WAV_HEADER];
 	double pv[RTA_PARAMS_MAX];
@@ -98,7 +85,7 @@ int rta_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *sta
 
 	if (!(seconds > 0) || seconds > 86400.0)
 		return RTA_EX_USAGE;
-	if (rta_host_open(h, rd, state, st) != 0) {
+	if (rhost_open(h, rd, state, st) != 0) {
 		fprintf(stderr, "[%s] %s: %s\n", h->err_section,
 		        h->err_key[0] != '\0' ? h->err_key : "-", h->err_text);
 		if (rd->close != NULL)

@@ -166,6 +166,17 @@ int ring_read_seq(const struct ring *r, uint64_t seq, void *out, uint32_t outlen
                   uint32_t *len, uint32_t *check);
 
 /*
+ * Reader: the length and checksum of block `seq` without copying its
+ * payload (a slot header is one cache line), under the same seqlock as
+ * ring_read_seq(): 0 with *len and *check set if block `seq` is complete and
+ * still in the ring, else the errors of ring_read_seq() (-EAGAIN, -ENODATA,
+ * -EBADMSG for an impossible length, -EINVAL). The checksum is what the
+ * producer claims; only a copy checked against it proves the payload.
+ * Writes nothing to ring memory. Audio-path safe; any thread.
+ */
+int ring_peek_seq(const struct ring *r, uint64_t seq, uint32_t *len, uint32_t *check);
+
+/*
  * Reader, the seed's API: copy the oldest block this reader has not read yet.
  * Returns 1 and advances rd->next past it on success, 0 when the ring holds
  * nothing new for this reader. When the producer lapped the reader, skips to

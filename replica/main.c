@@ -3,7 +3,7 @@
  * renderer runtime (<rtaudio/renderer.h>) that plays one of the built-in
  * sources of sources/, chosen by [source] type.
  *
- * What it does: open reads `type` (default sine: sine or file) and hands
+ * What it does: open reads `type` (default sine: sine, input or file) and hands
  * the source's part to that source's callbacks, then builds the LV2 chain
  * of the [plugin NAME] sections (sources/lv2.h), which every block goes
  * through after the source; the status text is the source's, then the
@@ -19,6 +19,7 @@
 
 #include "file.h"
 #include "lv2.h"
+#include "input.h"
 #include "sine.h"
 
 /* The built-in sources, by [source] type. */
@@ -28,6 +29,7 @@ static const struct {
 } builtin_sources[] = {
 	{ "sine", &sine_renderer },
 	{ "file", &file_renderer },
+	{ "input", &input_renderer },
 };
 
 #define NSOURCES (sizeof builtin_sources / sizeof builtin_sources[0])
@@ -37,6 +39,7 @@ struct builtin {
 	union {
 		struct sine_state sine;
 		struct file_state file;
+		struct input_state input;
 	} u;
 	struct lv2_chain *chain;         /* NULL: no [plugin] sections */
 	struct rta_host *host;
@@ -53,7 +56,7 @@ static int builtin_open(void *state, struct rta_host *host, const struct rta_str
 		if (strcmp(builtin_sources[i].type, type) == 0)
 			b->src = builtin_sources[i].r;
 	if (b->src == NULL)
-		return rta_config_error(host, "source", "type", "'%s' is not one of sine, file",
+		return rta_config_error(host, "source", "type", "'%s' is not one of sine|input|file",
 		                        type);
 	b->host = host;
 	if (b->src->open(&b->u, host, st) != 0)

@@ -22,6 +22,7 @@
  * render (status and event texts are formatted by hand, not by snprintf).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sndfile.h>
 #ifdef HAVE_SAMPLERATE
@@ -53,6 +55,7 @@ struct file_item {
 	uint64_t start;      /* first frame of the item in the playlist */
 	bool lost;           /* could not be read at open (real run only) */
 	struct stat st;      /* what the watcher compares with */
+	int fd;              /* held open for the watcher's fstat, or -1 */
 	_Atomic bool gone;   /* set by the watcher */
 	bool gone_told;      /* render's own: the event was emitted */
 };
@@ -210,6 +213,7 @@ static int file_add(struct file_impl *fs, const char *dir, const char *path)
 		snprintf(p, len, "%s/%s", dir, path);
 	struct file_item *it = &fs->items[fs->n++];
 	it->path = p;
+	it->fd = -1;
 	const char *slash = strrchr(p, '/');
 	it->name = slash != NULL ? slash + 1 : p;
 	return 0;
@@ -263,8 +267,13 @@ static int file_playlist(struct file_impl *fs, const char *list, char *why, size
 	return 0;
 }
 
-/* The watcher thread: stat every item once a second; flag the ones gone or
- * changed. It never touches audio, only the `gone` flags render reads. */
+/*
+ * The watcher thread: fstat every item's descriptor (opened at open) once
+ * a second; flag the ones removed (no link left), replaced or changed. On a
+ * descriptor, not a path: the replica's seccomp allow-list (sandbox =
+ * strict) has no path-based stat, and an unlinked file's descriptor still
+ * answers. It never touches audio, only the `gone` flags render reads.
+ */
 static void *file_watch(void *arg)
 {
 	struct file_impl *fs = arg;
@@ -274,9 +283,11 @@ static void *file_watch(void *arg)
 		for (unsigned i = 0; i < fs->n; i++) {
 			struct file_item *it = &fs->items[i];
 			struct stat now;
-			if (it->lost || atomic_load_explicit(&it->gone, memory_order_relaxed))
+			if (it->lost || it->fd < 0 ||
+			    atomic_load_explicit(&it->gone, memory_order_relaxed))
 				continue;
-			if (stat(it->path, &now) != 0 || now.st_ino != it->st.st_ino ||
+			if (fstat(it->fd, &now) != 0 || now.st_nlink == 0 ||
+			    now.st_ino != it->st.st_ino ||
 			    now.st_size != it->st.st_size ||
 			    now.st_mtim.tv_sec != it->st.st_mtim.tv_sec)
 				atomic_store_explicit(&it->gone, true, memory_order_release);
@@ -347,7 +358,10 @@ static int file_open(void *state, struct rta_host *host, const struct rta_stream
 	uint64_t budget = (uint64_t)mib << 20;
 	for (unsigned i = 0; i < fs->n; i++) {
 		struct file_item *it = &fs->items[i];
-		if (stat(it->path, &it->st) != 0)
+		it->fd = -1;
+		if (!check && !(st->flags & RTA_STREAM_OFFLINE))
+			it->fd = open(it->path, O_RDONLY | O_CLOEXEC);
+		if (it->fd < 0 || fstat(it->fd, &it->st) != 0)
 			memset(&it->st, 0, sizeof it->st);
 		if (file_decode(fs, it, &budget, why, sizeof why) < 0) {
 			if (check || strstr(why, "memory") != NULL)
@@ -522,6 +536,8 @@ static void file_close(void *state)
 		pthread_join(fs->watcher, NULL);
 	}
 	for (unsigned i = 0; fs->items != NULL && i < fs->n; i++) {
+		if (fs->items[i].fd >= 0)
+			close(fs->items[i].fd);
 		free(fs->items[i].path);
 		free(fs->items[i].data);
 	}

@@ -17,7 +17,8 @@
  * stay silent.
  *
  * What it does not do: read anything on the render path. A watcher thread
- * (normal priority, never touching audio) checks every second that the
+ * (normal priority, never touching audio) checks every second (fstat on a
+ * descriptor held open: the sandbox allows no path) that the
  * files are still there and unchanged, and when one is not the render path
  * emits a "file-lost" event; the audio is unaffected (the item is in
  * memory). A replica whose open finds an item gone or unreadable (a respawn

@@ -17,7 +17,7 @@ find_one() { find "$inst" -path "*$1" | head -n 1; }
 for f in /bin/rtaudioctl /sbin/rtaudiod /libexec/rtaudiod/rtaudio-replica \
 	/etc/rtaudiod/rtaudiod.conf /man1/rtaudioctl.1 /man5/rtaudiod.conf.5 \
 	/man8/rtaudiod.8 /rtaudiod.service /org.rtaudio.rtaudiod.plist \
-	/include/rtaudio/ring.h /include/rtaudio/layout.h /pkgconfig/rtaudio.pc \
+	/include/rtaudio/renderer.h /include/rtaudio/client.h /pkgconfig/rtaudio.pc \
 	/lib/librtaudio.so; do
 	[ -n "$(find_one "$f")" ] || fail "not installed: $f"
 done

@@ -32,6 +32,7 @@ done
 if ! command -v mandoc >/dev/null 2>&1; then
 	[ "$failed" = 0 ] || exit 1
 	echo "SKIP: mandoc is not installed (./bootstrap --install-deps)"
+	[ "${CI:-}" = true ] && { echo "FAIL: CI=true allows no skip"; exit 1; }
 	exit 77
 fi
 for p in $pages; do

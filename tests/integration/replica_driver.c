@@ -66,9 +66,8 @@
 
 struct drv {
 	char group[SHM_GROUP_MAX + 1];
-	char gname[SHM_NAME_MAX];
-	char rname[SHM_NAME_MAX];
 	struct shm_seg gseg, rseg;
+	int gfd, grofd, rfd, rrofd;   /* as rtaudiod holds them (group.c) */
 	struct group_seg *g;
 	struct replica_seg *r;
 	struct ring ring;
@@ -107,10 +106,6 @@ static void drv_cleanup(void)
 	}
 	shm_seg_close(&drv.rseg);
 	shm_seg_close(&drv.gseg);
-	if (drv.rname[0] != '\0')
-		shm_seg_unlink(drv.rname);
-	if (drv.gname[0] != '\0')
-		shm_seg_unlink(drv.gname);
 }
 
 static void die(const char *what, int err)
@@ -121,19 +116,12 @@ static void die(const char *what, int err)
 
 static void drv_setup(uint32_t replicas, uint32_t index, uint32_t standby, uint32_t channels)
 {
-	char what[8];
 	int rc;
 
 	snprintf(drv.group, sizeof drv.group, "rdrv%ld", (long)getpid());
 	drv.index = index;
-	if ((rc = shm_seg_name(drv.gname, sizeof drv.gname, drv.group, "group")) < 0)
-		die("shm_seg_name", rc);
-	snprintf(what, sizeof what, "r%" PRIu32, index);
-	if ((rc = shm_seg_name(drv.rname, sizeof drv.rname, drv.group, what)) < 0)
-		die("shm_seg_name", rc);
-
-	rc = shm_seg_create(&drv.gseg, drv.gname, GROUP_SEG_BYTES, 0600, GROUP_MAGIC,
-	                    LAYOUT_VERSION, SHM_KIND_GROUP, 0, drv.group);
+	rc = shm_anon_create(&drv.gseg, "rdrv-group", GROUP_SEG_BYTES, GROUP_MAGIC, LAYOUT_VERSION,
+	                     SHM_KIND_GROUP, 0, drv.group, &drv.gfd, &drv.grofd);
 	if (rc < 0)
 		die("create group segment", rc);
 	struct group_seg *g = drv.gseg.base;
@@ -159,8 +147,8 @@ static void drv_setup(uint32_t replicas, uint32_t index, uint32_t standby, uint3
 	size_t size = layout_replica_bytes(DRV_CAPACITY, block);
 	if (size == 0)
 		die("layout_replica_bytes", EINVAL);
-	rc = shm_seg_create(&drv.rseg, drv.rname, size, 0600, REPLICA_MAGIC, LAYOUT_VERSION,
-	                    SHM_KIND_REPLICA, index, drv.group);
+	rc = shm_anon_create(&drv.rseg, "rdrv-replica", size, REPLICA_MAGIC, LAYOUT_VERSION,
+	                     SHM_KIND_REPLICA, index, drv.group, &drv.rfd, &drv.rrofd);
 	if (rc < 0)
 		die("create replica segment", rc);
 	rc = ring_init(&drv.ring, (unsigned char *)drv.rseg.base + REPLICA_RING_OFFSET,
@@ -187,6 +175,11 @@ static void drv_spawn(const char *replica)
 	if (pid < 0)
 		die("fork", errno);
 	if (pid == 0) {
+		/* The segments where rtaudiod puts them: fd 3 the group's (read-only,
+		 * sealed here as the daemon seals it), fd 4 the replica's. */
+		(void)shm_anon_seal(drv.gfd, true);
+		if (dup2(drv.grofd, 3) < 0 || dup2(drv.rfd, 4) < 0)
+			_exit(127);
 		char *av[16 + 2 * 64];
 		int n = 0;
 		av[n++] = (char *)replica;

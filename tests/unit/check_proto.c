@@ -240,6 +240,7 @@ START_TEST(parse_every_verb)
 	assert_ok("events", CMD_EVENTS, 0);
 	assert_ok("reload", CMD_RELOAD, 0);
 	assert_ok("version", CMD_VERSION, 0);
+	assert_ok("history", CMD_HISTORY, 0);
 }
 END_TEST
 

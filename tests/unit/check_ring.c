@@ -222,6 +222,33 @@ START_TEST(test_overwrite_drops_oldest)
 }
 END_TEST
 
+/* ring_peek_seq: the header of block seq under the seqlock, no payload. */
+START_TEST(test_peek)
+{
+	struct ring r;
+	uint32_t len = 0, ck = 0;
+
+	small_ring(&r, 4);
+	ck_assert_int_eq(ring_peek_seq(&r, 0, &len, &ck), -EAGAIN);
+	for (uint64_t s = 0; s < 6; s++) {
+		void *p = ring_write_begin(&r, s);
+		ck_assert_ptr_nonnull(p);
+		memcpy(p, &s, sizeof s);
+		ring_write_commit(&r, s, sizeof s, 100 + (uint32_t)s);
+	}
+	ck_assert_int_eq(ring_peek_seq(&r, 4, &len, &ck), 0);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_uint_eq(ck, 104);
+	ck_assert_int_eq(ring_peek_seq(&r, 1, &len, &ck), -ENODATA);
+	ck_assert_int_eq(ring_peek_seq(&r, 6, &len, &ck), -EAGAIN);
+	ck_assert_int_eq(ring_peek_seq(&r, UINT64_MAX, &len, &ck), -EINVAL);
+	/* Mid-write: not there. */
+	ck_assert_ptr_nonnull(ring_write_begin(&r, 6));
+	ck_assert_int_eq(ring_peek_seq(&r, 6, &len, &ck), -EAGAIN);
+	ck_assert_int_eq(ring_peek_seq(&r, 2, &len, &ck), -ENODATA);
+}
+END_TEST
+
 START_TEST(test_lapping_counts_lost)
 {
 	struct ring r;
@@ -467,6 +494,7 @@ Suite *ring_suite(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_wrap_around);
 	tcase_add_test(tc, test_overwrite_drops_oldest);
+	tcase_add_test(tc, test_peek);
 	tcase_add_test(tc, test_lapping_counts_lost);
 	tcase_add_test(tc, test_half_written_and_skipped);
 	tcase_add_test(tc, test_corrupt_slot);

@@ -26,6 +26,10 @@ Suite *source_suite(void);
 Suite *crc32c_suite(void);
 Suite *guard_suite(void);
 Suite *client_suite(void);
+Suite *play_suite(void);
+Suite *renderer_suite(void);
+Suite *errtext_suite(void);
+Suite *sandbox_suite(void);
 
 /*
  * Map `bytes` (a multiple of 64) of private zeroed memory ending right
