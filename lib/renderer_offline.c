@@ -47,6 +47,13 @@ static void put32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)(v >> 24);
 }
 
+/* A four-character chunk tag (no NUL in the file). */
+static void put_tag(unsigned char *p, const char tag[4])
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)tag[i];
+}
+
 /* The 58-byte header of a float32 WAV of `frames` frames: RIFF, an
  * 18-byte fmt chunk (cbSize 0: non-PCM formats have one), a fact chunk (the
  * frame count, also required of non-PCM data), then the data chunk. */
@@ -57,9 +64,10 @@ static void wav_header(unsigned char *h, uint32_t rate, uint32_t ch, uint64_t fr
 	uint32_t d32 = data > 0xffffffffu - WAV_HEADER ? 0xffffffffu - WAV_HEADER : (uint32_t)data;
 
 	memset(h, 0, WAV_HEADER);
-	memcpy(h, "RIFF", 4);
+	put_tag(h, "RIFF");
 	put32(h + 4, WAV_HEADER - 8 + d32);
-	memcpy(h + 8, "WAVEfmt ", 8);
+	put_tag(h + 8, "WAVE");
+	put_tag(h + 12, "fmt ");
 	put32(h + 16, 18);
 	h[20] = 3; /* WAVE_FORMAT_IEEE_FLOAT */
 	h[22] = (unsigned char)ch;
@@ -68,10 +76,10 @@ static void wav_header(unsigned char *h, uint32_t rate, uint32_t ch, uint64_t fr
 	h[32] = (unsigned char)(ch * 4u);
 	h[34] = 32;
 	/* h[36..37]: cbSize = 0 */
-	memcpy(h + 38, "fact", 4);
+	put_tag(h + 38, "fact");
 	put32(h + 42, 4);
 	put32(h + 46, frames > 0xffffffffu ? 0xffffffffu : (uint32_t)frames);
-	memcpy(h + 50, "data", 4);
+	put_tag(h + 50, "data");
 	put32(h + 54, d32);
 }
 
