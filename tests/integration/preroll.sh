@@ -35,7 +35,7 @@ WATCH=1.5
 PLAY=0.3
 one_kill() {
 	pre=$1; shift
-	write_conf "preroll = $pre" "[stream]" "frames = 64" \
+	write_conf "preroll = $pre" "[stream]" "frames = 256" \
 		"[source]" "type = file" "path = $TMP/music.wav" "$@"
 	start_daemon
 	sleep "$PLAY"
@@ -50,8 +50,8 @@ one_kill() {
 	stop_daemon
 }
 field() { echo "$SYNC" | jq -r ".$1"; }
-# ms_of N: N blocks of 64 frames at 48 kHz, in ms.
-ms_of() { awk -v n="$1" 'BEGIN { printf "%.0f", n * 64 / 48 }'; }
+# ms_of N: N blocks of 256 frames at 48 kHz, in ms.
+ms_of() { awk -v n="$1" 'BEGIN { printf "%.0f", n * 256 / 48 }'; }
 
 echo "delay 100 ms, preroll = 1:"
 one_kill 1 "[plugin echo]" "uri = $DELAY" "delay_time = 0.1"
