@@ -98,15 +98,18 @@ void renderer_bind_parent(const char *prog, bool have_parent, uint32_t parent)
 #endif
 }
 
-/* A filter that cannot be had: fatal, except under a sanitizer. */
+/*
+ * A filter that cannot be had: fatal, except in a sanitizer build (CI's
+ * ASan stage), where it is skipped without a word: a warning on stderr
+ * would be the first line of every --check error rtaudiod prints, and such
+ * a build is never a production one (sandbox.c: SANDBOX_ASAN).
+ */
 static void proc_filter_failed(const char *prog, const char *which, int rc)
 {
 	const char *why = NULL;
 
-	if (rc == -ENOSYS && !sandbox_available(&why) && strstr(why, "Sanitizer") != NULL) {
-		fprintf(stderr, "%s: warning: sandbox %s skipped (%s)\n", prog, which, why);
+	if (rc == -ENOSYS && !sandbox_available(&why) && strstr(why, "Sanitizer") != NULL)
 		return;
-	}
 	if (rc == -ENOSYS) {
 		fprintf(stderr, "%s: --sandbox strict: %s\n", prog, why != NULL ? why : "unavailable");
 		exit(1);

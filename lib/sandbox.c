@@ -47,7 +47,7 @@ bool sandbox_available(const char **why)
 	/* LeakSanitizer traces the process at exit (clone, ptrace), and the
 	 * runtime opens /proc files: the lock would kill every replica. */
 	if (why != NULL)
-		*why = "not under AddressSanitizer";
+		*why = "a build under AddressSanitizer";
 	return false;
 #else
 	if (why != NULL)
