@@ -175,8 +175,8 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 		json_object_set_new(stream, "input_channels", json_integer(d->gr.input_channels));
 		json_object_set_new(stream, "input_latency_ms",
 		                    d->gr.input_channels > 0
-		                        ? json_real((double)((cfg->lead + 1) * d->gr.period_ns /
-		                                             NSEC_PER_USEC) / 1e3)
+		                        ? json_real((double)(cfg->lead + 1) * cfg->frames * 1000.0 /
+		                                    cfg->sample_rate)
 		                        : json_null());
 	}
 	json_t *sink = o != NULL ? json_object_get(o, "sink") : NULL;

@@ -531,6 +531,8 @@ static bool pvals_equal(const struct config *a, const struct config *b)
 		return false;
 	for (unsigned i = 0; i < a->npvals; i++)
 		if (strcmp(a->pvals[i].name, b->pvals[i].name) != 0 ||
+		    /* Bit-exact on purpose: -0 differs from 0 in the file. */
+		    /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
 		    memcmp(&a->pvals[i].value, &b->pvals[i].value, sizeof(double)) != 0)
 			return false;
 	return true;

@@ -65,7 +65,8 @@ char **params_argv(const struct config *c, char *const *extra)
 		v[k++] = "--core-dumps";
 	for (unsigned i = 0; i < c->nrkeys; i++) {
 		const struct config_rkey *r = &c->rkeys[i];
-		v[k++] = strcpy(s, "--key");
+		memcpy(s, "--key", 6);
+		v[k++] = s;
 		s += 6;
 		v[k++] = s;
 		s += sprintf(s, "%s.%s=%s", r->section, r->key, r->value) + 1;
@@ -195,8 +196,8 @@ int params_parse_report(struct params *p, char *buf, const struct config *c, con
 			if (p->n == LAYOUT_MAX_PARAMS || strlen(f[1]) >= sizeof d.name ||
 			    strlen(f[5]) >= sizeof d.unit)
 				goto bad;
-			strcpy(d.name, f[1]);
-			strcpy(d.unit, f[5]);
+			memcpy(d.name, f[1], strlen(f[1]) + 1);  /* lengths checked above */
+			memcpy(d.unit, f[5], strlen(f[5]) + 1);
 			if (!parse_double(f[2], &d.min) || !parse_double(f[3], &d.max) ||
 			    !parse_double(f[4], &d.def) || layout_param_decl_ok(&d) < 0 ||
 			    params_index(p, d.name) >= 0)
