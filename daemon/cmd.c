@@ -52,7 +52,7 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o}",
 	                 "index", (int)i,
 	                 "pid", sl.pid > 0 ? json_integer(sl.pid) : json_null(),
-	                 "role", super_role_name(sl.role),
+	                 "role", fsm_role_name(sl.role),
 	                 "alive", sl.alive,
 	                 "heartbeat_age_us", (json_int_t)sl.heartbeat_age_us,
 	                 "rendered_seq", (json_int_t)gi.rendered_seq,
@@ -129,7 +129,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "ok", 1, "ready", ready,
 	    "daemon", "pid", (int)getpid(), "version", PACKAGE_VERSION,
 	    "uptime_ms", (json_int_t)((clock_now_ns() - d->start_ns) / NSEC_PER_MSEC),
-	    "state", super_state_name(super_state(&d->sup)), "group", d->gr.name,
+	    "state", fsm_dstate_name(super_state(&d->sup)), "group", d->gr.name,
 	    "stream", "sample_rate", (int)cfg->sample_rate, "channels", (int)cfg->channels,
 	    "frames", (int)cfg->frames, "period_ns", (json_int_t)d->gr.period_ns,
 	    "lead", (int)cfg->lead, "ring_capacity", (int)cfg->ring_capacity,
@@ -224,7 +224,7 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 		super_slot_info(&d->sup, i, &sl);
 		json_array_append_new(reps, judge_replica_stats(json_pack(
 		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
-		    "index", (int)i, "role", super_role_name(sl.role),
+		    "index", (int)i, "role", fsm_role_name(sl.role),
 		    "blocks", (json_int_t)rs.blocks,
 		    "wakeups", (json_int_t)rs.wakeups,
 		    "timeouts", (json_int_t)rs.timeouts,
@@ -385,7 +385,7 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
 	struct daemon *d = s->user;
 	json_t *ev = json_pack("{s:s, s:I, s:o, s:s}", "event", type, "mono_ns",
 	                       (json_int_t)clock_now_ns(), "index", json_index(index),
-	                       "state", super_state_name(super_state(s)));
+	                       "state", fsm_dstate_name(super_state(s)));
 	if (ev == NULL)
 		return;
 	if (detail != NULL)

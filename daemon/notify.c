@@ -36,7 +36,7 @@ static void on_notify(uv_timer_t *t)
 		log_info("ready: the primary's audio reaches the sink");
 	}
 	snprintf(status, sizeof(status), "STATUS=%s, primary %d, failovers %llu, underruns %llu",
-	         super_state_name(super_state(&d->sup)), super_primary(&d->sup),
+	         fsm_dstate_name(super_state(&d->sup)), super_primary(&d->sup),
 	         (unsigned long long)d->sup.fo.count,
 	         (unsigned long long)atomic_load_explicit(&st->underruns, memory_order_relaxed));
 	if (strcmp(status, d->notify_status) != 0) {

@@ -471,3 +471,15 @@ const char *fsm_event_name(enum fsm_event_id ev)
 	};
 	return (unsigned)ev < FSM__EVENTS ? names[ev] : "unknown";
 }
+
+const char *fsm_dstate_name(int state)
+{
+	static const char *const names[] = { "starting", "running", "degraded", "stopping" };
+	return state >= 0 && state <= DSTATE_STOPPING ? names[state] : "unknown";
+}
+
+const char *fsm_role_name(int role)
+{
+	static const char *const names[] = { "starting", "standby", "primary", "dead" };
+	return role >= 0 && role <= ROLE_DEAD ? names[role] : "unknown";
+}

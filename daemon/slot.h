@@ -205,6 +205,9 @@ uint64_t fsm_next_due(const struct fsm *m, uint64_t now, uint64_t latest);
 bool fsm_ready(const struct fsm *m);
 
 const char *fsm_state_name(enum fsm_state st);
+/* enum daemon_state and enum replica_role as status shows them. */
+const char *fsm_dstate_name(int state);
+const char *fsm_role_name(int role);
 const char *fsm_event_name(enum fsm_event_id ev);
 
 #endif

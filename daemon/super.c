@@ -26,6 +26,7 @@
 #include "judge.h"
 #include "log.h"
 #include "params.h"
+#include "report.h"
 #include "super.h"
 
 #define GRACE_MS           1000                 /* SIGTERM to SIGKILL at shutdown */
@@ -44,18 +45,6 @@ static const char *signal_name(int sig)
 	else
 		snprintf(buf, sizeof(buf), "signal %d", sig);
 	return buf;
-}
-
-const char *super_state_name(int state)
-{
-	static const char *const names[] = { "starting", "running", "degraded", "stopping" };
-	return state >= 0 && state <= DSTATE_STOPPING ? names[state] : "unknown";
-}
-
-const char *super_role_name(int role)
-{
-	static const char *const names[] = { "starting", "standby", "primary", "dead" };
-	return role >= 0 && role <= ROLE_DEAD ? names[role] : "unknown";
 }
 
 static void emit(struct super *s, const char *type, int index, const char *detail)
@@ -155,10 +144,10 @@ static void say_state(struct super *s, const struct fsm_action *a)
 		log_warn("state: degraded (%s)", s->m.primary < 0 ? "no primary" : "crash loop");
 		emit(s, "degraded", s->m.primary, NULL);
 	} else if (a->to == 2) {
-		log_info("state: %s (recovered)", super_state_name(st));
+		log_info("state: %s (recovered)", fsm_dstate_name(st));
 		emit(s, "recovered", s->m.primary, NULL);
 	} else {
-		log_info("state: %s", super_state_name(st));
+		log_info("state: %s", fsm_dstate_name(st));
 	}
 }
 
@@ -267,51 +256,6 @@ static void update_state(struct super *s)
 	act_all(s, &out);
 }
 
-/* Report new underruns: at most one log line and event a second. */
-static void report_underruns(struct super *s, uint64_t now)
-{
-	const struct play_stats *st = &s->sink->play.st;
-	uint64_t n = atomic_load_explicit(&st->underruns, memory_order_acquire);
-
-	if (n < s->underruns_seen)
-		s->underruns_seen = n;  /* stats reset */
-	if (n == s->underruns_seen || age_ns(s->underrun_report_ns, now) < NSEC_PER_SEC)
-		return;
-	uint64_t seq = atomic_load_explicit(&st->last_underrun, memory_order_relaxed);
-	char detail[96];
-	snprintf(detail, sizeof(detail), "%llu underruns, last at block %llu",
-	         (unsigned long long)(n - s->underruns_seen), (unsigned long long)seq);
-	log_warn("sink: %s (primary %d)", detail, s->m.primary);
-	emit(s, "underrun", s->m.primary, detail);
-	s->underruns_seen = n;
-	s->underrun_report_ns = now;
-}
-
-/*
- * Report the sink falling behind its clock (sink.c counts it): at most one
- * log line and "slip" event a second, with the time skipped since the last.
- */
-static void report_slips(struct super *s, uint64_t now)
-{
-	uint64_t n = atomic_load_explicit(&s->sink->slips, memory_order_relaxed);
-	uint64_t ns = atomic_load_explicit(&s->sink->slip_ns, memory_order_relaxed);
-
-	if (n < s->slips_seen || ns < s->slip_ns_seen) {
-		s->slips_seen = n;  /* stats reset */
-		s->slip_ns_seen = ns;
-	}
-	if (n == s->slips_seen || age_ns(s->slip_report_ns, now) < NSEC_PER_SEC)
-		return;
-	char detail[96];
-	snprintf(detail, sizeof(detail), "behind its clock %llu time(s), %.1f ms skipped",
-	         (unsigned long long)(n - s->slips_seen), (double)(ns - s->slip_ns_seen) / 1e6);
-	log_warn("sink: %s", detail);
-	emit(s, "slip", s->m.primary, detail);
-	s->slips_seen = n;
-	s->slip_ns_seen = ns;
-	s->slip_report_ns = now;
-}
-
 /*
  * Whether replica i's segment shows damage (done by the replica, or by
  * anyone else who can write it: group_replica_damaged), or blocks from its
@@ -332,22 +276,6 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 		return true;
 	}
 	return false;
-}
-
-/* A device sink (alsa) lost its device or got it back: one `sink` event each. */
-static void sink_dev_events(struct super *s)
-{
-	const struct sink_dev *v = &s->sink->dev;
-	uint64_t c = atomic_load_explicit(&v->changes, memory_order_acquire);
-	char detail[160];
-
-	if (!s->sink->has_dev || c == s->dev_changes_seen)
-		return;
-	s->dev_changes_seen = c;
-	snprintf(detail, sizeof detail, "%s %s",
-	         atomic_load_explicit(&v->up, memory_order_relaxed) ? "device-back" : "device-lost",
-	         v->name);
-	emit(s, "sink", -1, detail);
 }
 
 /*
@@ -402,15 +330,13 @@ static void on_watchdog(uv_timer_t *t)
 	struct super *s = t->data;
 	uint64_t now = clock_now_ns();
 
-	sink_dev_events(s);
 	failover_snapshot(&s->fo, &s->sink->play.st, now);
 	refresh(s, now);
 	for (uint32_t i = 0; i < s->n; i++)
 		watch_slot(s, i, now);
 	judge_tick(s, now);
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
-	report_underruns(s, now);
-	report_slips(s, now);
+	report_sink(s, now);
 	update_state(s);
 	if (!s->m.stopping)
 		arm(s, clock_now_ns());

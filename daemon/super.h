@@ -143,7 +143,5 @@ bool super_ready(struct super *s);
 /* Slot i has a process the supervisor is not fencing or killing (judge.c). */
 bool super_slot_live(const struct super *s, uint32_t i);
 
-const char *super_state_name(int state);
-const char *super_role_name(int role);
 
 #endif
