@@ -31,9 +31,9 @@ static json_t *ok(void)
 	return json_pack("{s:b}", "ok", 1);
 }
 
-static json_t *fail(const char *msg)
+static json_t *fail(int code, const char *msg)
 {
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	return ctl_refusal(code, msg);
 }
 
 static json_t *json_index(int i)
@@ -180,11 +180,11 @@ static json_t *cmd_kill_primary(struct daemon *d, struct ctl_client *c,
 	int rc = super_kill_primary(&d->sup, force, kill_done, c);
 
 	if (rc == -ESRCH)
-		return fail("no primary to kill");
+		return fail(PERR_NO_PRIMARY, "no primary to kill");
 	if (rc == -EAGAIN)
-		return fail("no healthy standby to take over; 'kill-primary force' kills it anyway");
+		return fail(PERR_NO_STANDBY, "no healthy standby to take over; 'kill-primary force' kills it anyway");
 	if (rc < 0)
-		return fail("too many kill-primary requests pending");
+		return fail(PERR_BUSY, "too many kill-primary requests pending");
 	c->deferred = true;
 	return NULL;
 }
@@ -195,9 +195,9 @@ static json_t *cmd_failover(struct daemon *d, struct ctl_client *c, const struct
 	int rc = super_failover(&d->sup, &from, &to);
 
 	if (rc == -ESRCH)
-		return fail("no primary");
+		return fail(PERR_NO_PRIMARY, "no primary");
 	if (rc < 0)
-		return fail("no healthy standby to take over");
+		return fail(PERR_NO_STANDBY, "no healthy standby to take over");
 	return json_pack("{s:b, s:i, s:i}", "ok", 1, "from", from, "to", to);
 }
 
@@ -260,8 +260,9 @@ static json_t *cmd_reload_verb(struct daemon *d, struct ctl_client *c, const str
 {
 	char err[512], note[256];
 
-	if (cmd_reload(d, err, sizeof(err), note, sizeof(note)) < 0)
-		return fail(err);
+	int rc = cmd_reload(d, err, sizeof(err), note, sizeof(note));
+	if (rc < 0)  /* EBUSY: parameters changing too fast; the file was fine */
+		return fail(rc == -EBUSY ? PERR_BUSY : PERR_CONFIG, err);
 	if (note[0] != '\0')
 		return json_pack("{s:b, s:s}", "ok", 1, "restart_needed", note);
 	return ok();
@@ -297,7 +298,7 @@ static json_t *cmd_tap(struct daemon *d, struct ctl_client *c, const struct prot
 
 	if (n < 0) {
 		log_warn("tap: cannot open the segments: %s", strerror(-n));
-		return fail("cannot open the segments");
+		return fail(PERR_INTERNAL, "cannot open the segments");
 	}
 	json_t *segs = json_array();
 	json_array_append_new(segs, json_pack("{s:s, s:I}", "name", d->gr.gseg.name, "bytes",
@@ -316,7 +317,7 @@ static json_t *cmd_tap(struct daemon *d, struct ctl_client *c, const struct prot
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	if (rc == -EAGAIN)
-		return fail("tap: replies to this client are still queued; retry on a new connection");
+		return fail(PERR_BUSY, "tap: replies to this client are still queued; retry on a new connection");
 	if (rc == 0)
 		log_info("tap: segments passed to pid %d (uid %d)", (int)c->pid, (int)c->uid);
 	return NULL;
@@ -346,15 +347,15 @@ void cmd_line(struct ctl_client *c, const char *line, size_t len)
 	json_t *reply;
 
 	if (proto_parse(line, len, &req, &why) < 0) {
-		ctl_reply(c, fail(why));
+		ctl_reply(c, fail(req.code, why));
 		return;
 	}
 	if ((req.cmd->flags & PROTO_LOCAL) != 0) {
-		ctl_error(c, "'%s' runs in rtaudioctl, not in the daemon", req.cmd->verb);
+		ctl_error(c, PERR_UNKNOWN_VERB, "'%s' runs in rtaudioctl, not in the daemon", req.cmd->verb);
 		return;
 	}
 	if (handlers[req.cmd->id] == NULL) {
-		ctl_error(c, "'%s' is not supported by this daemon", req.cmd->verb);
+		ctl_error(c, PERR_UNKNOWN_VERB, "'%s' is not supported by this daemon", req.cmd->verb);
 		return;
 	}
 	bool mutating = (req.cmd->flags & PROTO_MUTATING) != 0 ||
@@ -362,12 +363,12 @@ void cmd_line(struct ctl_client *c, const char *line, size_t len)
 	/* PROTO_PRIVILEGED (tap) hands out the segments: the owners only, for now. */
 	bool owner_only = mutating || (req.cmd->flags & PROTO_PRIVILEGED) != 0;
 	if (owner_only ? !ctl_client_privileged(c) : !ctl_client_reader(c)) {
-		ctl_error(c, "permission denied: '%s' needs root or uid %d%s", req.cmd->verb,
+		ctl_error(c, PERR_DENIED, "permission denied: '%s' needs root or uid %d%s", req.cmd->verb,
 		          (int)c->ctl->uid, owner_only ? "" : " or the socket's group");
 		return;
 	}
 	if (d->stopping) {
-		ctl_reply(c, fail("daemon is shutting down"));
+		ctl_reply(c, fail(PERR_SHUTTING_DOWN, "daemon is shutting down"));
 		return;
 	}
 	reply = handlers[req.cmd->id](d, c, &req);

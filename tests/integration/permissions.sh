@@ -23,6 +23,7 @@ expect() {  # expect STATUS GROUPS VERB...
 	[ "$got" = "$want" ] || fail "groups=$g '$*': exit $got, expected $want ($out)"
 	if [ "$want" = 77 ]; then
 		echo "$out" | grep -q -i "permission denied" || fail "'$*': no 'permission denied' in: $out"
+		echo "$out" | grep -q '"code":"denied"' || fail "'$*': no code denied in: $out"
 	fi
 }
 
