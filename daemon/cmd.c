@@ -5,7 +5,8 @@
  * mutating verbs to unprivileged peers, run the handler indexed by the
  * command id, build the JSON reply (jansson). kill-primary replies only once
  * the death has been seen and a standby promoted (a deferred reply).
- * Does not: touch sockets (ctl.c) or make supervision decisions (super.c).
+ * Does not: touch sockets (ctl.c), make supervision decisions (slot.c), or
+ * read replica memory (super_slot_info, group_replica_info/stats do).
  */
 #include <errno.h>
 #include <stdio.h>
