@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "judge.h"
 #include "log.h"
+#include "notes.h"
 #include "rtprio.h"
 
 typedef json_t *(*cmd_fn)(struct daemon *d, struct ctl_client *c, const struct proto_req *r);
@@ -50,17 +51,21 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 
 	super_slot_info(&d->sup, i, &sl);
 	group_replica_info(&d->gr, i, &gi);
-	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o}",
+	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o, s:s, s:f}",
 	                 "index", (int)i,
 	                 "pid", sl.pid > 0 ? json_integer(sl.pid) : json_null(),
 	                 "role", fsm_role_name(sl.role),
+	                 "state", sl.alive ? notes_state_name(gi.state) : "-",
 	                 "alive", sl.alive,
 	                 "heartbeat_age_us", (json_int_t)sl.heartbeat_age_us,
 	                 "rendered_seq", (json_int_t)gi.rendered_seq,
 	                 "restarts", (int)sl.restarts,
 	                 "rt", sl.alive ? rtprio_describe(&gi.rt, rtbuf, sizeof(rtbuf)) : "-",
 	                 "cpu", sl.alive && gi.cpu >= 0 ? json_integer(gi.cpu) : json_null(),
-	                 "sync", judge_sync_json(&d->sup, i));
+	                 "sync", judge_sync_json(&d->sup, i),
+	                 "source", sl.alive ? gi.source : "",
+	                 /* Untrusted: a hostile value is a big number, nothing worse. */
+	                 "preroll_ms", (double)gi.preroll_ns / 1e6);
 }
 
 static json_t *failover_json(const struct failover_rec *fo)
@@ -154,8 +159,8 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 		json_object_set_new(stream, "input_channels", json_integer(d->gr.input_channels));
 		json_object_set_new(stream, "input_latency_ms",
 		                    d->gr.input_channels > 0
-		                        ? json_real((double)((cfg->lead + 1) * d->gr.period_ns /
-		                                             NSEC_PER_USEC) / 1e3)
+		                        ? json_real((double)(cfg->lead + 1) * cfg->frames * 1000.0 /
+		                                    cfg->sample_rate)
 		                        : json_null());
 	}
 	json_t *sink = o != NULL ? json_object_get(o, "sink") : NULL;

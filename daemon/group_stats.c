@@ -13,6 +13,16 @@
 
 #define LOADR(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
+uint64_t group_replica_heartbeat(const struct group *gr, uint32_t i, uint64_t spawn_ns,
+                                 uint64_t now)
+{
+	uint64_t hb = atomic_load_explicit(&gr->r[i]->heartbeat_ns, memory_order_acquire);
+
+	if (hb > now + GROUP_FUTURE_SLACK_NS || hb < spawn_ns)
+		return 0;
+	return hb;
+}
+
 void group_replica_info(const struct group *gr, uint32_t i, struct group_replica_info *out)
 {
 	const struct replica_seg *r = gr->r[i];
@@ -27,6 +37,11 @@ void group_replica_info(const struct group *gr, uint32_t i, struct group_replica
 		.mlock_error = LOADR(r->rt_mlock_error),
 	};
 	out->rendered_seq = (int64_t)LOADR(r->next_seq) - 1;
+	out->state = LOADR(r->state);
+	out->preroll_ns = LOADR(r->preroll_ns);
+	/* Printable ASCII only, bounded; mid-write (odd seqlock): no text. */
+	if (layout_note_read(r, false, out->source) & 1u)
+		out->source[0] = '\0';
 	/* cpu1 is the CPU + 1 (0: not pinned); anything else is garbage. */
 	out->cpu = cpu1 >= 1 && cpu1 <= (int32_t)LAYOUT_MAX_CPUS ? cpu1 - 1 : -1;
 }

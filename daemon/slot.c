@@ -221,7 +221,8 @@ static void stale(struct fsm *m, uint32_t i, uint64_t age, uint64_t now, struct 
 	take_out(m, i, REASON_STALL, 0, age_ns(age, now), now, out);
 }
 
-static void exited(struct fsm *m, uint32_t i, uint64_t now, struct fsm_actions *out)
+static void exited(struct fsm *m, uint32_t i, int reason, uint64_t now,
+                   struct fsm_actions *out)
 {
 	struct fsm_slot *sl = &m->s[i];
 	bool quick = age_ns(sl->spawn_ns, now) < FSM_QUICK_DEATH_NS;
@@ -235,7 +236,7 @@ static void exited(struct fsm *m, uint32_t i, uint64_t now, struct fsm_actions *
 		/* Killed by kill-primary: the fault began with our kill. */
 		uint64_t fault = sl->kill_ns != 0 ? sl->kill_ns : sl->hb_ns != 0 ? sl->hb_ns
 		                                                                   : sl->spawn_ns;
-		failover(m, i, REASON_CRASH, FSM_BACKOFF, fault, 0, now, out);
+		failover(m, i, reason >= 0 ? reason : REASON_CRASH, FSM_BACKOFF, fault, 0, now, out);
 	} else {
 		enter(m, i, FSM_BACKOFF, out);
 	}
@@ -340,7 +341,7 @@ void fsm_event(struct fsm *m, uint32_t i, enum fsm_event_id ev, int reason, uint
 		break;
 	case EV_EXITED:
 		if (fsm_has_process(m, i))
-			exited(m, i, now, out);
+			exited(m, i, reason, now, out);
 		break;
 	case EV_STOP:
 		m->stopping = true;

@@ -51,7 +51,7 @@ enum fsm_event_id {
 	EV_START_TIMEOUT,   /* not ready within FSM_START_TIMEOUT_NS of its spawn */
 	EV_DAMAGED,         /* its segment or its blocks are corrupt */
 	EV_FENCE_REQUEST,   /* the sink judged its output wrong: reason, prefer mask */
-	EV_EXITED,          /* its process was reaped */
+	EV_EXITED,          /* its process was reaped: reason crash or sandbox */
 	EV_BACKOFF_EXPIRED, /* the respawn delay is over */
 	EV_STOP,            /* the daemon shuts down */
 	FSM__EVENTS
@@ -142,9 +142,12 @@ void fsm_start(struct fsm *m, uint64_t now, struct fsm_actions *out);
 void fsm_heard(struct fsm *m, uint32_t i, uint64_t hb_ns);
 
 /*
- * THE transition function: event `ev` for slot i at `now`. `reason` and
- * `prefer` matter to EV_FENCE_REQUEST only (enum failover_reason; the bit
- * mask of replicas agreeing with the majority, preferred as takeover);
+ * THE transition function: event `ev` for slot i at `now`. `reason`
+ * (enum failover_reason) matters to EV_FENCE_REQUEST and EV_EXITED (the
+ * failover's reason if it was the primary: crash, or sandbox for a death
+ * by its seccomp filter; -1 means crash); `prefer` to EV_FENCE_REQUEST
+ * only (the bit mask of replicas agreeing with the majority, preferred as
+ * takeover);
  * `arg` to EV_HB_STALE (the heartbeat's age in ns). An event that means
  * nothing in the slot's state (a heartbeat for a slot being fenced) is
  * ignored. Appends the actions to `out` (which the caller empties), then

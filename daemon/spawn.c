@@ -2,8 +2,9 @@
  * spawn.c - start and reap replica processes.
  *
  * Does: the process mechanics of supervision (see spawn.h): argv, CPU
- * pinning request, uv_spawn in a detached process group, the exit
- * callback passed on to the caller's.
+ * pinning request, the segment descriptors and the user a replica gets,
+ * uv_spawn in a detached process group, the exit callback passed on to
+ * the caller's.
  * Does not: decide roles, fence, time restarts, touch segments or log a
  * death's meaning; the caller does, from its exit callback.
  */
@@ -34,23 +35,43 @@ static void on_exit_cb(uv_process_t *h, int64_t status, int term_signal)
 }
 
 int spawn_start(struct spawn_proc *p, uv_loop_t *loop, const struct config *cfg,
-                const char *group, uint32_t index, spawn_exit_cb exit_cb, void *arg)
+                const struct group *gr, const struct confine_cred *cred, uint32_t index,
+                spawn_exit_cb exit_cb, void *arg)
 {
 	char idx[16], ppid[16], cpu[16];
-	char *extra[] = { "--group", (char *)group, "--index", idx, "--parent", ppid, NULL, NULL,
+	char *extra[] = { "--group", (char *)gr->name, "--index", idx, "--parent", ppid, NULL, NULL,
 	                  NULL };
-	uv_stdio_container_t stdio[3] = {
+	/*
+	 * The segments as descriptors at fixed numbers (lib/renderer_int.h:
+	 * RTA_GROUP_FD, RTA_REPLICA_FD): the group's read-only and sealed, the
+	 * replica's own read-write. Nothing else of ours is inherited (all our
+	 * descriptors are close-on-exec), so no replica holds another's.
+	 */
+	uv_stdio_container_t stdio[5] = {
 		{ .flags = UV_IGNORE },
 		{ .flags = UV_INHERIT_FD, .data.fd = 1 },
 		{ .flags = UV_INHERIT_FD, .data.fd = 2 },
+		{ .flags = UV_INHERIT_FD, .data.fd = gr->tapfd[0] },
+		{ .flags = UV_INHERIT_FD, .data.fd = gr->rfd[index] },
 	};
 	uv_process_options_t opt = {
 		.exit_cb = on_exit_cb,
 		.file = cfg->replica,
 		.flags = UV_PROCESS_DETACHED,  /* own process group: fence with kill(-pid) */
-		.stdio_count = 3,
+		.stdio_count = 5,
 		.stdio = stdio,
 	};
+	/*
+	 * A root daemon's replicas run as replica_user. libuv's child calls
+	 * setgroups(0, NULL), then setgid, then setuid, before exec; the
+	 * runtime sets PR_SET_PDEATHSIG after exec, so the credential change
+	 * (which clears it) cannot undo it.
+	 */
+	if (cred->drop) {
+		opt.flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+		opt.uid = cred->uid;
+		opt.gid = cred->gid;
+	}
 
 	snprintf(idx, sizeof(idx), "%u", index);
 	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());

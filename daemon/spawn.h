@@ -20,6 +20,8 @@
 #include <uv.h>
 
 #include "config.h"
+#include "confine.h"
+#include "group.h"
 
 /* The process `pid` was reaped: exit `status`, or killed by `term_signal`
  * when non-zero. The handle is already closed and p->pid is 0. */
@@ -33,15 +35,17 @@ struct spawn_proc {
 };
 
 /*
- * Start replica `index` of group `group` as `cfg` says, into `p` (which
- * must have no process). On success sets p->h and p->pid and returns 0;
+ * Start replica `index` of group `gr` as `cfg` says, into `p` (which must
+ * have no process): its segments passed as descriptors, as the user `cred`
+ * names when it says to drop root. On success sets p->h and p->pid and returns 0;
  * the exit is then reported once through exit_cb(arg, ...). On failure
  * returns a negative libuv error or -ENOMEM and leaves p->h NULL (the
- * handle is closed and freed here). `cfg` and `group` are only read during
- * the call. Runs out of handle memory fatally, like the rest of the
+ * handle is closed and freed here). `cfg`, `gr` and `cred` are only read
+ * during the call. Runs out of handle memory fatally, like the rest of the
  * daemon's loop-thread allocations. Loop thread.
  */
 int spawn_start(struct spawn_proc *p, uv_loop_t *loop, const struct config *cfg,
-                const char *group, uint32_t index, spawn_exit_cb exit_cb, void *arg);
+                const struct group *gr, const struct confine_cred *cred, uint32_t index,
+                spawn_exit_cb exit_cb, void *arg);
 
 #endif

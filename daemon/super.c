@@ -23,14 +23,16 @@
 #include <string.h>
 
 #include "clock.h"
+#include "confine.h"
 #include "judge.h"
 #include "log.h"
+#include "notes.h"
 #include "params.h"
 #include "report.h"
+#include "rtprio.h"
 #include "super.h"
 
 #define GRACE_MS           1000                 /* SIGTERM to SIGKILL at shutdown */
-#define FUTURE_SLACK_NS    (1 * NSEC_PER_SEC)   /* heartbeats further ahead are garbage */
 
 static void on_watchdog(uv_timer_t *t);
 
@@ -64,26 +66,10 @@ static uint64_t age_ns(uint64_t t, uint64_t now)
 	return t < now ? now - t : 0;
 }
 
-/* Heartbeat of slot i, or 0 if none or if it is garbage (in the future). */
+/* Heartbeat of slot i, or 0 if none or garbage (group_replica_heartbeat). */
 static uint64_t heartbeat(const struct super *s, uint32_t i, uint64_t now)
 {
-	uint64_t hb = atomic_load_explicit(&s->gr->r[i]->heartbeat_ns, memory_order_acquire);
-
-	if (hb > now + FUTURE_SLACK_NS || hb < s->m.s[i].spawn_ns)
-		return 0;
-	return hb;
-}
-
-uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i)
-{
-	uint64_t now = clock_now_ns();
-	uint64_t hb = heartbeat(s, i, now);
-
-	if (!fsm_has_process(&s->m, i))
-		return 0;
-	if (hb == 0)
-		hb = s->m.s[i].spawn_ns;
-	return age_ns(hb, now) / NSEC_PER_USEC;
+	return group_replica_heartbeat(s->gr, i, s->m.s[i].spawn_ns, now);
 }
 
 static void step(struct super *s, uint32_t i, enum fsm_event_id ev, int reason, uint32_t prefer,
@@ -151,6 +137,30 @@ static void say_state(struct super *s, const struct fsm_action *a)
 	}
 }
 
+/*
+ * A replica that dropped to replica_user may have been refused SCHED_FIFO
+ * (no RLIMIT_RTPRIO we could give it): set it from here, now that its slow
+ * set-up is over, and publish what is in force where status reads it.
+ */
+static void boost(struct super *s, uint32_t i)
+{
+	struct replica_seg *r = s->gr->r[i];
+	int prio = s->cfg->rt_priority;
+
+	if (!s->cred.drop || prio <= 0 ||
+	    atomic_load_explicit(&r->rt_policy, memory_order_acquire) == RTPRIO_FIFO)
+		return;
+	int rc = confine_boost(s->slot[i].proc.pid, prio);
+	if (rc < 0) {
+		log_debug("replica %u: cannot set SCHED_FIFO for it: %s", i, strerror(-rc));
+		return;
+	}
+	atomic_store_explicit(&r->rt_priority, prio, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_policy, RTPRIO_FIFO, memory_order_release);
+	log_debug("replica %u: SCHED_FIFO/%d set by rtaudiod", i, prio);
+}
+
 /* One action of the machine, carried out. */
 static void act(struct super *s, const struct fsm_action *a, uint64_t now)
 {
@@ -181,6 +191,7 @@ static void act(struct super *s, const struct fsm_action *a, uint64_t now)
 		          (unsigned long long)a->arg, s->m.s[sl->index].quick_deaths);
 		break;
 	case ACT_READY:
+		boost(s, sl->index);
 		log_info("replica %u (pid %d) ready", sl->index, sl->proc.pid);
 		emit(s, "ready", (int)sl->index, NULL);
 		if (a->to >= 0)
@@ -267,7 +278,7 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 {
 	struct slot *sl = &s->slot[i];
 
-	if (group_replica_damaged(s->gr, i, s->m.s[i].spawn_ns, now + FUTURE_SLACK_NS, why, len))
+	if (group_replica_damaged(s->gr, i, s->m.s[i].spawn_ns, now + GROUP_FUTURE_SLACK_NS, why, len))
 		return true;
 	if (bad > sl->bad_seen) {
 		snprintf(why, len, "%llu block(s) failed their checksum",
@@ -337,6 +348,7 @@ static void on_watchdog(uv_timer_t *t)
 	judge_tick(s, now);
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
 	report_sink(s, now);
+	notes_poll(s, now);
 	update_state(s);
 	if (!s->m.stopping)
 		arm(s, clock_now_ns());
@@ -374,7 +386,13 @@ static void on_reaped(void *arg, int pid, int64_t status, int term_signal)
 			s->on_stopped(s);
 		return;
 	}
-	if (term_signal != 0)
+	/* SIGSYS is what the seccomp lock kills with (lib/sandbox.h); a
+	 * renderer could raise it itself, but then it only lies about itself. */
+	bool sandboxed = term_signal == SIGSYS;
+	if (sandboxed)
+		log_warn("replica %u (pid %d) killed by the sandbox: a forbidden system call "
+		         "(SIGSYS; the kernel's audit log names it)", sl->index, pid);
+	else if (term_signal != 0)
 		log_warn("replica %u (pid %d) killed by %s", sl->index, pid, signal_name(term_signal));
 	else if (status == PARAMS_EXIT_CONFIG)
 		/* The renderer refused what the --check run accepted: its keys, or
@@ -385,8 +403,8 @@ static void on_reaped(void *arg, int pid, int64_t status, int term_signal)
 	else
 		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
 		         (long long)status);
-	emit(s, "crash", (int)sl->index, NULL);
-	step(s, sl->index, EV_EXITED, -1, 0, 0);
+	emit(s, "crash", (int)sl->index, sandboxed ? "sandbox" : NULL);
+	step(s, sl->index, EV_EXITED, sandboxed ? REASON_SANDBOX : REASON_CRASH, 0, 0);
 	notify_waiters(s, sl->index, pid);
 }
 
@@ -418,8 +436,9 @@ static void respawn(struct slot *sl, bool rebuild)
 	                                    memory_order_acquire);
 	group_replica_reset(s->gr, sl->index);
 	judge_respawned(s, sl->index);
+	notes_reset(s, sl->index);
 	uint64_t t0 = clock_now_ns();  /* heartbeats before this are garbage */
-	rc = spawn_start(&sl->proc, s->loop, s->cfg, s->gr->name, sl->index, on_reaped, sl);
+	rc = spawn_start(&sl->proc, s->loop, s->cfg, s->gr, &s->cred, sl->index, on_reaped, sl);
 	if (rc < 0) {
 		log_warn("replica %u: cannot spawn %s: %s", sl->index, s->cfg->replica,
 		         uv_strerror(rc));
@@ -451,6 +470,17 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	s->sink = sink;
 	s->n = gr->n;
 	fsm_init(&s->m, s->n, &pol);
+	int rc = confine_user(cfg, &s->cred);
+	if (rc < 0) {
+		snprintf(err, errlen, "key 'replica_user': %s '%s'",
+		         rc == -EPERM ? "replicas may not run as root: user" : "no such user",
+		         cfg->replica_user);
+		return rc;
+	}
+	if (s->cred.drop && (rc = confine_inheritable_limits(cfg->rt_priority)) < 0)
+		log_info("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas (%s): rtaudiod "
+		         "will set their SCHED_FIFO itself; their mlockall is bounded",
+		         strerror(-rc));
 	uv_timer_init(loop, &s->watchdog);
 	uv_timer_init(loop, &s->grace);
 	s->watchdog.data = s->grace.data = s;
@@ -464,8 +494,6 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	fsm_start(&s->m, clock_now_ns(), &out);
 	act_all(s, &out);
 	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);
-	(void)err;
-	(void)errlen;
 	return 0;
 }
 
@@ -561,37 +589,4 @@ int super_failover(struct super *s, int *from, int *to)
 	int rc = fsm_failover(&s->m, clock_now_ns(), from, to, &out);
 	act_all(s, &out);
 	return rc;
-}
-
-int super_primary(const struct super *s)
-{
-	return s->m.primary;
-}
-
-int super_state(const struct super *s)
-{
-	return s->m.dstate;
-}
-
-bool super_ready(struct super *s)
-{
-	s->m.playing = sink_playing(s->sink);
-	return fsm_ready(&s->m);
-}
-
-bool super_slot_live(const struct super *s, uint32_t i)
-{
-	return fsm_live(&s->m, i);
-}
-
-void super_slot_info(const struct super *s, uint32_t i, struct super_slot_info *out)
-{
-	const struct fsm_slot *f = &s->m.s[i];
-
-	out->pid = s->slot[i].proc.pid;
-	out->role = fsm_role(f->state);
-	out->alive = fsm_has_process(&s->m, i) && out->role != ROLE_DEAD;
-	out->restarts = f->restarts;
-	out->heartbeat_age_us = super_heartbeat_age_us(s, i);
-	out->state = fsm_state_name(f->state);
 }

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "confine.h"
 #include "failover.h"
 #include "group.h"
 #include "judge.h"
@@ -41,6 +42,7 @@ struct slot {
 	uv_timer_t restart;     /* embedded; closed by super_close() */
 	int last_exit;          /* exit status or -signal of the last death */
 	uint64_t bad_seen;      /* sink's bad_from[index] already acted on */
+	uint32_t event_seen;    /* its event seqlock value already handled (notes.c) */
 	struct judge_slot judge;/* judge.c: the sink's verdicts already acted on */
 };
 
@@ -55,6 +57,9 @@ struct super {
 	struct slot slot[LAYOUT_MAX_REPLICAS];
 	uint32_t n;
 	uv_timer_t watchdog;
+	uint64_t note_window_ns;  /* notes.c's rate limit: window start, count, dropped */
+	unsigned note_count;
+	unsigned note_dropped;
 	uv_timer_t grace;
 	struct fsm m;           /* slot.c: every state and decision */
 	unsigned live;          /* processes not yet reaped */
@@ -62,6 +67,7 @@ struct super {
 	void (*on_event)(struct super *, const char *type, int index, const char *detail);
 	void *user;
 	struct failover_log fo;     /* failover.c */
+	struct confine_cred cred;   /* whom replicas run as (confine.c) */
 	uint64_t underruns_seen;    /* sink underruns already reported */
 	uint64_t dev_changes_seen;  /* sink device losses/returns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
