@@ -183,6 +183,20 @@ START_TEST(primary_crash)
 }
 END_TEST
 
+START_TEST(sandbox_death)
+{
+	struct world w;
+
+	boot(&w, 2);
+	ev(&w, 0, EV_EXITED, REASON_SANDBOX, 0, 0);  /* SIGSYS: its seccomp filter */
+	ck_assert_int_eq(w.fo.reason, REASON_SANDBOX);
+	ck_assert_int_eq(w.m.primary, 1);
+	ev(&w, 1, EV_EXITED, -1, 0, 0);             /* no reason given: a crash */
+	ck_assert_int_eq(w.fo.reason, REASON_CRASH);
+	ck_assert_int_eq(w.fo.to, -1);
+}
+END_TEST
+
 START_TEST(standby_crash)
 {
 	struct world w;
@@ -557,6 +571,7 @@ Suite *slot_suite(void)
 
 	tcase_add_test(tc, primary_crash);
 	tcase_add_test(tc, standby_crash);
+	tcase_add_test(tc, sandbox_death);
 	tcase_add_test(tc, primary_stall);
 	tcase_add_test(tc, late_standby_grace);
 	tcase_add_test(tc, lone_primary_late);
