@@ -45,7 +45,11 @@ run_case() {
 	CASES=$((CASES + 1))
 	DLOG="$TMP/$mode-$sb.log"
 	rm -f "$TMP/written"
-	REPLICA=$HOSTILE write_conf "sandbox = $sb" "$@" \
+	# preroll = 0: a respawned replica starts at the sink's position, past
+	# the cue's window; with a pre-roll it would render the window again
+	# (as a misbehaving plugin would) and crash-loop, which is not the case
+	# under test here.
+	REPLICA=$HOSTILE write_conf "sandbox = $sb" "preroll = 0" "$@" \
 		"[sink]" "type = wav" "path = $TMP/out.wav" \
 		"[source]" "mode = $mode" "index = 0" "at = $AT" "group = $GROUP" \
 		"socket = $SOCK" "path = $TMP/written" "frequency = 440"

@@ -77,6 +77,8 @@ static int gaps(const char *pa, const char *pb, long long block)
 		j += f;
 	}
 	printf("blocks %lld gaps %lld missing %lld unmatched %lld\n", ka, ng, miss, bad);
+	free(a);
+	free(b);
 	return bad == 0 ? 0 : 1;
 }
 
@@ -114,5 +116,7 @@ int main(int argc, char **argv)
 		}
 	printf("frames %lld channels %d differing %lld max_abs_diff %.9g first_diff %lld\n",
 	       n - skip, ia.channels, diff, max, first);
+	free(a);
+	free(b);
 	return diff == 0 && n > skip ? 0 : 1;
 }
