@@ -30,6 +30,7 @@
 #include "params.h"
 #include "layout.h"
 #include "ring.h"
+#include "rtprio.h"
 #include "shm.h"
 
 struct group {
@@ -143,5 +144,39 @@ uint64_t group_position(const struct group *gr);
  * (nothing left open; -ENOSPC if max is too small).
  */
 int group_tap_fds(const struct group *gr, int *fds, size_t max);
+
+/* What replica i published about itself (group_stats.c), as copied numbers. */
+struct group_replica_info {
+	struct rtprio_status rt;
+	int64_t rendered_seq;       /* last block rendered, -1 before the first */
+	int cpu;                    /* the CPU it runs on, -1 if not pinned or garbage */
+	uint32_t state;             /* enum replica_state as it says (unchecked) */
+	uint64_t preroll_ns;        /* as it says (unchecked) */
+	char source[LAYOUT_NOTE_TEXT]; /* its status text, printable ASCII, or "" */
+};
+struct group_replica_stats {
+	uint64_t blocks, wakeups, timeouts, overruns, late_renders, render_ns_max;
+	int busy_median_pct, busy_p99_pct;  /* render-time histogram, % of the period */
+};
+
+/* Heartbeats further ahead of our clock than this are garbage. */
+#define GROUP_FUTURE_SLACK_NS 1000000000ull
+
+/*
+ * Replica i's heartbeat (CLOCK_MONOTONIC ns), or 0 if it has none yet or
+ * it is garbage: from before its process was spawned at `spawn_ns`, or
+ * further than GROUP_FUTURE_SLACK_NS ahead of `now`. Loop thread.
+ */
+uint64_t group_replica_heartbeat(const struct group *gr, uint32_t i, uint64_t spawn_ns,
+                                 uint64_t now);
+
+/* Copy replica i's published state / counters out of its (untrusted)
+ * segment. Loop thread; the replica may be writing: each number is one
+ * atomic load, the set is not a snapshot. */
+void group_replica_info(const struct group *gr, uint32_t i, struct group_replica_info *out);
+void group_replica_stats(const struct group *gr, uint32_t i, struct group_replica_stats *out);
+
+/* "stats reset": zero replica i's counters. Loop thread. */
+void group_replica_stats_reset(struct group *gr, uint32_t i);
 
 #endif

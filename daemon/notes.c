@@ -19,13 +19,13 @@ void notes_poll(struct super *s, uint64_t now)
 		uint32_t seq = atomic_load_explicit(&r->event_seq, memory_order_acquire);
 		char text[LAYOUT_NOTE_TEXT];
 
-		if (sl->proc == NULL || seq == sl->event_seen || (seq & 1u))
+		if (sl->proc.h == NULL || seq == sl->event_seen || (seq & 1u))
 			continue;
 		uint32_t got = layout_note_read(r, true, text);
 		if (got & 1u)
 			continue; /* mid-write: next tick */
 		sl->event_seen = got;
-		if ((int)i != s->primary)
+		if ((int)i != super_primary(s))
 			continue;
 		if (now - s->note_window_ns > (uint64_t)NOTES_WINDOW_MS * NSEC_PER_MSEC) {
 			if (s->note_dropped > 0)

@@ -28,6 +28,7 @@ Suite *guard_suite(void);
 Suite *client_suite(void);
 Suite *play_suite(void);
 Suite *renderer_suite(void);
+Suite *slot_suite(void);
 Suite *errtext_suite(void);
 Suite *sandbox_suite(void);
 
