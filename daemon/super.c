@@ -164,8 +164,14 @@ static void boost(struct super *s, uint32_t i)
 /* One action of the machine, carried out. */
 static void act(struct super *s, const struct fsm_action *a, uint64_t now)
 {
-	struct slot *sl = a->slot >= 0 ? &s->slot[a->slot] : NULL;
+	struct slot *sl = a->slot >= 0 && (uint32_t)a->slot < s->n ? &s->slot[a->slot] : NULL;
 	unsigned long long us = (unsigned long long)(a->arg / NSEC_PER_USEC);
+
+	/* Every action but the group's own names a slot; one that does not is
+	 * a bug of the machine, and is not carried out. */
+	if (sl == NULL && a->id != ACT_PROMOTE && a->id != ACT_FAILOVER && a->id != ACT_STATE &&
+	    a->id != ACT_CORRUPT)
+		return;
 
 	switch (a->id) {
 	case ACT_ROLE:
