@@ -229,6 +229,17 @@ static void print_replicas(FILE *out, json_t *replicas)
 	fputc('\n', out);
 	print_table(out, &t);
 	free(t.cells);
+	/* What each renderer says it plays (rta_status), and a pre-roll in
+	 * progress: below the table, which keeps its columns. */
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(replicas, i);
+		const char *src = str(r, "source"), *state = str(r, "state");
+		char idx[CELL];
+		if (strcmp(state, "catching-up") == 0)
+			fprintf(out, "  %s: catching-up (pre-roll)\n", num(r, "index", idx));
+		else if (src[0] != '\0' && strcmp(src, "-") != 0)
+			fprintf(out, "  %s: %s\n", num(r, "index", idx), src);
+	}
 }
 
 enum { HC_TIME, HC_REASON, HC_FROM, HC_TO, HC_DETECT, HC_LOST, HC_RESCUED, HC_FINAL, NHC };

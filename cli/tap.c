@@ -88,7 +88,7 @@ static int tap_open_failed(int rc, const char *path, const char *reply, bool jso
 		if (json)
 			printf("%s\n", reply);
 		warnx("%s", why);
-		ex = rc == -EACCES ? EX_NOPERM : 1;
+		ex = proto_error_exit(json_string_value(json_object_get(root, "code")));
 	} else if (rc == -EPROTO || rc == -EINVAL) {
 		warnx("%s: unexpected tap reply or segments (%s)", path, strerror(-rc));
 		ex = EX_SOFTWARE;

@@ -42,6 +42,13 @@ static const char *const names_sink[] = { "null", "wav", "jack", "alsa", NULL };
 static const char *const names_alsa_format[] = { "auto", "float", "s32", "s24", "s16", NULL };
 static const char *const names_affinity[] = { "spread", "none", NULL };
 static const char *const names_vote[] = { "auto", "majority", "off", NULL };
+static const char *const names_sandbox[] = { "strict", "off", NULL };
+static const char *const names_noyes[] = { "no", "yes", NULL };
+#if defined(HAVE_SECCOMP) && defined(__linux__)
+#define DEFAULT_SANDBOX "strict"
+#else
+#define DEFAULT_SANDBOX "off"
+#endif
 
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level order");
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
@@ -50,6 +57,7 @@ _Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2 && SINK_ALSA ==
 _Static_assert(ALSA_FMT_AUTO == 0 && ALSA_FMT_S16 == 4, "names_alsa_format order");
 _Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
 _Static_assert(VOTE_AUTO == 0 && VOTE_MAJORITY == 1 && VOTE_OFF == 2, "names_vote order");
+_Static_assert(SANDBOX_STRICT == 0 && SANDBOX_OFF == 1, "names_sandbox order");
 
 /* How a value is written in the file and stored in struct config. */
 enum key_kind {
@@ -146,6 +154,15 @@ static int check_alsa_buffer(const struct config *c, const void *v, char *why, s
 	            "%u is below 32 frames (0 means 4 periods)", c->alsa_buffer);
 }
 
+static int check_sandbox(const struct config *c, const void *v, char *why, size_t len)
+{
+#ifdef HAVE_SECCOMP
+	return 0;
+#else
+	return rule(c->sandbox != SANDBOX_STRICT, why, len, "rtaudiod was built without libseccomp");
+#endif
+}
+
 /*
  * X(section, name, reloadable, default text, documented range,
  *   kind, struct config member, min, max, enum names, extra check)
@@ -181,6 +198,18 @@ static int check_alsa_buffer(const struct config *c, const void *v, char *why, s
 	  K_UINT, content_strikes, 1, 1000, NULL, NULL) \
 	X("group", "max_level", false, "12", "-60..60 dBFS", \
 	  K_REAL, max_level, -60, 60, NULL, NULL) \
+	X("group", "sandbox", false, DEFAULT_SANDBOX, "strict|off", \
+	  K_ENUM, sandbox, 0, 0, names_sandbox, check_sandbox) \
+	X("group", "replica_user", false, "rtaudio", "a user name; used when rtaudiod runs as root", \
+	  K_STR, replica_user, 0, 0, NULL, check_nonempty) \
+	X("group", "replica_max_memory_mb", false, "0", "0..1048576, 0 = no limit", \
+	  K_UINT, replica_max_memory_mb, 0, 1048576, NULL, NULL) \
+	X("group", "replica_max_processes", false, "0", "0..1000000, 0 = no limit", \
+	  K_UINT, replica_max_processes, 0, 1000000, NULL, NULL) \
+	X("group", "replica_core_dumps", false, "no", "no|yes", \
+	  K_ENUM, replica_core_dumps, 0, 0, names_noyes, NULL) \
+	X("group", "preroll", false, "3", "0..60 seconds a new hot standby pre-renders", \
+	  K_REAL, preroll, 0, 60, NULL, NULL) \
 	X("stream", "sample_rate", false, "48000", "8000..384000", \
 	  K_UINT, sample_rate, 8000, 384000, NULL, NULL) \
 	X("stream", "channels", false, "2", "1..8", \
@@ -502,6 +531,8 @@ static bool pvals_equal(const struct config *a, const struct config *b)
 		return false;
 	for (unsigned i = 0; i < a->npvals; i++)
 		if (strcmp(a->pvals[i].name, b->pvals[i].name) != 0 ||
+		    /* Bit-exact on purpose: -0 differs from 0 in the file. */
+		    /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
 		    memcmp(&a->pvals[i].value, &b->pvals[i].value, sizeof(double)) != 0)
 			return false;
 	return true;

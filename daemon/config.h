@@ -50,6 +50,7 @@ struct config_pval {
 enum cpu_affinity { AFFINITY_SPREAD = 0, AFFINITY_NONE = 1 };
 /* auto: majority with 3 or more replicas, else off (config_vote_effective). */
 enum config_vote { VOTE_AUTO = 0, VOTE_MAJORITY = 1, VOTE_OFF = 2 };
+enum sandbox_mode { SANDBOX_STRICT = 0, SANDBOX_OFF = 1 };
 
 struct config {
 	/* [daemon] */
@@ -63,11 +64,17 @@ struct config {
 	unsigned standby;            /* enum standby_mode: hot|warm */
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
+	double preroll;              /* seconds a new hot standby pre-renders, default 3 */
 	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
 	unsigned vote;               /* enum config_vote: auto|majority|off */
 	unsigned vote_strikes;       /* 1..1000, default 3 */
 	unsigned content_strikes;    /* 1..1000, default 3 */
 	double max_level;            /* dBFS, -60..60, default 12 */
+	unsigned sandbox;            /* enum sandbox_mode: strict (Linux default)|off */
+	char replica_user[64];       /* replicas' user when rtaudiod is root, default rtaudio */
+	unsigned replica_max_memory_mb;  /* RLIMIT_AS of a replica, 0 = none */
+	unsigned replica_max_processes;  /* RLIMIT_NPROC of a replica, 0 = none */
+	unsigned replica_core_dumps;     /* 0 no (default), 1 yes */
 	/* [stream] */
 	unsigned sample_rate;        /* 8000..384000, default 48000 */
 	unsigned channels;           /* 1..8, default 2 */
@@ -116,7 +123,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 37
+#define CONFIG_NKEYS 43
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in

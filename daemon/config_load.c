@@ -16,6 +16,7 @@
  * does), log or exit: the caller reports the error text (and exits 78).
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -214,6 +215,15 @@ static void config_cross_check(struct load_ctx *x)
 	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
+	/* Checked here, not in the key's rule, so that the default, set by no
+	 * line, is checked too. Only root drops to it (daemon/confine.c). */
+	if (geteuid() == 0 && getpwnam(c->replica_user) == NULL) {
+		size_t k = config_key_index("group", "replica_user");
+		snprintf(why, sizeof why, "no such user '%s' (the replicas of a root rtaudiod run "
+		         "as it; create it: useradd --system %s)", c->replica_user, c->replica_user);
+		load_fail(x, x->key_line[k], "replica_user", "%s%s",
+		          x->key_line[k] == 0 ? "key 'replica_user' (default): " : "", why);
+	}
 	/*
 	 * A stall limit shorter than the watchdog's interval cannot be held:
 	 * the watchdog looks too rarely to see a stall within it. (jack sets

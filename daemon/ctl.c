@@ -173,7 +173,13 @@ int ctl_reply_fds(struct ctl_client *c, json_t *obj, const int *fds, unsigned nf
 	return rc;
 }
 
-void ctl_error(struct ctl_client *c, const char *fmt, ...)
+json_t *ctl_refusal(int code, const char *msg)
+{
+	return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", proto_error_code((enum proto_err)code),
+	                 "error", msg);
+}
+
+void ctl_error(struct ctl_client *c, int code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -181,7 +187,7 @@ void ctl_error(struct ctl_client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ctl_reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+	ctl_reply(c, ctl_refusal(code, msg));
 }
 
 void ctl_broadcast(struct ctl *ctl, const char *line)
@@ -238,7 +244,7 @@ static void process(struct ctl_client *c)
 	if (c->deferred)
 		uv_read_stop((uv_stream_t *)&c->pipe);
 	if (!c->closing && c->len > PROTO_LINE_MAX) {
-		ctl_error(c, "line too long (limit %u bytes)", PROTO_LINE_MAX);
+		ctl_error(c, PERR_USAGE, "line too long (limit %u bytes)", PROTO_LINE_MAX);
 		client_close(c);
 	}
 }
@@ -344,7 +350,7 @@ static void on_sweep(uv_timer_t *t)
 			continue;
 		uint64_t ms = (now - c->since_ns) / NSEC_PER_MSEC;
 		if (c->len > 0 && ms > CTL_LINE_TIMEOUT_MS) {
-			ctl_error(c, "request not finished within %u ms", CTL_LINE_TIMEOUT_MS);
+			ctl_error(c, PERR_TIMEOUT, "request not finished within %u ms", CTL_LINE_TIMEOUT_MS);
 			client_close(c);
 		} else if (c->len == 0 && ms > CTL_IDLE_TIMEOUT_MS) {
 			client_close(c);
@@ -381,7 +387,7 @@ static void on_connection(uv_stream_t *server, int status)
 	peer_cred(c);
 	c->since_ns = clock_now_ns();
 	if (ctl->nclients > CTL_MAX_CLIENTS && !evict_one(ctl, c)) {
-		ctl_error(c, "too many clients (limit %u)", CTL_MAX_CLIENTS);
+		ctl_error(c, PERR_BUSY, "too many clients (limit %u)", CTL_MAX_CLIENTS);
 		client_close(c);
 		return;
 	}

@@ -105,8 +105,15 @@ void ctl_reply(struct ctl_client *c, json_t *obj);
  */
 int ctl_reply_fds(struct ctl_client *c, json_t *obj, const int *fds, unsigned nfds);
 
-/* Send {"ok":false,"error":msg}. */
-void ctl_error(struct ctl_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A refusal, {"ok":false,"code":CODE,"error":msg}, with `code` an enum
+ * proto_err (lib/proto.h's table). New reference (NULL only out of memory).
+ */
+json_t *ctl_refusal(int code, const char *msg);
+
+/* Send a refusal with code `code` and a formatted message (at most 511 bytes). */
+void ctl_error(struct ctl_client *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A deferred reply was sent: resume reading the client's next line. */
 void ctl_resume(struct ctl_client *c);

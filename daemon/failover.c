@@ -25,8 +25,8 @@
 const char *failover_reason_name(int reason)
 {
 	static const char *const names[] = { "crash", "stall", "manual", "corrupt", "outvoted",
-		                             "content" };
-	return reason >= 0 && reason <= REASON_CONTENT ? names[reason] : "unknown";
+		                             "content", "sandbox" };
+	return reason >= 0 && reason <= REASON_SANDBOX ? names[reason] : "unknown";
 }
 
 void failover_snapshot(struct failover_log *fl, const struct play_stats *st, uint64_t now)

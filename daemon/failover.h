@@ -21,7 +21,7 @@
 struct play_stats;
 
 enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT,
-                       REASON_OUTVOTED, REASON_CONTENT };
+                       REASON_OUTVOTED, REASON_CONTENT, REASON_SANDBOX };
 
 #define FAILOVER_LOG       64u   /* `rtaudioctl history` shows them all */
 #define FAILOVER_SNAPSHOTS 256u
@@ -111,7 +111,8 @@ const struct failover_rec *failover_last(const struct failover_log *fl);
  */
 void failover_note_sync(struct failover_log *fl, int sync);
 
-/* "crash", "stall", "manual", "corrupt", "outvoted", "content", or "unknown". */
+/* "crash", "stall", "manual", "corrupt", "outvoted", "content", "sandbox"
+ * (killed by its seccomp filter: SIGSYS), or "unknown"; a static string. */
 const char *failover_reason_name(int reason);
 
 #endif

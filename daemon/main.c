@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "clock.h"
 #include "cmd.h"
@@ -34,6 +37,15 @@ static const char *const features[] = {
 #endif
 #ifdef HAVE_SYSTEMD
 	"systemd",
+#endif
+#ifdef HAVE_SECCOMP
+	"seccomp",
+#endif
+#ifdef HAVE_SAMPLERATE
+	"samplerate",
+#endif
+#ifdef HAVE_LILV
+	"lv2",
 #endif
 	NULL,
 };
@@ -298,6 +310,17 @@ int main(int argc, char **argv)
 
 	log_init("rtaudiod", use_syslog, verbose ? LOG_LEVEL_DEBUG : (enum log_level)d.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+#ifdef __linux__
+	/*
+	 * Non-dumpable: /proc/PID/fd, mem and maps become root's, so a replica
+	 * running as our own user (a non-root rtaudiod) cannot reopen our
+	 * descriptors of the other replicas' segments through /proc, nor trace
+	 * us, during its open (before its seccomp lock). Costs core dumps of
+	 * the daemon, hence only with the sandbox on.
+	 */
+	if (d.cfg.sandbox == SANDBOX_STRICT && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_warn("prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
+#endif
 	d.start_ns = clock_now_ns();
 	if (uv_loop_init(&d.loop) < 0)
 		fatal("cannot initialise the event loop");

@@ -71,7 +71,9 @@ int params_values(const struct params *p, const struct config *c, const char *pa
 
 /*
  * The argument vector of the renderer program for *c: program, the given
- * extra arguments (`extra`, NULL-terminated, may be NULL), then one
+ * extra arguments (`extra`, NULL-terminated, may be NULL), the confinement
+ * the configuration asks for ("--sandbox strict|off", "--max-memory MIB",
+ * "--max-processes N", "--core-dumps": lib/renderer_proc.c), then one
  * "--key SECTION.KEY=VALUE" pair per renderer key, NULL-terminated, in one
  * malloc'd block that the caller frees with free(). NULL on ENOMEM.
  */

@@ -196,9 +196,10 @@ static int client_refusal(const char *line)
 		return 0;
 	if (strncmp(line, "{\"ok\":false", 11) != 0)
 		return -EPROTO;
-	if (strstr(line, "\"error\":\"permission denied") != NULL)
+	/* By the stable code (lib/proto.h), never by the message. */
+	if (strstr(line, "\"code\":\"denied\"") != NULL)
 		return -EACCES;
-	if (strstr(line, "\"error\":\"unknown command") != NULL)
+	if (strstr(line, "\"code\":\"unknown-verb\"") != NULL)
 		return -EOPNOTSUPP;
 	return -EBUSY;
 }

@@ -292,6 +292,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 		.replicas = v->replicas,
 		.period_ns = v->period_ns,
 		.input_channels = v->input_channels,
+		.preroll_blocks = v->preroll_blocks,
 		.input_capacity = v->input_capacity,
 	};
 
@@ -307,6 +308,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 	    geo.lead < 1 || geo.lead >= geo.ring_capacity ||
 	    geo.input_channels > LAYOUT_MAX_CHANNELS ||
 	    (geo.input_channels == 0) != (geo.input_capacity == 0) || geo.group_bytes == 0 ||
+	    geo.preroll_blocks > LAYOUT_MAX_PREROLL ||
 	    layout_replica_bytes(geo.ring_capacity, geo.block_bytes) == 0)
 		return -EPROTO;
 	return 0;

@@ -30,7 +30,7 @@
 #include "ring.h"
 #include "shm.h"
 
-#define LAYOUT_VERSION       3u  /* 2: named parameters, renderer notes; 3: input ring */
+#define LAYOUT_VERSION       4u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll */
 #define GROUP_MAGIC          0x50475452u /* "RTGP" */
 #define REPLICA_MAGIC        0x50525452u /* "RTRP" */
 #define SHM_KIND_GROUP       1u
@@ -51,6 +51,7 @@
 #define LAYOUT_PARAM_PAN     1u
 #define LAYOUT_HIST_BUCKETS  128u  /* render time in % of the period; last = >= 127% */
 #define LAYOUT_NO_PRIMARY    0xffu
+#define LAYOUT_MAX_PREROLL   (1u << 22)  /* blocks: 24 h at 48 kHz / 1024 frames */
 
 enum standby_mode { STANDBY_HOT = 0, STANDBY_WARM = 1 };
 
@@ -67,6 +68,7 @@ enum replica_state {
 	RSTATE_BOOT = 0,     /* process started, not yet rendering */
 	RSTATE_READY = 1,    /* in its loop, heartbeating; hot: rendered to the horizon */
 	RSTATE_EXITING = 2,  /* saw shutdown */
+	RSTATE_CATCHUP = 3,  /* pre-rolling (group preroll): not a rescue source yet */
 };
 
 /* Group run state. */
@@ -111,7 +113,7 @@ struct group_seg {
 	uint32_t nparams;                      /* 104: decl[] entries, 2..LAYOUT_MAX_PARAMS */
 	uint32_t input_capacity;               /* 108: input ring slots (0 iff no input) */
 	int32_t rt_priority;                   /* 112 */
-	uint32_t reserved2;
+	uint32_t preroll_blocks;               /* 116: blocks a new hot standby pre-rolls */
 	uint8_t pad0[8];
 	/* Hot words, each on its own cache line. */
 	_Atomic uint64_t position;             /* 128: next seq the sink plays */
@@ -179,7 +181,7 @@ struct replica_seg {
 	_Atomic uint64_t render_ns_last;       /* 160 */
 	_Atomic uint64_t render_ns_max;
 	_Atomic uint64_t render_ns_total;
-	_Atomic uint64_t reserved0;
+	_Atomic uint64_t preroll_ns;           /* how long the start's pre-roll took */
 	_Atomic uint32_t render_hist[LAYOUT_HIST_BUCKETS]; /* 192 */
 	_Atomic uint64_t late_renders;         /* 704: renders longer than a period */
 	_Atomic uint64_t reserved1;
@@ -219,6 +221,7 @@ struct layout_geometry {
 	uint32_t input_capacity; /* 0 iff input_channels is 0, else a ring capacity */
 	uint32_t input_bytes;    /* derived: one input block, 0 without input */
 	size_t group_bytes;      /* derived: layout_group_bytes() of the above */
+	uint32_t preroll_blocks; /* 0..LAYOUT_MAX_PREROLL */
 };
 
 /* Leader word helpers. */
@@ -332,7 +335,8 @@ int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char 
  * mapped (read-only is enough), reading each field exactly once, and check
  * the copy: 1..LAYOUT_MAX_REPLICAS replicas, 1..LAYOUT_MAX_CHANNELS
  * channels, LAYOUT_MIN_FRAMES..LAYOUT_MAX_FRAMES frames, a rate in
- * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, and a
+ * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, a
+ * pre-roll of at most LAYOUT_MAX_PREROLL blocks, and a
  * ring geometry layout_replica_bytes accepts, and with input channels an
  * input ring geometry layout_group_bytes accepts (without, no input ring).
  * out->group_bytes is what the segment's size must be. Callers then use only *out,

@@ -2,12 +2,17 @@
  * renderer.c - rta_renderer_main(): the runtime every renderer runs on.
  *
  * What it does: started by rtaudiod only, as
- *     PROGRAM --group NAME --index I [--parent PID] [--cpu N] [--key S.K=V]...
- * it arranges to die with the daemon, maps the group segment read-only and
- * its own replica segment read-write, validates the stream configuration,
+ *     PROGRAM --group NAME --index I [--parent PID] [--cpu N] [--sandbox strict|off]
+ *             [--max-memory MIB] [--max-processes N] [--core-dumps] [--key S.K=V]...
+ * with the group segment on descriptor 3 (read-only) and its own replica
+ * segment on descriptor 4 (read-write), both anonymous (no name to open),
+ * it arranges to die with the daemon, confines itself (renderer_proc.c:
+ * limits, non-dumpable, the seccomp guard), maps both segments and closes
+ * the descriptors, validates the stream configuration,
  * calls the renderer's open (and checks the parameters it declares against
  * the table the daemon published), asks for real-time scheduling and locked
- * memory (and publishes what it got), then renders blocks on demand
+ * memory (and publishes what it got), locks the sandbox (the seccomp
+ * allow-list, sandbox.h) and then renders blocks on demand
  * (DESIGN.md "The audio path"): while its ring holds fewer than `lead`
  * blocks past the sink position it renders the next one, applies the output
  * stage (gain, pan) and stamps it with its CRC-32C (crc32c_block), which the
@@ -17,7 +22,19 @@
  *     PROGRAM --check --rate R --channels C --frames F [--input-channels N]
  *             [--key S.K=V]...
  * it calls open and close only and prints the report rtaudiod reads
- * (renderer_int.h: rhost_report), exit 0 or 78.
+ * (renderer_int.h: rhost_report), exit 0 or 78. With
+ *     PROGRAM --render FILE.wav --seconds S --rate R --channels C --frames F
+ *             [--gain G] [--pan P] [--key S.K=V]...
+ * it renders blocks 0.. offline, as fast as it can, into a float32 WAV
+ * (renderer_offline.c): what a group with these keys plays, for tests and
+ * for checking a chain before it goes live.
+ *
+ * Pre-roll: a hot replica that starts (or falls) behind the sink renders
+ * up to the group's preroll_blocks before its first ring block into a
+ * scratch buffer, chasing the sink's moving position as fast as it can, so
+ * that a renderer with memory (a delay line, a reverb) holds the state the
+ * others hold when its first block reaches the ring. Meanwhile it says
+ * RSTATE_CATCHUP, and it is READY (a rescue source) only after.
  *
  * What it does not do: decide roles, talk to the control socket, log through
  * the daemon, or restart itself. Setup errors go to stderr and exit 1 (the
@@ -38,13 +55,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
-#ifdef __APPLE__
-#include <pthread.h>
-#include <sys/event.h>
-#endif
 
 #include <rtaudio/renderer.h>
 
@@ -56,6 +66,7 @@
 #include "renderer_int.h"
 #include "ring.h"
 #include "rtprio.h"
+#include "sandbox.h"
 #include "shm.h"
 
 #define REPLICA_STACK_LOCK (256u * 1024u)
@@ -80,6 +91,9 @@ struct replica {
 	bool hot;
 	uint64_t period_ns;
 	uint64_t next;            /* next block this replica renders */
+	uint32_t preroll;         /* blocks rendered to scratch before catching up */
+	bool started;             /* the first catch-up is done */
+	float scratch[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS]; /* pre-roll output */
 	uint32_t nparams;         /* the group's table: gain, pan, then the renderer's */
 	struct param_decl table[LAYOUT_MAX_PARAMS];
 	uint32_t snap_seq;        /* seqlock value *snap was read at */
@@ -95,11 +109,14 @@ static const char *replica_prog = "rtaudio-replica";
 static void replica_usage(void)
 {
 	fprintf(stderr, "usage: %s --group NAME --index I [--parent PID] [--cpu N] "
+	        "[--sandbox strict|off] [--max-memory MIB] [--max-processes N] [--core-dumps] "
 	        "[--key SECTION.KEY=VALUE]...\n"
 	        "       %s --check --rate R --channels C --frames F [--input-channels N] "
 	        "[--key SECTION.KEY=VALUE]...\n"
-	        "  (started by rtaudiod; not meant to be run by hand)\n",
-	        replica_prog, replica_prog);
+	        "       %s --render FILE.wav --seconds S --rate R --channels C --frames F "
+	        "[--gain G] [--pan P] [--key SECTION.KEY=VALUE]...\n"
+	        "  (started by rtaudiod; --render renders offline)\n",
+	        replica_prog, replica_prog, replica_prog);
 	exit(RTA_EX_USAGE);
 }
 
@@ -130,65 +147,6 @@ static void replica_on_signal(int sig)
 	replica_stop = 1;
 }
 
-#ifdef __APPLE__
-/* macOS has no PR_SET_PDEATHSIG: a thread waits for the parent's exit. */
-static void *replica_parent_watch(void *arg)
-{
-	int kq = (int)(intptr_t)arg;
-	struct kevent ev;
-
-	for (;;) {
-		int n = kevent(kq, NULL, 0, &ev, 1, NULL);
-		if (n > 0 || (n < 0 && errno != EINTR))
-			_exit(1);
-	}
-	return NULL;
-}
-
-static int replica_watch_parent(pid_t parent)
-{
-	struct kevent ev;
-	pthread_t tid;
-	int kq = kqueue();
-
-	if (kq < 0)
-		return -errno;
-	EV_SET(&ev, parent, EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0, NULL);
-	if (kevent(kq, &ev, 1, NULL, 0, NULL) < 0) {
-		int e = errno;
-		close(kq);
-		return -e; /* ESRCH: the parent is already gone */
-	}
-	int rc = pthread_create(&tid, NULL, replica_parent_watch, (void *)(intptr_t)kq);
-	if (rc != 0) {
-		close(kq);
-		return -rc;
-	}
-	pthread_detach(tid);
-	return 0;
-}
-#endif
-
-/* Die with the daemon. A --parent check closes the race where the daemon
- * died between fork and prctl (we would then be a child of init already). */
-static void replica_bind_to_parent(bool have_parent, uint32_t parent)
-{
-#ifdef __linux__
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		replica_die("prctl(PR_SET_PDEATHSIG)", errno);
-#endif
-	pid_t ppid = getppid();
-	if (have_parent && ppid != (pid_t)parent) {
-		fprintf(stderr, "%s: parent %" PRIu32 " is gone\n", replica_prog, parent);
-		exit(1);
-	}
-#ifdef __APPLE__
-	int rc = replica_watch_parent(have_parent ? (pid_t)parent : ppid);
-	if (rc < 0)
-		replica_die("watching the parent", rc);
-#endif
-}
-
 /* The header's group name must be ours (and NUL-terminated in its field). */
 static bool replica_hdr_group_is(const struct shm_hdr *h, const char *group)
 {
@@ -205,16 +163,17 @@ static bool replica_hdr_group_is(const struct shm_hdr *h, const char *group)
 static void replica_map(struct replica *rp, const char *group, struct shm_seg *gseg,
                         struct shm_seg *rseg)
 {
-	char name[SHM_NAME_MAX];
-	char what[8];
 	int rc;
 
-	if ((rc = shm_seg_name(name, sizeof name, group, "group")) < 0)
-		replica_die("group segment name", rc);
-	/* Any size for now: with live input it is known from the geometry only. */
-	rc = shm_seg_open(gseg, name, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP, 0);
+	/* Descriptors, not names: the daemon's segments have none, so this
+	 * replica reaches its own and the group's, and no other. The group's
+	 * is an O_RDONLY descriptor of a sealed memfd: no writable mapping of
+	 * it can be had, here or by the renderer. Any size for now: with live
+	 * input it is known from the geometry only. */
+	rc = shm_seg_map_fd(gseg, RTA_GROUP_FD, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
+	                    0);
 	if (rc < 0)
-		replica_die(name, rc);
+		replica_die("group segment (descriptor 3)", rc);
 	const struct group_seg *g = gseg->base;
 	if (!replica_hdr_group_is(&g->hdr, group))
 		replica_die("group segment belongs to another group", EPROTO);
@@ -246,6 +205,7 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	uint32_t capacity = geo.ring_capacity;
 	uint32_t standby = g->standby;
 	rp->lead = geo.lead;
+	rp->preroll = geo.preroll_blocks;
 	rp->period_ns = geo.period_ns;
 
 	if ((rc = layout_params_table(g, rp->table)) < 0)
@@ -260,12 +220,14 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	uint32_t block = geo.block_bytes;
 	size_t size = layout_replica_bytes(capacity, block);
 
-	snprintf(what, sizeof what, "r%" PRIu32, rp->index);
-	if ((rc = shm_seg_name(name, sizeof name, group, what)) < 0)
-		replica_die("replica segment name", rc);
-	rc = shm_seg_open(rseg, name, true, REPLICA_MAGIC, LAYOUT_VERSION, SHM_KIND_REPLICA, size);
+	rc = shm_seg_map_fd(rseg, RTA_REPLICA_FD, true, REPLICA_MAGIC, LAYOUT_VERSION,
+	                    SHM_KIND_REPLICA, size);
 	if (rc < 0)
-		replica_die(name, rc);
+		replica_die("replica segment (descriptor 4)", rc);
+	/* Mapped: the descriptors are no longer needed, and closing them leaves
+	 * the renderer nothing to resize the segment with or pass on. */
+	close(RTA_GROUP_FD);
+	close(RTA_REPLICA_FD);
 	struct replica_seg *r = rseg->base;
 	if (r->hdr.index != rp->index || !replica_hdr_group_is(&r->hdr, group))
 		replica_die("replica segment belongs to another replica", EPROTO);
@@ -415,6 +377,51 @@ static void replica_render_one(struct replica *rp, uint64_t seq, float *p, uint3
 	               e->v[LAYOUT_PARAM_PAN]);
 }
 
+/*
+ * Pre-roll: when rp->next is behind max(sink position, ring head), render
+ * the blocks in between into scratch (at most rp->preroll of them, the
+ * latest ones), re-reading the moving position after each, so the
+ * renderer's state is continuous when the ring's next block is rendered.
+ * A hot replica only: a warm standby promoted to primary must play at once.
+ * Heartbeats as it goes (the daemon must not take the pre-roll for a
+ * stall). With live input, the blocks come from the input ring's history
+ * (silence where it no longer holds them, as in replica_render_one).
+ * Audio path: the same calls as rendering.
+ */
+static void replica_catch_up(struct replica *rp, uint64_t pos)
+{
+	const struct group_seg *g = rp->g;
+	uint64_t head = ring_head(&rp->ring);
+	uint64_t target = pos > head ? pos : head;
+	bool first = !rp->started;
+
+	rp->started = true;
+	if (!rp->hot || rp->next >= target || rp->preroll == 0)
+		return;
+	uint64_t seq = rp->next;
+	if (target - seq > rp->preroll)
+		seq = target - rp->preroll;
+	if (first)
+		atomic_store_explicit(&rp->r->state, RSTATE_CATCHUP, memory_order_release);
+	uint64_t t0 = clock_now_ns();
+	uint32_t len = layout_block_bytes(rp->stream.frames, rp->stream.channels);
+	while (!replica_stop) {
+		pos = atomic_load_explicit(&g->position, memory_order_acquire);
+		target = pos > head ? pos : head;
+		if (seq >= target)
+			break;
+		uint32_t ps = atomic_load_explicit(&g->param_seq, memory_order_acquire);
+		if (ps != rp->snap_seq)
+			replica_refresh_params(rp);
+		replica_render_one(rp, seq, rp->scratch, len);
+		seq++;
+		atomic_store_explicit(&rp->r->heartbeat_ns, clock_now_ns(), memory_order_release);
+	}
+	rp->next = seq;
+	if (first)
+		atomic_store_explicit(&rp->r->preroll_ns, clock_now_ns() - t0, memory_order_relaxed);
+}
+
 /* Render every block from rp->next up to pos + lead - 1. Audio path. */
 static void replica_render_due(struct replica *rp, uint64_t pos)
 {
@@ -422,6 +429,7 @@ static void replica_render_due(struct replica *rp, uint64_t pos)
 	uint64_t head = ring_head(&rp->ring);
 	uint64_t end = pos + rp->lead;
 
+	replica_catch_up(rp, pos);
 	/* Never behind the sink (nothing older is wanted) nor our own ring. */
 	if (rp->next < pos)
 		rp->next = pos;
@@ -505,6 +513,17 @@ static void replica_loop(struct replica *rp)
 	}
 }
 
+/* An option's real value within [min, max]. */
+static double replica_opt_double(const char *s, double min, double max)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (s[0] == '\0' || *end != '\0' || !isfinite(v) || v < min || v > max)
+		replica_usage();
+	return v;
+}
+
 /* Copy an option's value: whole, within [min, max]. */
 static uint32_t replica_opt_u32(const char *s, uint32_t min, uint32_t max)
 {
@@ -521,17 +540,7 @@ static uint32_t replica_opt_u32(const char *s, uint32_t min, uint32_t max)
  */
 static int replica_open(struct replica *rp)
 {
-	const struct rta_renderer *rd = rp->rd;
-
-	rp->host->opening = true;
-	int rc = rd->open(rp->state, rp->host, &rp->stream);
-	rp->host->opening = false;
-	if (rc != 0 && !rp->host->failed)
-		(void)rta_config_error(rp->host, "source", NULL, "%s: open failed",
-		                       rd->name != NULL ? rd->name : replica_prog);
-	if (rc != 0 || rhost_check_unused(rp->host))
-		return RTA_EX_CONFIG;
-	return 0;
+	return rhost_open(rp->host, rp->rd, rp->state, &rp->stream);
 }
 
 /* --check: open and close only, and the report on stdout. */
@@ -544,6 +553,7 @@ static int replica_check(struct replica *rp, uint32_t rate, uint32_t channels, u
 		.frames = frames,
 		.input_channels = inputs,
 		.period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
+		.flags = RTA_STREAM_CHECK,
 	};
 	int rc = replica_open(rp);
 	if (rp->rd->close != NULL)
@@ -567,6 +577,14 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		{ "channels", required_argument, NULL, 'n' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "input-channels", required_argument, NULL, 'I' },
+		{ "sandbox", required_argument, NULL, 'S' },
+		{ "max-memory", required_argument, NULL, 'M' },
+		{ "max-processes", required_argument, NULL, 'P' },
+		{ "core-dumps", no_argument, NULL, 'D' },
+		{ "render", required_argument, NULL, 'R' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "gain", required_argument, NULL, 'G' },
+		{ "pan", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Static: the parameter histories are 16 KiB, and main's frame is
@@ -574,9 +592,13 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	static struct replica rp;
 	static struct rta_host host;
 	uint64_t boot_ns = clock_now_ns();
-	const char *group = NULL;
+	const char *group = NULL, *render_path = NULL;
+	double seconds = 0, gain = 1.0, pan = 0.0;
 	bool have_index = false, have_parent = false, have_cpu = false, check = false;
 	uint32_t parent = 0, cpu = 0, rate = 0, channels = 0, frames = 0, inputs = 0;
+	/* Strict by default where it can be had: a renderer started without the
+	 * daemon's word (by hand, by a test driver) is confined the same way. */
+	struct rta_confine confine = { .strict = sandbox_available(NULL) };
 	int opt, rc;
 
 	if (argc > 0 && argv[0] != NULL) {
@@ -620,6 +642,18 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		case 'C':
 			check = true;
 			break;
+		case 'R':
+			render_path = optarg;
+			break;
+		case 's':
+			seconds = replica_opt_double(optarg, 0, 86400);
+			break;
+		case 'G':
+			gain = replica_opt_double(optarg, 0, 4);
+			break;
+		case 'O':
+			pan = replica_opt_double(optarg, -1, 1);
+			break;
 		case 'r':
 			rate = replica_opt_u32(optarg, 1, LAYOUT_MAX_RATE);
 			break;
@@ -632,15 +666,45 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		case 'I':
 			inputs = replica_opt_u32(optarg, 0, LAYOUT_MAX_CHANNELS);
 			break;
+		case 'S':
+			if (strcmp(optarg, "strict") != 0 && strcmp(optarg, "off") != 0)
+				replica_usage();
+			confine.strict = strcmp(optarg, "strict") == 0;
+			break;
+		case 'M':
+			confine.limits.max_memory =
+			    (uint64_t)replica_opt_u32(optarg, 1, UINT32_MAX) << 20;
+			break;
+		case 'P':
+			confine.limits.max_processes = replica_opt_u32(optarg, 1, UINT32_MAX);
+			break;
+		case 'D':
+			confine.limits.core_dumps = true;
+			break;
 		default:
 			replica_usage();
 		}
 	}
 	if (optind != argc)
 		replica_usage();
+	if (render_path != NULL) {
+		if (check || rate == 0 || channels == 0 || frames == 0 || group != NULL ||
+		    have_index || !(seconds > 0) || inputs != 0)
+			replica_usage();
+		struct rta_stream os = {
+			.sample_rate = rate, .channels = channels, .frames = frames,
+			.period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
+			.flags = RTA_STREAM_OFFLINE,
+		};
+		rc = rhost_run_offline(&host, rd, state, &os, render_path, seconds, gain, pan);
+		rhost_free(&host);
+		return rc;
+	}
 	if (check) {
 		if (rate == 0 || channels == 0 || frames == 0 || group != NULL || have_index)
 			replica_usage();
+		/* The renderer's open runs here too: confined as in a replica. */
+		renderer_confine(replica_prog, &confine);
 		rc = replica_check(&rp, rate, channels, frames, inputs);
 		rhost_free(&host);
 		return rc;
@@ -648,7 +712,8 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	if (group == NULL || !have_index || !shm_group_valid(group))
 		replica_usage();
 
-	replica_bind_to_parent(have_parent, parent);
+	renderer_bind_parent(replica_prog, have_parent, parent);
+	renderer_confine(replica_prog, &confine);
 
 	struct shm_seg gseg = { 0 }, rseg = { 0 };
 	replica_map(&rp, group, &gseg, &rseg);
@@ -694,6 +759,9 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	if (rp.g->rt_priority > 0)
 		(void)rtprio_set(rp.g->rt_priority > 99 ? 99 : rp.g->rt_priority, rp.period_ns, &st);
 	replica_publish_rt(r, &st);
+
+	/* Everything that needs more than the allow-list is done: lock. */
+	renderer_lock(replica_prog, &confine);
 
 	/* Last set-up step: the syscall test takes it as the loop's start. */
 	struct sigaction sa;

@@ -19,11 +19,14 @@
 #include <rtaudio/renderer.h>
 
 #include "layout.h"
+#include "sandbox.h"
 
 #define RTA_KEYS_MAX      256   /* configuration keys a renderer is handed */
 #define RTA_KEY_ARG_MAX   4096  /* bytes of one --key SECTION.KEY=VALUE */
 #define RTA_EX_USAGE      64
 #define RTA_EX_CONFIG     78
+#define RTA_GROUP_FD      3     /* the group segment, read-only, from rtaudiod */
+#define RTA_REPLICA_FD    4     /* this replica's segment, read-write */
 
 struct rta_key {
 	const char *section;   /* points into `buf` */
@@ -77,5 +80,53 @@ void rhost_report(const struct rta_host *h, FILE *f);
  */
 bool rhost_table_matches(const struct rta_host *h, const struct param_decl *table,
                             unsigned n);
+
+/* How the daemon asked the replica to confine itself (--sandbox, --max-*). */
+struct rta_confine {
+	bool strict;                  /* seccomp guard and lock */
+	struct sandbox_limits limits;
+};
+
+/*
+ * renderer_proc.c. Die with the parent (PR_SET_PDEATHSIG; on macOS a
+ * watcher thread); if `have_parent`, exit 1 when our parent is not `parent`
+ * (the daemon died before we could bind to it). `prog` names us in messages.
+ */
+void renderer_bind_parent(const char *prog, bool have_parent, uint32_t parent);
+
+/*
+ * Before the renderer's open: limits, non-dumpable, and (strict) the
+ * seccomp guard. Exits 1 with a message on stderr on failure (a build
+ * without libseccomp cannot honour strict), except under AddressSanitizer,
+ * where the filters are skipped with a warning.
+ */
+void renderer_confine(const char *prog, const struct rta_confine *c);
+
+/*
+ * After open and every other set-up step: (strict) the seccomp lock, on
+ * every thread. Exits 1 on failure, like renderer_confine().
+ */
+void renderer_lock(const char *prog, const struct rta_confine *c);
+
+/*
+ * Call rd->open with the open-only calls allowed, then the checks that
+ * follow it (no configuration error, no unused key). Returns 0, or
+ * RTA_EX_CONFIG with the error recorded in *h. Not real-time.
+ */
+int rhost_open(struct rta_host *h, const struct rta_renderer *rd, void *state,
+               const struct rta_stream *st);
+
+/*
+ * --render: open, render blocks 0 .. ceil(seconds * rate / frames) - 1 with
+ * every parameter at its declared default and the output stage at gain,
+ * pan (as a group whose [params] set nothing but those plays them), into
+ * `path` as a float32 WAV; close. Prints "rendered N blocks in T ms (X us a
+ * block, Y % of the period)" on stderr. Returns the exit status (0, 1 on an
+ * I/O error, RTA_EX_CONFIG). No live input (the stream must have none).
+ * Not real-time.
+ */
+int rhost_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
+                      const struct rta_stream *st, const char *path, double seconds,
+                      double gain, double pan);
 
 #endif

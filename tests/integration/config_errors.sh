@@ -24,6 +24,8 @@ fi
 
 configs=$top_srcdir/tests/integration/configs
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/config_errors.XXXXXX") || exit 1
+# A root rtaudiod runs the renderers' --check as replica_user: let it in.
+chmod 0711 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 failed=0
@@ -140,6 +142,32 @@ case $rc:$(head -n 1 "$tmp/err") in
 *) fail "flooding report: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
 esac
 echo "ok: $n malformed --check reports and a flood refused whole"
+# The sandbox keys ([group] replica_user matters only to a root rtaudiod).
+printf '[group]\nsandbox = loose\n' > "$tmp/sandbox.conf"
+check_config -c "$tmp/sandbox.conf"
+case $rc:$(head -n 1 "$tmp/err") in
+"78:rtaudiod: $tmp/sandbox.conf:2: key 'sandbox': "*) echo "ok: sandbox = loose refused" ;;
+*) fail "sandbox = loose: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+esac
+if [ "$(id -u)" -eq 0 ]; then
+	printf '[group]\nname = x\nreplica_user = nosuch%s\n' "$$" > "$tmp/user.conf"
+	check_config -c "$tmp/user.conf"
+	case $rc:$(head -n 1 "$tmp/err") in
+	"78:rtaudiod: $tmp/user.conf:3: key 'replica_user': no such user 'nosuch$$'"*)
+		echo "ok: a missing replica_user is a config error at its line" ;;
+	*) fail "missing replica_user: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+	esac
+	# A renderer replica_user may not execute (a 0700 directory of root's).
+	mkdir -m 0700 "$tmp/private"
+	cp "$tmp/notrend" "$tmp/private/r"
+	printf '[group]\nreplica = %s/private/r\n' "$tmp" > "$tmp/private.conf"
+	check_config -c "$tmp/private.conf"
+	case $rc:$(head -n 1 "$tmp/err") in
+	"78:rtaudiod: $tmp/private.conf: key 'replica': $tmp/private/r: user 'rtaudio' (replica_user) may not execute it"*)
+		echo "ok: a renderer replica_user cannot execute is named" ;;
+	*) fail "private renderer: exit $rc, stderr '$(head -n 1 "$tmp/err")'" ;;
+	esac
+fi
 
 # An explicitly named file that does not exist is an error, not the defaults.
 missing=$tmp/no-such.conf

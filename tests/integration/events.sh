@@ -133,7 +133,8 @@ done
 # The readers got every param event of the flood (each failover line is one
 # failover event instead), and audio lost nothing.
 want=$((before + n - n / 500))
-wait_until 10 caught_up "$want" ||
+# Generous: a human reader under ASan on a loaded machine lags by seconds.
+wait_until 30 caught_up "$want" ||
 	fail "readers got $(params) and $(grep -c ' param ' "$TMP/human.txt") param events, expected $want"
 [ "$(st .daemon.state)" = running ] || fail "daemon state $(st .daemon.state)"
 lost=$(st .sink.lost_samples)

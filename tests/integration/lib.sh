@@ -3,7 +3,8 @@
 # Each test gets its own temporary directory, group name and socket, starts
 # the real rtaudiod with the real rtaudio-replica, drives it with the real
 # rtaudioctl, and on exit checks what every test must leave behind: nothing
-# (no segment of its group under /dev/shm, no socket, no live replica).
+# (no segment of its group under /dev/shm - the segments are memfds, only
+# the lock has a name, and it goes at exit -, no socket, no live replica).
 # Environment (set by `make check`): RTAUDIOD RTAUDIOCTL REPLICA SINECHECK.
 
 set -u
@@ -13,6 +14,9 @@ set -u
 
 TEST=$(basename "$0" .sh)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rtaudio-$TEST.XXXXXX")
+# Traversable (not listable): a root daemon runs the renderers a test puts
+# here as replica_user, which must be able to execute them.
+chmod 0711 "$TMP"
 GROUP="t$$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')"
 SOCK="$TMP/ctl.sock"
 CONF="$TMP/rtaudiod.conf"
@@ -52,6 +56,15 @@ die() { echo "FAIL: $TEST: $*"; show_log; teardown; exit 1; }
 ok() { echo "ok: $*"; }
 show_log() { [ -f "$DLOG" ] && { echo "--- daemon log ($DLOG) ---"; tail -n 40 "$DLOG"; }; }
 
+
+# A root rtaudiod runs its replicas as [group] replica_user (default
+# rtaudio) and refuses to start without it: create it, as bootstrap
+# --install-deps does.
+if [ "$(id -u)" -eq 0 ] && ! id rtaudio >/dev/null 2>&1; then
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+		rtaudio 2>/dev/null || id rtaudio >/dev/null 2>&1 ||
+		skip "cannot create the user rtaudio the replicas of a root rtaudiod run as"
+fi
 
 # write_conf [extra lines...]: the test's config; extra lines are appended
 # raw (sections included), later keys of a section win.
