@@ -7,6 +7,9 @@
  * building it from the command line, printing the --check report, checking
  * the declared table against the group's.
  *
+ * Also struct replica, shared by renderer.c (the process: arguments,
+ * segments, open) and renderer_loop.c (the audio path).
+ *
  * What it does not do: map segments or render (renderer.c). Nothing here
  * runs on the audio path except the note writers of the public API.
  */
@@ -18,7 +21,11 @@
 
 #include <rtaudio/renderer.h>
 
+#include <signal.h>
+
 #include "layout.h"
+#include "ring.h"
+#include "shm.h"
 #include "sandbox.h"
 
 #define RTA_KEYS_MAX      256   /* configuration keys a renderer is handed */
@@ -128,5 +135,53 @@ int rhost_open(struct rta_host *h, const struct rta_renderer *rd, void *state,
 int rhost_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
                       const struct rta_stream *st, const char *path, double seconds,
                       double gain, double pan);
+
+/* One replica process: everything the loop touches, set up once by
+ * rta_renderer_main (renderer.c) before rloop_run (renderer_loop.c). */
+/* Everything the loop touches, set up once before it starts. */
+struct replica {
+	uint32_t index;
+	const struct group_seg *g;
+	struct replica_seg *r;
+	struct ring ring;
+	struct ring in_ring;      /* live input (the group segment's, read-only) */
+	float *in;                /* one input block, copied out and checked */
+	uint32_t in_bytes;        /* 0: no live input */
+	struct rta_stream stream;
+	const struct rta_renderer *rd;
+	void *state;
+	struct rta_host *host;
+	uint32_t lead;
+	bool hot;
+	uint64_t period_ns;
+	uint64_t next;            /* next block this replica renders */
+	uint32_t preroll;         /* blocks rendered to scratch before catching up */
+	bool started;             /* the first catch-up is done */
+	float scratch[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS]; /* pre-roll output */
+	uint32_t nparams;         /* the group's table: gain, pan, then the renderer's */
+	struct param_decl table[LAYOUT_MAX_PARAMS];
+	uint32_t snap_seq;        /* seqlock value *snap was read at */
+	struct param_hist *snap;  /* the history in use */
+	struct param_hist *spare; /* where the next snapshot is read */
+	struct param_hist hist[2];
+	double pv[RTA_PARAMS_MAX];  /* the renderer's values for one block, clamped */
+};
+
+/* Set by SIGTERM/SIGINT (renderer.c's handler); the loop polls it at every wake. */
+extern volatile sig_atomic_t rloop_stop;
+
+/*
+ * Touch every page the loop will use (both segments), take the first
+ * parameter snapshot and bind the clock. Not the audio path: call once,
+ * after mlockall and before real-time scheduling.
+ */
+void rloop_prefault(struct replica *rp, const struct shm_seg *gseg, const struct shm_seg *rseg);
+
+/*
+ * The render loop until rloop_stop or the group's shutdown: heartbeat,
+ * pre-roll, render on demand up to the horizon, sleep on the wake word.
+ * The audio path: futex and clock calls only.
+ */
+void rloop_run(struct replica *rp);
 
 #endif
