@@ -370,9 +370,13 @@ START_TEST(spawn_failure_backs_off)
 	ck_assert_uint_eq(w.last_delay_ms[1], 100);  /* the first failure: base delay */
 	advance(&w, 100 * MS);
 	ck_assert_uint_eq(w.last_delay_ms[1], 200);
+	/* RESTARTS counts processes started, one rule for every path: the
+	 * failed spawns above are not restarts (issue 14: some were, some not). */
+	ck_assert_uint_eq(w.m.s[1].restarts, 0);
 	w.spawn_fails = false;
 	advance(&w, 202 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_STANDBY);
+	ck_assert_uint_eq(w.m.s[1].restarts, 1);
 }
 END_TEST
 
