@@ -325,6 +325,7 @@ static void print_status(FILE *out, json_t *reply, bool utf8)
 	fprintf(out, "       Sink: %s, block %s, underruns %s, rescued %s, lost samples %s\n",
 		str(sink, "type"), num(sink, "seq", a), num(sink, "underruns", b),
 		num(sink, "rescued", c), num(sink, "lost_samples", d));
+	fprintf(out, "    Sink RT: %s\n", str(sink, "rt"));
 
 	fprintf(out, "  Failovers: %s\n", num(fo, "count", a));
 	if (json_is_object(last))

@@ -127,11 +127,18 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 		json_array_append_new(reps, replica_json(d, i));
 	/* What wait-ready waits for, and READY=1 means (notify.c): one rule. */
 	bool ready = super_ready(&d->sup);
+	struct rtprio_status srt;
+	char sched[96], mem[48], rt[160];
+
+	/* "fifo/80, mlocked": the thread that runs the periods, and the daemon's memory. */
+	sink_rt_status(&d->sink, &srt);
+	snprintf(rt, sizeof(rt), "%s, %s", rtprio_describe(&srt, sched, sizeof(sched)),
+	         rtprio_describe_mlock(&srt, mem, sizeof(mem)));
 
 	json_t *o = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
 	    " s:o, s:o, s:o,"
-	    " s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
+	    " s:{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
 	    "ok", 1, "ready", ready,
 	    "daemon", "pid", (int)getpid(), "version", PACKAGE_VERSION,
 	    "uptime_ms", (json_int_t)((clock_now_ns() - d->start_ns) / NSEC_PER_MSEC),
@@ -144,6 +151,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "primary", json_index(super_primary(&d->sup)),
 	    "replicas", reps,
 	    "sink", "type", sink_name(&d->sink),
+	    "rt", rt, "mlocked", srt.mlocked != 0,
 	    "seq", (json_int_t)group_position(&d->gr),
 	    "played", (json_int_t)atomic_load(&st->played),
 	    "underruns", (json_int_t)atomic_load(&st->underruns),

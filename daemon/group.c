@@ -21,6 +21,7 @@
 #include "futex.h"
 #include "group.h"
 #include "guard.h"
+#include "rtprio.h"
 
 /* The tag a segment shows in /proc/PID/maps ("memfd:rtaudio-G-WHAT"). */
 static void seg_tag(char *buf, size_t len, const char *group, const char *what)
@@ -322,8 +323,14 @@ int group_replica_restore(struct group *gr, uint32_t i)
 
 	/* A scratch handle: the sink's gr->ring[i] must not be written under it. */
 	struct ring fresh;
-	return ring_init(&fresh, base + REPLICA_RING_OFFSET, gr->rbytes - REPLICA_RING_OFFSET,
-	                 gr->ring[i].capacity, gr->ring[i].max_payload);
+	rc = ring_init(&fresh, base + REPLICA_RING_OFFSET, gr->rbytes - REPLICA_RING_OFFSET,
+	               gr->ring[i].capacity, gr->ring[i].max_payload);
+	/*
+	 * The remap (or the shrink and regrow) dropped this mapping's pages:
+	 * fault them in again here, not in the sink thread's next periods.
+	 */
+	(void)rtprio_prefault_range(base, gr->rbytes, false);
+	return rc;
 }
 
 void group_wake(struct group *gr)

@@ -29,20 +29,20 @@
 #include "clock.h"
 #include "crc32c.h"
 #include "play.h"
+#include "rtprio.h"
 
 #define ADD(c, v) atomic_fetch_add_explicit(&(c), (v), memory_order_relaxed)
 #define PUT(c, v) atomic_store_explicit(&(c), (v), memory_order_relaxed)
 
+/*
+ * Resident, locked, zeroed, and not write-protected by the daemon's every
+ * fork (rtprio_rt_alloc): the sink thread writes these each period.
+ */
 static float *block_alloc(uint32_t bytes)
 {
-	float *b = calloc(1, bytes);
+	void *b;
 
-	if (b != NULL) {
-		/* Fault the pages in now, not at the first deadline. */
-		memset(b, 0, bytes);
-		(void)mlock(b, bytes);
-	}
-	return b;
+	return rtprio_rt_alloc(bytes, &b) == 0 ? b : NULL;
 }
 
 int play_init(struct play *p, const struct group *gr, uint32_t frames, uint32_t channels)
@@ -64,8 +64,8 @@ int play_init(struct play *p, const struct group *gr, uint32_t frames, uint32_t 
 
 void play_free(struct play *p)
 {
-	free(p->buf);
-	free(p->scratch);
+	rtprio_rt_free(p->buf, p->block_bytes);
+	rtprio_rt_free(p->scratch, p->block_bytes);
 	p->buf = p->scratch = NULL;
 }
 

@@ -80,13 +80,28 @@ uint64_t sink_period(struct sink *s)
 	return now;
 }
 
+/* Loop thread: publish the sink's RT state for status (cmd.c reads it). */
+void sink_rt_status(const struct sink *s, struct rtprio_status *st)
+{
+	*st = s->mem;
+	if (atomic_load_explicit(&s->rt_ready, memory_order_acquire)) {
+		st->policy = s->rt.policy;
+		st->priority = s->rt.priority;
+		st->error = s->rt.error;
+		st->rlimit = s->rt.rlimit;
+	}
+}
+
 static void *sink_main(void *arg)
 {
 	struct sink *s = arg;
 	uint64_t period = s->period_ns;
 
+	/* Resident before the first deadline (and locked, after mlockall). */
+	rtprio_touch_stack(SINK_STACK_TOUCH);
 	if (s->cfg->rt_priority > 0)
 		rtprio_set(s->cfg->rt_priority, period, &s->rt);
+	atomic_store_explicit(&s->rt_ready, 1, memory_order_release);
 
 	/* Start the clock only once the group has rendered `lead` blocks. */
 	atomic_store_explicit(&s->state, SINK_WAITING, memory_order_release);
@@ -172,12 +187,35 @@ int sink_open(struct sink *s, struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Pre-fault (and lock) the shared mappings the sink thread reads and writes,
+ * so its steady state takes no page fault even when mlockall was refused:
+ * the group segment (it writes the position and the wake word) and every
+ * replica segment (it reads their rings). group_replica_restore() does it
+ * again for a segment it rebuilt.
+ */
+static void sink_prefault_group(struct group *gr)
+{
+	(void)rtprio_prefault_range(gr->gseg.base, gr->gseg.size, true);
+	for (uint32_t i = 0; i < gr->n; i++)
+		(void)rtprio_prefault_range(gr->rseg[i].base, gr->rseg[i].size, false);
+}
+
 int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
 {
+	pthread_attr_t attr;
 	int rc;
 
 	s->gr = gr;
 	s->period_ns = gr->period_ns;
+	/*
+	 * Lock first: with MCL_FUTURE everything allocated from here on (the
+	 * play buffers, the backend's buffers, the sink thread's stack) is
+	 * resident and locked as it is made.
+	 */
+	(void)rtprio_lock_process(&s->mem);
+	sink_prefault_group(gr);
+	(void)rtprio_dontfork(s, sizeof(*s));
 	rc = play_init(&s->play, gr, s->cfg->frames, s->cfg->channels);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot allocate the sink buffer");
@@ -201,12 +239,30 @@ int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 	} else {
-		rc = -pthread_create(&s->thread, NULL, sink_main, s);
+		/*
+		 * A small stack: under mlockall(MCL_FUTURE) all of it is
+		 * resident, and the sink needs a few pages, not the default
+		 * 8 MiB. It stays glibc's, inherited by fork: glibc keeps the
+		 * thread's descriptor in it and a forked child rewrites the
+		 * thread list there, so it cannot be MADV_DONTFORK. Each spawn
+		 * (fork) therefore costs the sink thread a copy-on-write fault
+		 * on the stack pages it writes (sink_faults.sh counts them);
+		 * what it writes elsewhere is DONTFORK.
+		 */
+		rc = -pthread_attr_init(&attr);
+		if (rc == 0) {
+			rc = -pthread_attr_setstacksize(&attr, SINK_STACK_BYTES);
+			if (rc == 0)
+				rc = -pthread_create(&s->thread, &attr, sink_main, s);
+			pthread_attr_destroy(&attr);
+		}
 		if (rc < 0) {
 			snprintf(err, errlen, "cannot start the sink thread: %s", strerror(-rc));
 			return rc;
 		}
 		s->thread_started = true;
+		/* Named, so tools (and tests/integration/sink_faults.sh) can find it. */
+		(void)pthread_setname_np(s->thread, SINK_THREAD_NAME);
 	}
 	return 0;
 }
@@ -218,6 +274,7 @@ void sink_stop(struct sink *s)
 		pthread_join(s->thread, NULL);
 		s->thread_started = false;
 	}
+
 	if (s->opened) {
 		s->be->close(s);
 		s->opened = false;

@@ -83,8 +83,16 @@ struct sink_dev {
 	_Atomic uint64_t changes;   /* bumped at each loss and return (events) */
 };
 
+/*
+ * Page-aligned (so its size is whole pages): the sink thread writes its
+ * counters and play state here every period, and sink_start() marks these
+ * pages MADV_DONTFORK, so that spawning a replica (fork) does not
+ * write-protect them and cost the sink thread a page fault each.
+ */
+#define SINK_ALIGN 4096
+
 struct sink {
-	struct config *cfg;
+	_Alignas(SINK_ALIGN) struct config *cfg;
 	struct group *gr;
 	const struct sink_backend *be;
 	void *priv;                 /* backend state */
@@ -105,11 +113,26 @@ struct sink {
 	_Atomic uint64_t started_ns;/* when the first real block was played */
 	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it;
 	                               clocked sinks only) */
-	struct rtprio_status rt;
+	struct rtprio_status rt;    /* the sink thread's scheduling, once rt_ready */
+	_Atomic int rt_ready;       /* the sink (or the device's) thread filled rt */
+	struct rtprio_status mem;   /* the process's memory lock (mlocked fields), loop thread */
 	uint64_t in_seq;            /* real-time context: input block being written */
 	bool has_dev;               /* dev is meaningful (device backends) */
 	struct sink_dev dev;
 };
+
+/* The clocked sink thread: its name (pthread_setname_np), stack, touched stack. */
+#define SINK_THREAD_NAME "rtaudiod-sink"
+#define SINK_STACK_BYTES (256u * 1024u)
+#define SINK_STACK_TOUCH (64u * 1024u)
+
+/*
+ * Loop thread: the sink's real-time state for status - the scheduling of
+ * the thread that runs the periods (the sink thread, or the JACK server's
+ * thread as libjack reports it; policy NONE until that thread started) and
+ * the daemon's memory lock (mlocked, mlock_error).
+ */
+void sink_rt_status(const struct sink *s, struct rtprio_status *st);
 
 /*
  * Loop thread, before group_create(): choose the backend named by cfg->sink

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <jack/jack.h>
+#include <jack/thread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,7 +301,12 @@ static int jk_activate(struct sink *s, char *err, size_t errlen)
 
 static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen)
 {
-	struct jk *j = calloc(1, sizeof(*j));
+	/*
+	 * The process callback writes j->out every period: resident, locked and
+	 * not write-protected by the daemon's forks (rtprio_rt_alloc, zeroed).
+	 */
+	void *mem;
+	struct jk *j = rtprio_rt_alloc(sizeof(*j), &mem) == 0 ? mem : NULL;
 	int rc;
 
 	if (j == NULL) {
@@ -438,6 +444,12 @@ static int jk_start(struct sink *s, char *err, size_t errlen)
 	rc = jk_activate(s, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* The periods run on the server's thread: report its scheduling as libjack knows it. */
+	if (jack_is_realtime(j->client)) {
+		s->rt.policy = RTPRIO_FIFO;
+		s->rt.priority = jack_client_real_time_priority(j->client);
+	}
+	atomic_store_explicit(&s->rt_ready, 1, memory_order_release);
 	rc = -pthread_create(&j->link, NULL, jk_link, s);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the jack link thread: %s", strerror(-rc));
@@ -461,7 +473,7 @@ static void jk_close(struct sink *s)
 		j->link_started = false;
 	}
 	jk_client_close(j);
-	free(j);
+	rtprio_rt_free(j, sizeof(*j));
 	s->priv = NULL;
 }
 

@@ -24,7 +24,8 @@
 
 struct wav {
 	SNDFILE *sf;
-	void *mem;
+	void *mem;                 /* rtprio_rt_alloc(mem_bytes): the sink thread writes it */
+	size_t mem_bytes;
 	struct ring ring;
 	struct ring_reader rd;
 	float *tmp;
@@ -64,18 +65,24 @@ static void *wav_writer(void *arg)
 static int wav_open(struct sink *s, char *err, size_t errlen)
 {
 	const struct config *cfg = s->cfg;
-	struct wav *w = calloc(1, sizeof(*w));
+	struct wav *w = NULL;
 	SF_INFO info = { .samplerate = (int)cfg->sample_rate, .channels = (int)cfg->channels,
 	                 .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
 	size_t bytes = ring_bytes(WAV_RING_BLOCKS, s->play.block_bytes);
 	int rc;
 
-	if (w == NULL || bytes == 0)
+	/*
+	 * The sink thread writes the ring and its handle every period: both
+	 * from rtprio_rt_alloc (resident, locked, not write-protected by the
+	 * daemon's forks; page-aligned, so RING_ALIGN holds).
+	 */
+	void *mem;
+	if (bytes == 0 || rtprio_rt_alloc(sizeof(*w), &mem) < 0)
 		goto nomem;
-	if (posix_memalign(&w->mem, RING_ALIGN, bytes) != 0) {
-		w->mem = NULL;
+	w = mem;
+	if (rtprio_rt_alloc(bytes, &w->mem) < 0)
 		goto nomem;
-	}
+	w->mem_bytes = bytes;
 	w->tmp = malloc(s->play.block_bytes);
 	if (w->tmp == NULL)
 		goto nomem;
@@ -109,9 +116,9 @@ nomem:
 fail:
 	if (w != NULL) {
 		free(w->tmp);
-		free(w->mem);
+		rtprio_rt_free(w->mem, w->mem_bytes);
 	}
-	free(w);
+	rtprio_rt_free(w, sizeof(*w));
 	return rc;
 }
 
@@ -137,8 +144,8 @@ static void wav_close(struct sink *s)
 	sf_write_sync(w->sf);
 	sf_close(w->sf);
 	free(w->tmp);
-	free(w->mem);
-	free(w);
+	rtprio_rt_free(w->mem, w->mem_bytes);
+	rtprio_rt_free(w, sizeof(*w));
 	s->priv = NULL;
 }
 

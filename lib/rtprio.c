@@ -17,10 +17,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "rtprio.h"
 
@@ -156,6 +158,142 @@ int rtprio_lock_memory(size_t stack_bytes, struct rtprio_status *st)
 	if (stack_bytes > 0)
 		(void)rtprio_prefault_stack(stack_bytes);
 	return rc;
+}
+
+void rtprio_touch_stack(size_t bytes)
+{
+	if (bytes > RTPRIO_PREFAULT_MAX)
+		bytes = RTPRIO_PREFAULT_MAX;
+	if (bytes > 0)
+		(void)rtprio_prefault_stack(bytes);
+}
+
+int rtprio_lock_process(struct rtprio_status *st)
+{
+	struct rlimit rl;
+	int flags = MCL_CURRENT;
+
+	/*
+	 * MCL_FUTURE under a finite limit would make any later allocation past
+	 * the limit fail (malloc, a thread's stack): a daemon that must keep
+	 * serving locks what it has and pre-faults the rest itself.
+	 */
+	if (geteuid() == 0 ||
+	    (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY))
+		flags |= MCL_FUTURE;
+	if (mlockall(flags) != 0) {
+		st->mlocked = 0;
+		st->mlock_error = errno;
+		return -st->mlock_error;
+	}
+	st->mlocked = (flags & MCL_FUTURE) != 0 ? 1 : 2;
+	st->mlock_error = 0;
+	return 0;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  /* Linux 5.14 */
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+int rtprio_prefault_range(void *base, size_t bytes, bool write)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t step = pg > 0 ? (size_t)pg : 4096u;
+	int rc = 0;
+
+	if (base == NULL || bytes == 0)
+		return -EINVAL;
+#ifdef __linux__
+	if (madvise(base, bytes, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) != 0) {
+		if (errno != EINVAL)  /* EINVAL: a kernel before 5.14; touch instead */
+			return -errno;
+#else
+	{
+#endif
+		unsigned char *p = base;
+		volatile unsigned char sum = 0;
+
+		for (size_t off = 0; off < bytes; off += step) {
+			if (write)
+				__atomic_fetch_add(p + off, 0, __ATOMIC_RELAXED);
+			else
+				sum ^= ((volatile unsigned char *)p)[off];
+		}
+		(void)sum;
+	}
+	if (mlock(base, bytes) != 0)
+		rc = -errno;
+	return rc;
+}
+
+static size_t rtprio_page(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return pg > 0 ? (size_t)pg : 4096u;
+}
+
+int rtprio_rt_alloc(size_t bytes, void **out)
+{
+	size_t pg = rtprio_page();
+
+	*out = NULL;
+	if (bytes == 0 || bytes > SIZE_MAX - pg)
+		return -EINVAL;
+	bytes = (bytes + pg - 1) / pg * pg;
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+#ifdef MADV_DONTFORK
+	(void)madvise(p, bytes, MADV_DONTFORK);
+#endif
+	(void)rtprio_prefault_range(p, bytes, true);
+	*out = p;
+	return 0;
+}
+
+void rtprio_rt_free(void *p, size_t bytes)
+{
+	size_t pg = rtprio_page();
+
+	if (p != NULL && bytes > 0)
+		(void)munmap(p, (bytes + pg - 1) / pg * pg);
+}
+
+int rtprio_dontfork(void *base, size_t bytes)
+{
+	size_t pg = rtprio_page();
+	uintptr_t lo = ((uintptr_t)base + pg - 1) / pg * pg;
+	uintptr_t hi = ((uintptr_t)base + bytes) / pg * pg;
+
+	if (hi <= lo)
+		return -EINVAL;
+#ifdef MADV_DONTFORK
+	return madvise((void *)lo, hi - lo, MADV_DONTFORK) == 0 ? 0 : -errno;
+#else
+	return -ENOTSUP;
+#endif
+}
+
+const char *rtprio_describe_mlock(const struct rtprio_status *st, char *buf, size_t len)
+{
+	if (len == 0)
+		return buf;
+	if (st->mlocked == 1)
+		snprintf(buf, len, "mlocked");
+	else if (st->mlocked == 2)
+		snprintf(buf, len, "mlocked (current)");
+	else if (st->mlock_error == 0)
+		snprintf(buf, len, "not mlocked");
+	else
+		snprintf(buf, len, "not mlocked (%s)",
+		         st->mlock_error == ENOMEM ? "ENOMEM"
+		         : st->mlock_error == EPERM ? "EPERM"
+		         : st->mlock_error == EAGAIN ? "EAGAIN" : "error");
+	return buf;
 }
 
 #ifdef __APPLE__

@@ -29,7 +29,7 @@ struct rtprio_status {
 	int32_t priority;   /* SCHED_FIFO priority in force, 0 otherwise */
 	int32_t error;      /* errno of the failed attempt, 0 if it worked */
 	int32_t rlimit;     /* RLIMIT_RTPRIO soft limit seen (-1 = unlimited) */
-	int32_t mlocked;    /* 1 if mlockall succeeded */
+	int32_t mlocked;    /* 1 if mlockall succeeded (2: current mappings only) */
 	int32_t mlock_error;
 };
 
@@ -55,6 +55,40 @@ int rtprio_set(int priority, uint64_t period_ns, struct rtprio_status *st);
 int rtprio_lock_memory(size_t stack_bytes, struct rtprio_status *st);
 
 /*
+ * Lock the process's memory for a supervisor that must keep running when
+ * locking is refused later: mlockall(MCL_CURRENT | MCL_FUTURE) when the
+ * caller may lock without limit (RLIMIT_MEMLOCK unlimited, or euid 0, whose
+ * CAP_IPC_LOCK ignores the limit), else mlockall(MCL_CURRENT) only, so that
+ * a later malloc or thread stack can never fail on the locked-memory limit.
+ * Fills st->mlocked (0 none, 1 current and future, 2 current only) and
+ * st->mlock_error. Returns 0 or -errno (-ENOMEM / -EPERM under
+ * RLIMIT_MEMLOCK). Any thread; not for the audio path (slow: it faults in
+ * every mapping).
+ */
+int rtprio_lock_process(struct rtprio_status *st);
+
+/*
+ * Touch `bytes` of the calling thread's stack (at most 1 MiB, one page-sized
+ * frame at a time), so the first deep call on the audio path does not
+ * page-fault. Call at the top of a real-time thread, before its loop; keep
+ * it below the thread's stack size. Not for the audio path itself.
+ */
+void rtprio_touch_stack(size_t bytes);
+
+/*
+ * Make [base, base + bytes) resident in this process's page tables and lock
+ * it: MADV_POPULATE_WRITE (`write`) or MADV_POPULATE_READ, falling back on
+ * older kernels to touching one byte per page (a read, or an atomic add of
+ * zero, which changes nothing another writer could see), then mlock(). For
+ * shared mappings the audio path reads (or writes) after a (re)map, so its
+ * first access is not a page fault. A page that cannot be populated (a file
+ * cut short) is left alone: EFAULT from the kernel, never a SIGBUS here in
+ * the madvise path. Returns 0, or -errno of the mlock (the pages are still
+ * populated) or of the populate. Any thread; not for the audio path.
+ */
+int rtprio_prefault_range(void *base, size_t bytes, bool write);
+
+/*
  * The `n`-th CPU (counting from 0, wrapping around) of the calling thread's
  * allowed set, so a supervisor can give each replica its own core from the
  * cores it was itself given (taskset, systemd CPUAffinity=). Returns the CPU
@@ -73,6 +107,36 @@ int rtprio_nth_cpu(unsigned n);
  * path. Thread-safe (affects the calling thread only).
  */
 int rtprio_pin_cpu(int cpu);
+
+/*
+ * Memory a real-time thread writes, in a process that forks (a supervisor
+ * spawning children): `bytes` rounded up to whole pages, zeroed, resident,
+ * locked when allowed, and marked MADV_DONTFORK. fork() write-protects every
+ * private page of the parent for copy-on-write, so the RT thread's next
+ * store to each page it writes would be a page fault, at every spawn; pages
+ * the child does not inherit are left alone. The child must never touch it
+ * between fork and exec (it does not exist there). Stores the address in
+ * *out. Returns 0 or -errno (-ENOMEM). Free with rtprio_rt_free(). Any
+ * thread; not for the audio path.
+ */
+int rtprio_rt_alloc(size_t bytes, void **out);
+
+/* Release what rtprio_rt_alloc(bytes) gave (same bytes). NULL is a no-op. */
+void rtprio_rt_free(void *p, size_t bytes);
+
+/*
+ * Mark the whole pages inside [base, base + bytes) MADV_DONTFORK (the
+ * partial pages at either end are left inherited: they may hold someone
+ * else's data). For RT-written state that lives in static storage, laid out
+ * on its own pages. Returns 0 or -errno. Any thread; not for the audio path.
+ */
+int rtprio_dontfork(void *base, size_t bytes);
+
+/*
+ * Human summary of the memory lock in *st: "mlocked", "mlocked (current)",
+ * "not mlocked (ENOMEM)". Returns buf.
+ */
+const char *rtprio_describe_mlock(const struct rtprio_status *st, char *buf, size_t len);
 
 /*
  * Human summary of *st into buf: "fifo/80", "timecons", "none (EPERM,

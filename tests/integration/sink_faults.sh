@@ -1,0 +1,76 @@
+#!/bin/sh
+# sink_faults.sh - rtaudiod follows its own real-time rules: its memory is
+# locked (VmLck in /proc/PID/status, "mlocked" in status) and its SCHED_FIFO
+# sink thread ("rtaudiod-sink", found by name) takes no page fault in steady
+# playing at 64 frames: minflt and majflt from /proc/PID/task/TID/stat over
+# SINK_FAULT_SECONDS (default 10) must not move, before and after a
+# respawn (a kill of the primary). The faults across the respawn itself are
+# printed, not asserted: each fork of a spawn write-protects the sink
+# thread's stack pages for copy-on-write (sink.c says why they cannot be
+# MADV_DONTFORK). Also prints the loop and sink threads' CPU (utime+stime).
+# SKIP with the reason when the daemon may not lock its memory
+# (RLIMIT_MEMLOCK, no CAP_IPC_LOCK) and faults were seen.
+. "$(dirname "$0")/lib.sh"
+
+SECS=${SINK_FAULT_SECONDS:-10}
+HZ=$(getconf CLK_TCK)
+
+write_conf "[stream]" "frames = 64"
+start_daemon
+TID=""
+for t in /proc/"$DPID"/task/*; do
+	[ "$(cat "$t/comm" 2>/dev/null)" = rtaudiod-sink ] && TID=$(basename "$t")
+done
+[ -n "$TID" ] || die "no thread named rtaudiod-sink in the daemon (pid $DPID)"
+ok "sink thread $TID: $(awk '/^policy|^prio/ {printf "%s %s ", $1, $3}' "/proc/$DPID/task/$TID/sched")"
+
+rt=$(st .sink.rt)
+mlocked=$(st .sink.mlocked)
+case "$rt" in *fifo/*) ;; *) echo "note: sink not SCHED_FIFO here: $rt" ;; esac
+vmlck=$(awk '/^VmLck:/ {print $2}' "/proc/$DPID/status")
+echo "status: sink rt \"$rt\", mlocked $mlocked; VmLck $vmlck kB"
+if [ "$mlocked" = true ]; then
+	[ "$vmlck" -ge 1024 ] || fail "status says mlocked but VmLck is $vmlck kB"
+	ctl status | grep -q '^ *Sink RT: .*mlocked' || fail "human status has no 'Sink RT: ... mlocked' line"
+fi
+
+# faults TID -> "minflt majflt"; cpu TID -> utime+stime in ticks
+faults() { awk '{print $10, $12}' "/proc/$DPID/task/$1/stat"; }
+cpu() { awk '{print $14 + $15}' "/proc/$DPID/task/$1/stat"; }
+
+# window LABEL: steady playing for SECS; sets MIN MAJ
+window() {
+	set -- "$1" $(faults "$TID") "$(cpu "$TID")" "$(cpu "$DPID")" "$(st .sink.underruns)"
+	sleep "$SECS"
+	set -- "$@" $(faults "$TID") "$(cpu "$TID")" "$(cpu "$DPID")" "$(st .sink.underruns)"
+	MIN=$(( $7 - $2 )); MAJ=$(( $8 - $3 ))
+	echo "$1: ${SECS} s at 64 frames: sink thread minflt $MIN majflt $MAJ;" \
+	     "CPU sink $(awk -v t=$(( $9 - $4 )) -v s="$SECS" -v hz="$HZ" 'BEGIN {printf "%.2f", 100 * t / hz / s}')%," \
+	     "loop $(awk -v t=$(( ${10} - $5 )) -v s="$SECS" -v hz="$HZ" 'BEGIN {printf "%.2f", 100 * t / hz / s}')% of a core;" \
+	     "underruns $(( ${11} - $6 ))"
+}
+
+check_window() {
+	if [ "$MIN" -ne 0 ] || [ "$MAJ" -ne 0 ]; then
+		[ "$mlocked" = true ] ||
+			skip "$1: $MIN minor / $MAJ major faults, and mlockall was not permitted: $rt (RLIMIT_MEMLOCK $(ulimit -l))"
+		fail "$1: the sink thread took $MIN minor and $MAJ major page faults in steady state"
+	else
+		ok "$1: no page fault in the sink thread"
+	fi
+}
+
+sleep 1  # the standby's start-up is not steady state
+window "steady"
+check_window "steady"
+
+before=$(faults "$TID")
+kill_primary > /dev/null || die "kill-primary failed"
+wait_until 10 all_ready || die "the killed slot did not come back"
+sleep 1
+set -- $before $(faults "$TID")
+echo "across the respawn: minflt $(( $3 - $1 )) majflt $(( $4 - $2 )) (copy-on-write of the stack after fork; a figure)"
+note_pids
+window "after a respawn"
+check_window "after a respawn"
+finish
