@@ -81,7 +81,7 @@ bool live_handles(const struct proto_req *req)
  * (the caller owns it) and its raw line in *line (valid until b is reused),
  * or NULL with a message in why and the exit status in *code: the
  * connection's (69, 77...), 69 when no reply came, 70 for a bad reply,
- * 1 (77 for "permission denied") when the daemon refused. *connected tells
+ * the status of the refusal's code (proto_error_exit) when the daemon refused. *connected tells
  * whether the daemon accepted the connection.
  */
 static json_t *fetch_status(const char *path, int timeout_ms, struct conn_buf *b,
@@ -123,7 +123,7 @@ static json_t *fetch_status(const char *path, int timeout_ms, struct conn_buf *b
 	if (json_is_false(ok)) {
 		const char *e = json_string_value(json_object_get(reply, "error"));
 		snprintf(why, WHY_MAX, "%s", e != NULL ? e : "the daemon refused the command");
-		*code = strncmp(why, "permission denied", 17) == 0 ? EX_NOPERM : EXIT_REFUSED;
+		*code = proto_error_exit(json_string_value(json_object_get(reply, "code")));
 		json_decref(reply);
 		return NULL;
 	}

@@ -5,8 +5,8 @@
  * one table row per replica), the status --watch frame (one header line and
  * the replica table), the stats tables (sink counters; per replica counters
  * and render time as a share of the period, like pw-top's BUSY), one line
- * per other verb, one timestamped line per event, indented JSON as the
- * fallback (unknown shapes).
+ * per other verb, indented JSON as the fallback (unknown shapes); events
+ * are output_event.c's.
  * What it does not do: socket I/O, exit codes, --json (rtaudioctl.c). It
  * trusts nothing in the reply: every field is looked up with its type
  * checked and prints as "-" when absent, null or of another type.
@@ -229,6 +229,60 @@ static void print_replicas(FILE *out, json_t *replicas)
 	fputc('\n', out);
 	print_table(out, &t);
 	free(t.cells);
+	/* What each renderer says it plays (rta_status), and a pre-roll in
+	 * progress: below the table, which keeps its columns. */
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(replicas, i);
+		const char *src = str(r, "source"), *state = str(r, "state");
+		char idx[CELL];
+		if (strcmp(state, "catching-up") == 0)
+			fprintf(out, "  %s: catching-up (pre-roll)\n", num(r, "index", idx));
+		else if (src[0] != '\0' && strcmp(src, "-") != 0)
+			fprintf(out, "  %s: %s\n", num(r, "index", idx), src);
+	}
+}
+
+enum { HC_TIME, HC_REASON, HC_FROM, HC_TO, HC_DETECT, HC_LOST, HC_RESCUED, HC_FINAL, NHC };
+
+static const char *const hc_head[NHC] = {
+	"TIME", "REASON", "FROM", "TO", "DETECTED", "LOST", "RESCUED", "FINAL",
+};
+static const bool hc_right[NHC] = { false, false, true, true, true, true, true, false };
+
+/* history: one row per record, oldest first, then the sum of their losses. */
+static void print_history(FILE *out, json_t *reply)
+{
+	json_t *list = json_object_get(reply, "failovers");
+	size_t n = json_array_size(list);
+	struct table t = { .ncol = NHC, .head = hc_head, .right = hc_right, .nrows = n };
+	double lost = 0, v;
+	char a[CELL];
+
+	if (n == 0) {
+		fprintf(out, "No failovers.\n");
+		return;
+	}
+	if ((t.cells = table_cells(n, NHC)) == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(list, i);
+		char (*row)[CELL] = t.cells + i * NHC;
+		fmt_when(r, 0, false, row[HC_TIME]);
+		snprintf(row[HC_REASON], CELL, "%s", str(r, "reason"));
+		num(r, "from", row[HC_FROM]);
+		num(r, "to", row[HC_TO]);
+		fmt_us(r, "detect_us", row[HC_DETECT]);
+		num(r, "lost_samples", row[HC_LOST]);
+		num(r, "rescued", row[HC_RESCUED]);
+		snprintf(row[HC_FINAL], CELL, "%s",
+			 json_is_true(json_object_get(r, "settled")) ? "yes" : "no");
+		if (get_num(r, "lost_samples", &v))
+			lost += v;
+	}
+	print_table(out, &t);
+	free(t.cells);
+	fprintf(out, "%zu records of %s failovers, %.0f samples lost in all\n", n,
+		num(reply, "count", a), lost);
 }
 
 static void print_status(FILE *out, json_t *reply, bool utf8)
@@ -494,8 +548,13 @@ void output_reply(FILE *out, const struct proto_req *req, json_t *reply, bool ut
 	case CMD_VERSION:
 		fprintf(out, "rtaudiod %s\n", str(reply, "version"));
 		break;
+	case CMD_HISTORY:
+		print_history(out, reply);
+		break;
 	case CMD_RELOAD:
 		fprintf(out, "reloaded\n");
+		if (json_is_string(json_object_get(reply, "restart_needed")))
+			fprintf(out, "note: %s\n", str(reply, "restart_needed"));
 		break;
 	case CMD_STATS:
 		if (req->argc == 1 && json_object_size(reply) <= 1)
@@ -517,72 +576,4 @@ void output_reply(FILE *out, const struct proto_req *req, json_t *reply, bool ut
 		print_json(out, reply);
 		break;
 	}
-}
-
-/* Strings bare when they are one plain word, else (and all else) as JSON. */
-static void print_value(FILE *out, json_t *v)
-{
-	const char *s = json_string_value(v);
-
-	if (s != NULL && s[0] != '\0' && strpbrk(s, " \t\n\r\"=") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	char *j = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (j != NULL) {
-		fputs(j, out);
-		free(j);
-	}
-}
-
-/* "14:03:12.345": the local time now, to the millisecond. */
-static const char *fmt_now(char buf[CELL])
-{
-	struct timespec ts;
-	struct tm tm;
-	time_t secs;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-		ts = (struct timespec){ 0 };
-	secs = ts.tv_sec;
-	if (localtime_r(&secs, &tm) == NULL || strftime(buf, CELL, "%H:%M:%S", &tm) == 0)
-		snprintf(buf, CELL, "--:--:--");
-	else
-		snprintf(buf + strlen(buf), CELL - strlen(buf), ".%03ld", ts.tv_nsec / 1000000);
-	return buf;
-}
-
-void output_event(FILE *out, json_t *ev)
-{
-	const char *name_key = json_is_string(json_object_get(ev, "event")) ? "event" : "type";
-	const char *name = json_string_value(json_object_get(ev, name_key));
-	const char *detail = json_string_value(json_object_get(ev, "detail"));
-	json_t *index = json_object_get(ev, "index");
-	const char *key;
-	json_t *v;
-	char when[CELL], who[CELL];
-
-	/* The stream's acknowledgement ({"ok":true,"streaming":true}) is no event. */
-	if (!json_is_object(ev) || (name == NULL && json_object_get(ev, "ok") != NULL))
-		return;
-	if (json_is_integer(index))
-		snprintf(who, CELL, "replica %" JSON_INTEGER_FORMAT, json_integer_value(index));
-	else
-		snprintf(who, CELL, "-");
-	const char *state = str(ev, "state");
-	int pad = 8 - (int)strlen(state);  /* the longest state, "starting" */
-
-	fprintf(out, "%s %-9s %-10s %s", fmt_now(when), name != NULL ? name : "?", who, state);
-	if (detail != NULL)
-		fprintf(out, " %*s%s", pad > 0 ? pad : 0, "", detail);
-	/* Whatever else a newer daemon sends, as key=value. */
-	json_object_foreach(ev, key, v) {
-		if (strcmp(key, "ok") == 0 || strcmp(key, name_key) == 0 ||
-		    strcmp(key, "mono_ns") == 0 || strcmp(key, "index") == 0 ||
-		    strcmp(key, "state") == 0 || (strcmp(key, "detail") == 0 && detail != NULL))
-			continue;
-		fprintf(out, " %s=", key);
-		print_value(out, v);
-	}
-	fputc('\n', out);
 }

@@ -12,8 +12,9 @@
  * feed the bash completion from the command table.
  *
  * What it does not do: socket details (conn.c), retry or reconnect for a
- * single request, or interpret a refusal beyond "permission denied" (exit
- * 77); the daemon decides what is allowed.
+ * single request, or read a refusal's message: its exit status is the
+ * one lib/proto.h's table gives the refusal's "code"; the daemon decides
+ * what is allowed.
  */
 #include <err.h>
 #include <errno.h>
@@ -80,9 +81,11 @@ static void usage(FILE *out)
 	fprintf(out,
 		"\n"
 		"Exit status: 0 success; 1 the daemon refused the command (wait-ready: not\n"
-		"ready in time); 64 usage error; 69 the daemon is unreachable or did not\n"
-		"answer; 70 the reply is not valid JSON; 73 record cannot create its file;\n"
-		"74 output could not be written; 77 permission denied.\n");
+		"ready in time); 64 usage error; 69 the daemon is unreachable, did not\n"
+		"answer or is shutting down; 70 the reply is not valid JSON, or the daemon\n"
+		"failed; 73 record cannot create its file; 74 output could not be written;\n"
+		"75 busy, retry later; 77 permission denied. A refusal's exit status\n"
+		"follows its code (see rtaudioctl(1)).\n");
 }
 
 /* For usage errors: short, on stderr. */
@@ -280,7 +283,7 @@ static json_t *parse_reply(const char *line, size_t len, bool stream)
 	return reply;
 }
 
-/* For ok:false: prints the daemon's reason, returns the exit code. */
+/* For ok:false: prints the daemon's reason, returns the exit status of its code. */
 static int refused(json_t *reply)
 {
 	const char *why = json_string_value(json_object_get(reply, "error"));
@@ -288,7 +291,7 @@ static int refused(json_t *reply)
 	if (why == NULL)
 		why = "the daemon refused the command";
 	warnx("%s", why);
-	return strncmp(why, "permission denied", 17) == 0 ? EX_NOPERM : EXIT_REFUSED;
+	return proto_error_exit(json_string_value(json_object_get(reply, "code")));
 }
 
 static void flush_or_die(void)
@@ -347,6 +350,16 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		return usage_error();
+	/* -j/--json after the verb too ("rtaudioctl status -j"): no verb has an
+	 * argument spelled so, and getopt stops at the verb ("set pan -0.5"). */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+			json = true;
+		else
+			argv[kept++] = argv[i];
+	}
+	argc = kept;
 	if (strcmp(argv[0], "help") == 0) {
 		int rc = cmd_help(argc, argv, socket_path(sock_opt));
 		flush_or_die();
@@ -402,6 +415,12 @@ int main(int argc, char **argv)
 		json_decref(reply);
 		flush_or_die();  /* each event as it comes, even into a pipe */
 	} while (stream && read_line(fd, &rb, &reply_line, &reply_len) == 1);
+	/* A stream ends only when the daemon goes away (shutdown, crash): say
+	 * so and exit 69, as record and meter do, so a script can tell. */
+	if (stream && rc == 0) {
+		warnx("%s closed the event stream (the daemon stopped)", path);
+		rc = EX_UNAVAILABLE;
+	}
 
 	close(fd);
 	conn_buf_free(&rb);

@@ -38,6 +38,7 @@
 
 #include <rtaudio/client.h>
 #include "conn.h"
+#include "errtext.h"
 #include "futex.h"
 #include "ring.h"
 #include "rtprio.h"
@@ -87,7 +88,7 @@ static int tap_open_failed(int rc, const char *path, const char *reply, bool jso
 		if (json)
 			printf("%s\n", reply);
 		warnx("%s", why);
-		ex = rc == -EACCES ? EX_NOPERM : 1;
+		ex = proto_error_exit(json_string_value(json_object_get(root, "code")));
 	} else if (rc == -EPROTO || rc == -EINVAL) {
 		warnx("%s: unexpected tap reply or segments (%s)", path, strerror(-rc));
 		ex = EX_SOFTWARE;
@@ -293,7 +294,8 @@ static int tap_record(struct rta_client *c, const struct proto_req *req, bool js
 		err(EX_OSERR, "malloc");
 	SNDFILE *sf = sf_open(file, SFM_WRITE, &sfi);
 	if (sf == NULL) {
-		warnx("%s: %s", file, sf_strerror(NULL));
+		char why[160];
+		warnx("%s: %s", file, errtext_sndfile(sf_strerror(NULL), why, sizeof why));
 		free(buf);
 		return EX_CANTCREAT;
 	}
@@ -320,7 +322,8 @@ static int tap_record(struct rta_client *c, const struct proto_req *req, bool js
 		if (n > want - frames)
 			n = want - frames; /* -d: exactly that many frames */
 		if (sf_writef_float(sf, buf, (sf_count_t)n) != (sf_count_t)n) {
-			warnx("%s: %s", file, sf_strerror(sf));
+			char why[160];
+			warnx("%s: %s", file, errtext_sndfile(sf_strerror(sf), why, sizeof why));
 			ex = EX_IOERR;
 			break;
 		}

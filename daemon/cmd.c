@@ -5,7 +5,8 @@
  * mutating verbs to unprivileged peers, run the handler indexed by the
  * command id, build the JSON reply (jansson). kill-primary replies only once
  * the death has been seen and a standby promoted (a deferred reply).
- * Does not: touch sockets (ctl.c) or make supervision decisions (super.c).
+ * Does not: touch sockets (ctl.c), make supervision decisions (slot.c), or
+ * read replica memory (super_slot_info, group_replica_info/stats do).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "cmd.h"
 #include "judge.h"
 #include "log.h"
+#include "notes.h"
 #include "rtprio.h"
 
 typedef json_t *(*cmd_fn)(struct daemon *d, struct ctl_client *c, const struct proto_req *r);
@@ -31,9 +33,9 @@ static json_t *ok(void)
 	return json_pack("{s:b}", "ok", 1);
 }
 
-static json_t *fail(const char *msg)
+static json_t *fail(int code, const char *msg)
 {
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	return ctl_refusal(code, msg);
 }
 
 static json_t *json_index(int i)
@@ -43,34 +45,27 @@ static json_t *json_index(int i)
 
 static json_t *replica_json(struct daemon *d, uint32_t i)
 {
-	const struct slot *sl = &d->sup.slot[i];
-	const struct replica_seg *r = d->gr.r[i];
-	/* Untrusted replica memory: only copied into numbers and a bounded string. */
-	struct rtprio_status rt = {
-		.policy = atomic_load_explicit(&r->rt_policy, memory_order_relaxed),
-		.priority = atomic_load_explicit(&r->rt_priority, memory_order_relaxed),
-		.error = atomic_load_explicit(&r->rt_error, memory_order_relaxed),
-		.rlimit = atomic_load_explicit(&r->rt_rlimit, memory_order_relaxed),
-		.mlocked = atomic_load_explicit(&r->rt_mlocked, memory_order_relaxed),
-		.mlock_error = atomic_load_explicit(&r->rt_mlock_error, memory_order_relaxed),
-	};
+	struct super_slot_info sl;
+	struct group_replica_info gi;
 	char rtbuf[96];
-	uint64_t next = atomic_load_explicit(&r->next_seq, memory_order_relaxed);
-	bool alive = sl->proc != NULL && sl->role != ROLE_DEAD;
-	int32_t cpu1 = atomic_load_explicit(&r->cpu1, memory_order_relaxed);
 
-	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o}",
+	super_slot_info(&d->sup, i, &sl);
+	group_replica_info(&d->gr, i, &gi);
+	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o, s:s, s:f}",
 	                 "index", (int)i,
-	                 "pid", sl->pid > 0 ? json_integer(sl->pid) : json_null(),
-	                 "role", super_role_name(sl->role),
-	                 "alive", alive,
-	                 "heartbeat_age_us", (json_int_t)super_heartbeat_age_us(&d->sup, i),
-	                 "rendered_seq", (json_int_t)next - 1,
-	                 "restarts", sl->restarts > 0 ? (int)sl->restarts - 1 : 0,
-	                 "rt", alive ? rtprio_describe(&rt, rtbuf, sizeof(rtbuf)) : "-",
-	                 "cpu", alive && cpu1 >= 1 && cpu1 <= (int32_t)LAYOUT_MAX_CPUS
-	                            ? json_integer(cpu1 - 1) : json_null(),
-	                 "sync", judge_sync_json(&d->sup, i));
+	                 "pid", sl.pid > 0 ? json_integer(sl.pid) : json_null(),
+	                 "role", fsm_role_name(sl.role),
+	                 "state", sl.alive ? notes_state_name(gi.state) : "-",
+	                 "alive", sl.alive,
+	                 "heartbeat_age_us", (json_int_t)sl.heartbeat_age_us,
+	                 "rendered_seq", (json_int_t)gi.rendered_seq,
+	                 "restarts", (int)sl.restarts,
+	                 "rt", sl.alive ? rtprio_describe(&gi.rt, rtbuf, sizeof(rtbuf)) : "-",
+	                 "cpu", sl.alive && gi.cpu >= 0 ? json_integer(gi.cpu) : json_null(),
+	                 "sync", judge_sync_json(&d->sup, i),
+	                 "source", sl.alive ? gi.source : "",
+	                 /* Untrusted: a hostile value is a big number, nothing worse. */
+	                 "preroll_ms", (double)gi.preroll_ns / 1e6);
 }
 
 static json_t *failover_json(const struct failover_rec *fo)
@@ -92,6 +87,36 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                                                       : json_boolean(fo->sync == SYNC_IDENTICAL));
 }
 
+/* A device sink's device as it is in use now (alsa). */
+static json_t *sink_dev_json(const struct sink_dev *v)
+{
+	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I}", "name", v->name,
+	                 "up", atomic_load(&v->up) != 0,
+	                 "format", sink_format_name(atomic_load(&v->format)),
+	                 "rate", (int)atomic_load(&v->rate), "period", (int)atomic_load(&v->period),
+	                 "buffer", (int)atomic_load(&v->buffer),
+	                 "xruns", (json_int_t)atomic_load(&v->xruns),
+	                 "losses", (json_int_t)atomic_load(&v->losses),
+	                 "reopens", (json_int_t)atomic_load(&v->reopens));
+}
+
+/* Status keys added after the main object (kept apart to keep that one readable). */
+static void status_more(struct daemon *d, json_t *o)
+{
+	if (o == NULL)
+		return;
+	/* Clocked sinks: how often, and for how long in all, they fell behind. */
+	json_t *sink = json_object_get(o, "sink");
+	if (sink != NULL) {
+		json_object_set_new(sink, "slips", json_integer((json_int_t)atomic_load(&d->sink.slips)));
+		json_object_set_new(sink, "slip_ms", json_integer((json_int_t)(
+		                    atomic_load(&d->sink.slip_ns) / NSEC_PER_MSEC)));
+	}
+	/* The watchdog in force: what a reload of [watchdog] changed. */
+	json_object_set_new(o, "watchdog", json_pack("{s:i, s:i}", "interval_ms",
+	                    (int)d->cfg.interval_ms, "stall_periods", (int)d->cfg.stall_periods));
+}
+
 static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
 	const struct config *cfg = &d->cfg;
@@ -100,9 +125,8 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 
 	for (uint32_t i = 0; i < d->gr.n; i++)
 		json_array_append_new(reps, replica_json(d, i));
-	/* What wait-ready waits for, and READY=1 means (notify.c): the primary's audio
-	 * reaches the sink. */
-	bool ready = sink_playing(&d->sink) && d->sup.primary >= 0;
+	/* What wait-ready waits for, and READY=1 means (notify.c): one rule. */
+	bool ready = super_ready(&d->sup);
 	struct rtprio_status srt;
 	char sched[96], mem[48], rt[160];
 
@@ -111,20 +135,20 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	snprintf(rt, sizeof(rt), "%s, %s", rtprio_describe(&srt, sched, sizeof(sched)),
 	         rtprio_describe_mlock(&srt, mem, sizeof(mem)));
 
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
 	    " s:o, s:o, s:o,"
 	    " s:{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:o}}",
 	    "ok", 1, "ready", ready,
 	    "daemon", "pid", (int)getpid(), "version", PACKAGE_VERSION,
 	    "uptime_ms", (json_int_t)((clock_now_ns() - d->start_ns) / NSEC_PER_MSEC),
-	    "state", super_state_name(d->sup.state), "group", d->gr.name,
+	    "state", fsm_dstate_name(super_state(&d->sup)), "group", d->gr.name,
 	    "stream", "sample_rate", (int)cfg->sample_rate, "channels", (int)cfg->channels,
 	    "frames", (int)cfg->frames, "period_ns", (json_int_t)d->gr.period_ns,
 	    "lead", (int)cfg->lead, "ring_capacity", (int)cfg->ring_capacity,
 	    "standby", config_standby_name(cfg->standby),
 	    "params", cmd_params_json(d),
-	    "primary", json_index(d->sup.primary),
+	    "primary", json_index(super_primary(&d->sup)),
 	    "replicas", reps,
 	    "sink", "type", sink_name(&d->sink),
 	    "rt", rt, "mlocked", srt.mlocked != 0,
@@ -136,6 +160,22 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "late", (json_int_t)atomic_load(&d->sink.late),
 	    "failovers", "count", (json_int_t)d->sup.fo.count,
 	    "last", failover_json(failover_last(&d->sup.fo)));
+	json_t *stream = o != NULL ? json_object_get(o, "stream") : NULL;
+	if (stream != NULL) {
+		/* Output block s is rendered from input block s, captured lead
+		 * periods earlier, in a period of its own: lead + 1 periods. */
+		json_object_set_new(stream, "input_channels", json_integer(d->gr.input_channels));
+		json_object_set_new(stream, "input_latency_ms",
+		                    d->gr.input_channels > 0
+		                        ? json_real((double)(cfg->lead + 1) * cfg->frames * 1000.0 /
+		                                    cfg->sample_rate)
+		                        : json_null());
+	}
+	json_t *sink = o != NULL ? json_object_get(o, "sink") : NULL;
+	if (sink != NULL && d->sink.has_dev)
+		json_object_set_new(sink, "device", sink_dev_json(&d->sink.dev));
+	status_more(d, o);
+	return o;
 }
 
 static void kill_done(void *arg, int index, int pid, int primary)
@@ -154,11 +194,11 @@ static json_t *cmd_kill_primary(struct daemon *d, struct ctl_client *c,
 	int rc = super_kill_primary(&d->sup, force, kill_done, c);
 
 	if (rc == -ESRCH)
-		return fail("no primary to kill");
+		return fail(PERR_NO_PRIMARY, "no primary to kill");
 	if (rc == -EAGAIN)
-		return fail("no healthy standby to take over; 'kill-primary force' kills it anyway");
+		return fail(PERR_NO_STANDBY, "no healthy standby to take over; 'kill-primary force' kills it anyway");
 	if (rc < 0)
-		return fail("too many kill-primary requests pending");
+		return fail(PERR_BUSY, "too many kill-primary requests pending");
 	c->deferred = true;
 	return NULL;
 }
@@ -169,47 +209,10 @@ static json_t *cmd_failover(struct daemon *d, struct ctl_client *c, const struct
 	int rc = super_failover(&d->sup, &from, &to);
 
 	if (rc == -ESRCH)
-		return fail("no primary");
+		return fail(PERR_NO_PRIMARY, "no primary");
 	if (rc < 0)
-		return fail("no healthy standby to take over");
+		return fail(PERR_NO_STANDBY, "no healthy standby to take over");
 	return json_pack("{s:b, s:i, s:i}", "ok", 1, "from", from, "to", to);
-}
-
-/* Median bucket of a render-time histogram (percent of the period). */
-/* The pct-th percentile bucket of a render-time histogram (% of the period). */
-static int hist_percentile(const struct replica_seg *rs, unsigned pct)
-{
-	uint64_t total = 0, acc = 0;
-
-	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++)
-		total += atomic_load_explicit(&rs->render_hist[b], memory_order_relaxed);
-	if (total == 0)
-		return 0;
-	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++) {
-		acc += atomic_load_explicit(&rs->render_hist[b], memory_order_relaxed);
-		if (acc * 100 >= total * pct)
-			return (int)b;
-	}
-	return LAYOUT_HIST_BUCKETS - 1;
-}
-
-/*
- * Zero a replica's counters for "stats reset". The replica adds to them
- * with atomic read-modify-writes (replica_count, replica_account), so a
- * reset is never undone by a stale value; only render_ns_max, a plain load
- * and store there, may keep the time of one block rendered during the reset.
- */
-static void replica_stats_reset(struct replica_seg *rs)
-{
-	atomic_store_explicit(&rs->blocks, 0, memory_order_relaxed);
-	atomic_store_explicit(&rs->wakeups, 0, memory_order_relaxed);
-	atomic_store_explicit(&rs->timeouts, 0, memory_order_relaxed);
-	atomic_store_explicit(&rs->overruns, 0, memory_order_relaxed);
-	atomic_store_explicit(&rs->late_renders, 0, memory_order_relaxed);
-	atomic_store_explicit(&rs->render_ns_max, 0, memory_order_relaxed);
-	atomic_store_explicit(&rs->render_ns_total, 0, memory_order_relaxed);
-	for (uint32_t b = 0; b < LAYOUT_HIST_BUCKETS; b++)
-		atomic_store_explicit(&rs->render_hist[b], 0, memory_order_relaxed);
 }
 
 static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
@@ -221,26 +224,30 @@ static json_t *cmd_stats(struct daemon *d, struct ctl_client *c, const struct pr
 		json_decref(reps);
 		play_stats_reset(&d->sink.play);
 		atomic_store_explicit(&d->sink.late, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slips, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->sink.slip_ns, 0, memory_order_relaxed);
 		for (uint32_t i = 0; i < d->gr.n; i++)
-			replica_stats_reset(d->gr.r[i]);
+			group_replica_stats_reset(&d->gr, i);
 		log_info("stats reset");
 		return ok();
 	}
 	for (uint32_t i = 0; i < d->gr.n; i++) {
-		const struct replica_seg *rs = d->gr.r[i];
-		uint64_t max_ns = atomic_load_explicit(&rs->render_ns_max, memory_order_relaxed);
+		struct group_replica_stats rs;
+		struct super_slot_info sl;
+		group_replica_stats(&d->gr, i, &rs);
+		super_slot_info(&d->sup, i, &sl);
 		json_array_append_new(reps, judge_replica_stats(json_pack(
 		    "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:I}",
-		    "index", (int)i, "role", super_role_name(d->sup.slot[i].role),
-		    "blocks", (json_int_t)atomic_load(&rs->blocks),
-		    "wakeups", (json_int_t)atomic_load(&rs->wakeups),
-		    "timeouts", (json_int_t)atomic_load(&rs->timeouts),
-		    "overruns", (json_int_t)atomic_load(&rs->overruns),
-		    "late_renders", (json_int_t)atomic_load(&rs->late_renders),
-		    "render_ns_max", (json_int_t)max_ns,
-		    "busy_median_pct", hist_percentile(rs, 50),
-		    "busy_p99_pct", hist_percentile(rs, 99),
-		    "busy_max_pct", 100.0 * (double)max_ns / (double)d->gr.period_ns,
+		    "index", (int)i, "role", fsm_role_name(sl.role),
+		    "blocks", (json_int_t)rs.blocks,
+		    "wakeups", (json_int_t)rs.wakeups,
+		    "timeouts", (json_int_t)rs.timeouts,
+		    "overruns", (json_int_t)rs.overruns,
+		    "late_renders", (json_int_t)rs.late_renders,
+		    "render_ns_max", (json_int_t)rs.render_ns_max,
+		    "busy_median_pct", rs.busy_median_pct,
+		    "busy_p99_pct", rs.busy_p99_pct,
+		    "busy_max_pct", 100.0 * (double)rs.render_ns_max / (double)d->gr.period_ns,
 		    "played_from", (json_int_t)atomic_load(&st->from_replica[i])), &d->sink.play, i));
 	}
 	return json_pack("{s:b, s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}", "ok", 1,
@@ -265,11 +272,26 @@ static json_t *cmd_events(struct daemon *d, struct ctl_client *c, const struct p
 
 static json_t *cmd_reload_verb(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
 {
-	char err[512];
+	char err[512], note[256];
 
-	if (cmd_reload(d, err, sizeof(err)) < 0)
-		return fail(err);
+	int rc = cmd_reload(d, err, sizeof(err), note, sizeof(note));
+	if (rc < 0)  /* EBUSY: parameters changing too fast; the file was fine */
+		return fail(rc == -EBUSY ? PERR_BUSY : PERR_CONFIG, err);
+	if (note[0] != '\0')
+		return json_pack("{s:b, s:s}", "ok", 1, "restart_needed", note);
 	return ok();
+}
+
+/* The kept failover records, oldest first, so that their losses can be summed. */
+static json_t *cmd_history(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
+{
+	json_t *list = json_array();
+	uint64_t n = failover_kept(&d->sup.fo);
+
+	for (uint64_t k = 0; k < n; k++)
+		json_array_append_new(list, failover_json(failover_nth(&d->sup.fo, k)));
+	return json_pack("{s:b, s:I, s:o}", "ok", 1, "count", (json_int_t)d->sup.fo.count,
+	                 "failovers", list);
 }
 
 static json_t *cmd_version(struct daemon *d, struct ctl_client *c, const struct proto_req *r)
@@ -290,7 +312,7 @@ static json_t *cmd_tap(struct daemon *d, struct ctl_client *c, const struct prot
 
 	if (n < 0) {
 		log_warn("tap: cannot open the segments: %s", strerror(-n));
-		return fail("cannot open the segments");
+		return fail(PERR_INTERNAL, "cannot open the segments");
 	}
 	json_t *segs = json_array();
 	json_array_append_new(segs, json_pack("{s:s, s:I}", "name", d->gr.gseg.name, "bytes",
@@ -309,7 +331,7 @@ static json_t *cmd_tap(struct daemon *d, struct ctl_client *c, const struct prot
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	if (rc == -EAGAIN)
-		return fail("tap: replies to this client are still queued; retry on a new connection");
+		return fail(PERR_BUSY, "tap: replies to this client are still queued; retry on a new connection");
 	if (rc == 0)
 		log_info("tap: segments passed to pid %d (uid %d)", (int)c->pid, (int)c->uid);
 	return NULL;
@@ -326,6 +348,7 @@ static const cmd_fn handlers[CMD__COUNT] = {
 	[CMD_EVENTS] = cmd_events,
 	[CMD_RELOAD] = cmd_reload_verb,
 	[CMD_VERSION] = cmd_version,
+	[CMD_HISTORY] = cmd_history,
 	[CMD_TAP] = cmd_tap,
 	/* PROTO_LOCAL verbs (record, meter, wait-ready) have no handler: refused. */
 };
@@ -338,15 +361,15 @@ void cmd_line(struct ctl_client *c, const char *line, size_t len)
 	json_t *reply;
 
 	if (proto_parse(line, len, &req, &why) < 0) {
-		ctl_reply(c, fail(why));
+		ctl_reply(c, fail(req.code, why));
 		return;
 	}
 	if ((req.cmd->flags & PROTO_LOCAL) != 0) {
-		ctl_error(c, "'%s' runs in rtaudioctl, not in the daemon", req.cmd->verb);
+		ctl_error(c, PERR_UNKNOWN_VERB, "'%s' runs in rtaudioctl, not in the daemon", req.cmd->verb);
 		return;
 	}
 	if (handlers[req.cmd->id] == NULL) {
-		ctl_error(c, "'%s' is not supported by this daemon", req.cmd->verb);
+		ctl_error(c, PERR_UNKNOWN_VERB, "'%s' is not supported by this daemon", req.cmd->verb);
 		return;
 	}
 	bool mutating = (req.cmd->flags & PROTO_MUTATING) != 0 ||
@@ -354,12 +377,12 @@ void cmd_line(struct ctl_client *c, const char *line, size_t len)
 	/* PROTO_PRIVILEGED (tap) hands out the segments: the owners only, for now. */
 	bool owner_only = mutating || (req.cmd->flags & PROTO_PRIVILEGED) != 0;
 	if (owner_only ? !ctl_client_privileged(c) : !ctl_client_reader(c)) {
-		ctl_error(c, "permission denied: '%s' needs root or uid %d%s", req.cmd->verb,
+		ctl_error(c, PERR_DENIED, "permission denied: '%s' needs root or uid %d%s", req.cmd->verb,
 		          (int)c->ctl->uid, owner_only ? "" : " or the socket's group");
 		return;
 	}
 	if (d->stopping) {
-		ctl_reply(c, fail("daemon is shutting down"));
+		ctl_reply(c, fail(PERR_SHUTTING_DOWN, "daemon is shutting down"));
 		return;
 	}
 	reply = handlers[req.cmd->id](d, c, &req);
@@ -377,7 +400,7 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
 	struct daemon *d = s->user;
 	json_t *ev = json_pack("{s:s, s:I, s:o, s:s}", "event", type, "mono_ns",
 	                       (json_int_t)clock_now_ns(), "index", json_index(index),
-	                       "state", super_state_name(s->state));
+	                       "state", fsm_dstate_name(super_state(s)));
 	if (ev == NULL)
 		return;
 	if (detail != NULL)
@@ -389,17 +412,39 @@ void cmd_event(struct super *s, const char *type, int index, const char *detail)
 	free(line);
 }
 
-int cmd_reload(struct daemon *d, char *err, size_t errlen)
+int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t notelen)
 {
 	struct config fresh;
+	const struct config_key *k;
 	int rc;
 
+	if (notelen > 0)
+		note[0] = '\0';
 	config_defaults(&fresh);
 	rc = config_load(&fresh, d->config_path, !d->config_required, err, errlen);
 	if (rc < 0) {
 		log_warn("reload refused: %s", err);
 		return rc;
 	}
+	if (d->socket_override != NULL)  /* -S wins over the file, as at start */
+		snprintf(fresh.socket, sizeof(fresh.socket), "%s", d->socket_override);
+	/*
+	 * Keys that need a restart are compared with the file as it was at start
+	 * (d->loaded), not with d->cfg, which the sink may have changed (a jack
+	 * server's rate and block size). Reported, never silently ignored.
+	 */
+	k = config_static_change(&d->loaded, &fresh);
+	if (k != NULL) {
+		snprintf(note, notelen, "[%s] %s changed: takes effect at the next restart",
+		         k->section, k->name);
+		log_warn("reload: %s", note);
+	}
+	/*
+	 * The parameters first, compared with the values in force (so the file's
+	 * come back after a `set`); the configuration is committed only once
+	 * they applied, so a refused reload (EBUSY) changes nothing and its retry
+	 * finds the same differences.
+	 */
 	rc = cmd_params_reload(d, &fresh, err, errlen);
 	if (rc < 0) {
 		log_warn("reload refused: %s", err);

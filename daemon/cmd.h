@@ -23,8 +23,12 @@ void cmd_client_closed(struct ctl_client *c);
 /* super on_event hook: broadcast a JSON event line. */
 void cmd_event(struct super *s, const char *type, int index, const char *detail);
 
-/* Reload the config file's [params] and [watchdog] (SIGHUP, "reload"). 0 or -errno. */
-int cmd_reload(struct daemon *d, char *err, size_t errlen);
+/*
+ * Reload the config file's [params] and [watchdog] (SIGHUP, "reload"): all
+ * of it or nothing (-errno, the reason in err, the daemon unchanged). On 0,
+ * note says which changed key needs a restart ("" if none); it is logged.
+ */
+int cmd_reload(struct daemon *d, char *err, size_t errlen, char *note, size_t notelen);
 
 /* cmd_params.c: the parameter verbs, for cmd.c's handler table. */
 json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *r);

@@ -16,9 +16,9 @@
 #include "cmd.h"
 #include "log.h"
 
-static json_t *param_fail(const char *msg)
+static json_t *param_fail(int code, const char *msg)
 {
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	return ctl_refusal(code, msg);
 }
 
 json_t *cmd_params_json(struct daemon *d)
@@ -38,7 +38,7 @@ json_t *cmd_get(struct daemon *d, struct ctl_client *c, const struct proto_req *
 	int k = params_index(&d->params, r->argv[0]);
 
 	if (k < 0)
-		return param_fail("unknown parameter (see 'rtaudioctl params')");
+		return param_fail(PERR_UNKNOWN_PARAM, "unknown parameter (see 'rtaudioctl params')");
 	group_params(&d->gr, v);
 	return json_pack("{s:b, s:f}", "ok", 1, r->argv[0], v[k]);
 }
@@ -51,18 +51,18 @@ json_t *cmd_set(struct daemon *d, struct ctl_client *c, const struct proto_req *
 	uint64_t at = 0;
 
 	if (k < 0)
-		return param_fail("unknown parameter (see 'rtaudioctl params')");
+		return param_fail(PERR_UNKNOWN_PARAM, "unknown parameter (see 'rtaudioctl params')");
 	/* proto.c checked the number's spelling; the range is the table's. */
 	const struct param_decl *pd = &d->params.decl[k];
 	x = strtod(r->argv[1], NULL);
 	if (!isfinite(x) || x < pd->min || x > pd->max) {
 		snprintf(why, sizeof why, "out of range %g..%g", pd->min, pd->max);
-		return param_fail(why);
+		return param_fail(PERR_RANGE, why);
 	}
 	uint32_t n = group_params(&d->gr, v);
 	v[k] = x;
 	if (group_set_params(&d->gr, v, n, &at) < 0)
-		return param_fail("parameter changes too fast; retry");
+		return param_fail(PERR_BUSY, "parameter changes too fast; retry");
 	log_info("set %s %g (applies at block %llu)", pd->name, x, (unsigned long long)at);
 	snprintf(detail, sizeof(detail), "%s=%g at=%llu", pd->name, x, (unsigned long long)at);
 	cmd_event(&d->sup, "param", -1, detail);

@@ -38,15 +38,26 @@
 /* Enum spellings, indexed by the enum value, NULL-terminated. */
 static const char *const names_log_level[] = { "error", "warn", "info", "debug", NULL };
 static const char *const names_standby[] = { "hot", "warm", NULL };
-static const char *const names_sink[] = { "null", "wav", "jack", NULL };
+static const char *const names_sink[] = { "null", "wav", "jack", "alsa", NULL };
+static const char *const names_alsa_format[] = { "auto", "float", "s32", "s24", "s16", NULL };
 static const char *const names_affinity[] = { "spread", "none", NULL };
 static const char *const names_vote[] = { "auto", "majority", "off", NULL };
+static const char *const names_sandbox[] = { "strict", "off", NULL };
+static const char *const names_noyes[] = { "no", "yes", NULL };
+#if defined(HAVE_SECCOMP) && defined(__linux__)
+#define DEFAULT_SANDBOX "strict"
+#else
+#define DEFAULT_SANDBOX "off"
+#endif
 
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_DEBUG == 3, "names_log_level order");
 _Static_assert(STANDBY_HOT == 0 && STANDBY_WARM == 1, "names_standby order");
-_Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2, "names_sink order");
+_Static_assert(SINK_NULL == 0 && SINK_WAV == 1 && SINK_JACK == 2 && SINK_ALSA == 3,
+               "names_sink order");
+_Static_assert(ALSA_FMT_AUTO == 0 && ALSA_FMT_S16 == 4, "names_alsa_format order");
 _Static_assert(AFFINITY_SPREAD == 0 && AFFINITY_NONE == 1, "names_affinity order");
 _Static_assert(VOTE_AUTO == 0 && VOTE_MAJORITY == 1 && VOTE_OFF == 2, "names_vote order");
+_Static_assert(SANDBOX_STRICT == 0 && SANDBOX_OFF == 1, "names_sandbox order");
 
 /* How a value is written in the file and stored in struct config. */
 enum key_kind {
@@ -72,7 +83,7 @@ enum key_kind {
 typedef int (*key_check_fn)(const struct config *c, const void *v, char *why, size_t len);
 
 __attribute__((format(printf, 4, 5)))
-static int rule(bool ok, char *why, size_t len, const char *fmt, ...)
+int config_rule(bool ok, char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -86,44 +97,69 @@ static int rule(bool ok, char *why, size_t len, const char *fmt, ...)
 
 static int check_nonempty(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(*(const char *)v != '\0', why, len, "must not be empty");
+	return config_rule(*(const char *)v != '\0', why, len, "must not be empty");
 }
 
 static int check_socket_mode(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule((c->socket_mode & 0600) == 0600, why, len,
+	return config_rule((c->socket_mode & 0600) == 0600, why, len,
 	            "0%03o does not give the owner read and write (0600)", c->socket_mode);
 }
 
 static int check_socket_group(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->socket_group[0] == '\0' || getgrnam(c->socket_group) != NULL, why, len,
+	return config_rule(c->socket_group[0] == '\0' || getgrnam(c->socket_group) != NULL, why, len,
 	            "no such group '%s'", c->socket_group);
 }
 
 static int check_name(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(shm_group_valid(c->name), why, len, "'%s' is not a valid group name "
+	return config_rule(shm_group_valid(c->name), why, len, "'%s' is not a valid group name "
 	            "(1..%d of A-Z a-z 0-9 _ . -, not starting with . or -)", c->name, SHM_GROUP_MAX);
 }
 
 static int check_replica(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule(c->replica[0] == '/', why, len, "'%s' is not an absolute path", c->replica);
+	return config_rule(c->replica[0] == '/', why, len, "'%s' is not an absolute path", c->replica);
 }
 
 static int check_ring_capacity(const struct config *c, const void *v, char *why, size_t len)
 {
-	return rule((c->ring_capacity & (c->ring_capacity - 1)) == 0, why, len,
+	return config_rule((c->ring_capacity & (c->ring_capacity - 1)) == 0, why, len,
 	            "%u is not a power of two", c->ring_capacity);
 }
 
 static int check_sink(const struct config *c, const void *v, char *why, size_t len)
 {
-#ifdef HAVE_JACK
+#ifndef HAVE_JACK
+	if (c->sink == SINK_JACK)
+		return config_rule(false, why, len, "rtaudiod was built without JACK");
+#endif
+#ifndef HAVE_ALSA
+	if (c->sink == SINK_ALSA)
+		return config_rule(false, why, len, "rtaudiod was built without ALSA (libasound)");
+#endif
+	return 0;
+}
+
+static int check_alsa_period(const struct config *c, const void *v, char *why, size_t len)
+{
+	return config_rule(c->alsa_period == 0 || c->alsa_period >= 16, why, len,
+	            "%u is below 16 frames (0 means [stream] frames)", c->alsa_period);
+}
+
+static int check_alsa_buffer(const struct config *c, const void *v, char *why, size_t len)
+{
+	return config_rule(c->alsa_buffer == 0 || c->alsa_buffer >= 32, why, len,
+	            "%u is below 32 frames (0 means 4 periods)", c->alsa_buffer);
+}
+
+static int check_sandbox(const struct config *c, const void *v, char *why, size_t len)
+{
+#ifdef HAVE_SECCOMP
 	return 0;
 #else
-	return rule(c->sink != SINK_JACK, why, len, "rtaudiod was built without JACK");
+	return rule(c->sandbox != SANDBOX_STRICT, why, len, "rtaudiod was built without libseccomp");
 #endif
 }
 
@@ -162,6 +198,18 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_UINT, content_strikes, 1, 1000, NULL, NULL) \
 	X("group", "max_level", false, "12", "-60..60 dBFS", \
 	  K_REAL, max_level, -60, 60, NULL, NULL) \
+	X("group", "sandbox", false, DEFAULT_SANDBOX, "strict|off", \
+	  K_ENUM, sandbox, 0, 0, names_sandbox, check_sandbox) \
+	X("group", "replica_user", false, "rtaudio", "a user name; used when rtaudiod runs as root", \
+	  K_STR, replica_user, 0, 0, NULL, check_nonempty) \
+	X("group", "replica_max_memory_mb", false, "0", "0..1048576, 0 = no limit", \
+	  K_UINT, replica_max_memory_mb, 0, 1048576, NULL, NULL) \
+	X("group", "replica_max_processes", false, "0", "0..1000000, 0 = no limit", \
+	  K_UINT, replica_max_processes, 0, 1000000, NULL, NULL) \
+	X("group", "replica_core_dumps", false, "no", "no|yes", \
+	  K_ENUM, replica_core_dumps, 0, 0, names_noyes, NULL) \
+	X("group", "preroll", false, "3", "0..60 seconds a new hot standby pre-renders", \
+	  K_REAL, preroll, 0, 60, NULL, NULL) \
 	X("stream", "sample_rate", false, "48000", "8000..384000", \
 	  K_UINT, sample_rate, 8000, 384000, NULL, NULL) \
 	X("stream", "channels", false, "2", "1..8", \
@@ -172,6 +220,10 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_UINT, lead, 1, 1023, NULL, NULL) \
 	X("stream", "ring_capacity", false, "4", "power of two, 2..1024", \
 	  K_UINT, ring_capacity, 2, 1024, NULL, check_ring_capacity) \
+	X("stream", "input_channels", false, "0", "0..8, 0 = no live input", \
+	  K_UINT, input_channels, 0, 8, NULL, NULL) \
+	X("stream", "input_history", false, "2", "0.1..60 seconds", \
+	  K_REAL, input_history, 0.1, 60, NULL, NULL) \
 	X("watchdog", "interval_ms", true, "1", "1..1000", \
 	  K_UINT, interval_ms, 1, 1000, NULL, NULL) \
 	X("watchdog", "stall_periods", true, "2", "1..1000", \
@@ -186,14 +238,24 @@ static int check_sink(const struct config *c, const void *v, char *why, size_t l
 	  K_REAL, gain, 0, 4, NULL, NULL) \
 	X("params", "pan", true, "0", "-1..1", \
 	  K_REAL, pan, -1, 1, NULL, NULL) \
-	X("sink", "type", false, "null", "null|wav|jack", \
+	X("sink", "type", false, "null", "null|wav|jack|alsa", \
 	  K_ENUM, sink, 0, 0, names_sink, check_sink) \
 	X("sink", "path", false, "", "path, required when type = wav", \
 	  K_STR, sink_path, 0, 0, NULL, NULL) \
 	X("sink", "jack_client", false, "rtaudiod", "1..63 bytes", \
 	  K_STR, jack_client, 0, 0, NULL, check_nonempty) \
 	X("sink", "jack_connect", false, "", "comma-separated port names, may be empty", \
-	  K_STR, jack_connect, 0, 0, NULL, NULL)
+	  K_STR, jack_connect, 0, 0, NULL, NULL) \
+	X("sink", "jack_inputs", false, "", "comma-separated capture ports, may be empty", \
+	  K_STR, jack_inputs, 0, 0, NULL, NULL) \
+	X("sink", "device", false, "default", "an ALSA PCM name, 1..127 bytes", \
+	  K_STR, device, 0, 0, NULL, check_nonempty) \
+	X("sink", "alsa_period", false, "0", "0 (= [stream] frames) or 16..1024 frames", \
+	  K_UINT, alsa_period, 0, 1024, NULL, check_alsa_period) \
+	X("sink", "alsa_buffer", false, "0", "0 (= 4 periods) or 32..65536 frames", \
+	  K_UINT, alsa_buffer, 0, 65536, NULL, check_alsa_buffer) \
+	X("sink", "alsa_format", false, "auto", "auto|float|s32|s24|s16", \
+	  K_ENUM, alsa_format, 0, 0, names_alsa_format, NULL)
 
 #define DOC_ROW(sec, nm, rl, dv, rg, kd, fld, lo, hi, nms, chk) \
 	{ sec, nm, KT_##kd, rg, dv, rl },
@@ -240,83 +302,6 @@ bool config_section_known(const char *name)
 	return config_section_renderer(name);
 }
 
-bool config_section_renderer(const char *name)
-{
-	if (strcmp(name, "source") == 0)
-		return true;
-	if (strncmp(name, "plugin ", 7) != 0)
-		return false;
-	size_t n = 0;
-	for (const char *p = name + 7; *p != '\0'; p++, n++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-			return false;
-	return n >= 1 && n < CONFIG_PLUGIN_NAME;
-}
-
-int config_add_rkey(struct config *c, const char *section, const char *name, const char *value,
-                    int line, char *why, size_t len)
-{
-	size_t ns = strlen(section), nk = strlen(name), nv = strlen(value);
-
-	if (c->nrkeys == CONFIG_RKEYS_MAX)
-		return rule(false, why, len, "more than %d keys in [source] and [plugin] sections",
-		            CONFIG_RKEYS_MAX);
-	if (nk == 0 || nk >= sizeof c->rkeys[0].key || strchr(name, '=') != NULL)
-		return rule(false, why, len, "key name empty or longer than %zu bytes",
-		            sizeof c->rkeys[0].key - 1);
-	if (nv >= CONFIG_RKEY_VALUE)
-		return rule(false, why, len, "value too long (%zu bytes, at most %d)", nv,
-		            CONFIG_RKEY_VALUE - 1);
-	if (ns >= sizeof c->rkeys[0].section)
-		return rule(false, why, len, "section name too long");
-	for (unsigned i = 0; i < c->nrkeys; i++)
-		if (strcmp(c->rkeys[i].section, section) == 0 && strcmp(c->rkeys[i].key, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
-			            c->rkeys[i].line);
-	struct config_rkey *k = &c->rkeys[c->nrkeys++];
-	memcpy(k->section, section, ns + 1);
-	memcpy(k->key, name, nk + 1);
-	memcpy(k->value, value, nv + 1);
-	k->line = line;
-	return 0;
-}
-
-int config_add_pval(struct config *c, const char *name, const char *value, int line, char *why,
-                    size_t len)
-{
-	double v;
-	char *end;
-
-	if (!layout_param_name_ok(name))
-		return rule(false, why, len, "unknown key in [params] (a parameter name is 1..%u "
-		            "of A-Z a-z 0-9 _ . -)", LAYOUT_PARAM_NAME - 1);
-	for (unsigned i = 0; i < c->npvals; i++)
-		if (strcmp(c->pvals[i].name, name) == 0)
-			return rule(false, why, len, "duplicate key (already set at line %d)",
-			            c->pvals[i].line);
-	if (c->npvals == CONFIG_PVALS_MAX)
-		return rule(false, why, len, "more than %d parameters in [params]", CONFIG_PVALS_MAX);
-	errno = 0;
-	v = strtod(value, &end);
-	if (value[0] == '\0' || *end != '\0' || !isfinite(v) || strpbrk(value, "xX") != NULL)
-		return rule(false, why, len, "'%s' is not a finite number", value);
-	struct config_pval *p = &c->pvals[c->npvals++];
-	snprintf(p->name, sizeof p->name, "%s", name);
-	p->value = v;
-	p->line = line;
-	return 0;
-}
-
-int config_rkey_line(const struct config *c, const char *section, const char *key)
-{
-	for (unsigned i = 0; i < c->nrkeys; i++)
-		if (strcmp(c->rkeys[i].section, section) == 0 &&
-		    (key == NULL || strcmp(c->rkeys[i].key, key) == 0))
-			return c->rkeys[i].line;
-	return 0;
-}
-
 /* ---- parsing one value ------------------------------------------------- */
 
 static void *field(struct config *c, const struct key_def *d)
@@ -337,11 +322,11 @@ static int parse_integer(const char *text, int base, long long *out, char *why, 
 	char *end;
 
 	if (text[0] == '\0')
-		return rule(false, why, len, "empty value, expected %s integer", what);
+		return config_rule(false, why, len, "empty value, expected %s integer", what);
 	errno = 0;
 	*out = strtoll(text, &end, base);
 	if (*end != '\0')
-		return rule(false, why, len, "'%s' is not %s integer", text, what);
+		return config_rule(false, why, len, "'%s' is not %s integer", text, what);
 	return errno == ERANGE ? 1 : 0;
 }
 
@@ -352,13 +337,13 @@ static int parse_real(const char *text, double *out, char *why, size_t len)
 	char *end;
 
 	if (text[0] == '\0')
-		return rule(false, why, len, "empty value, expected a number");
+		return config_rule(false, why, len, "empty value, expected a number");
 	errno = 0;
 	*out = strtod(text, &end);
 	if (*end != '\0' || isnan(*out) || strpbrk(text, "xX") != NULL)  /* no hex floats */
-		return rule(false, why, len, "'%s' is not a number", text);
+		return config_rule(false, why, len, "'%s' is not a number", text);
 	if (isinf(*out) && errno != ERANGE)
-		return rule(false, why, len, "'%s' is not a finite number", text);
+		return config_rule(false, why, len, "'%s' is not a finite number", text);
 	return isinf(*out) ? 1 : 0;
 }
 
@@ -546,6 +531,8 @@ static bool pvals_equal(const struct config *a, const struct config *b)
 		return false;
 	for (unsigned i = 0; i < a->npvals; i++)
 		if (strcmp(a->pvals[i].name, b->pvals[i].name) != 0 ||
+		    /* Bit-exact on purpose: -0 differs from 0 in the file. */
+		    /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
 		    memcmp(&a->pvals[i].value, &b->pvals[i].value, sizeof(double)) != 0)
 			return false;
 	return true;

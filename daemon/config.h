@@ -23,7 +23,9 @@
 
 #define CONFIG_EXIT_BAD 78  /* EX_CONFIG */
 
-enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2 };
+enum sink_type { SINK_NULL = 0, SINK_WAV = 1, SINK_JACK = 2, SINK_ALSA = 3 };
+/* [sink] alsa_format: auto negotiates float, S32, S24, S16 in that order. */
+enum alsa_format { ALSA_FMT_AUTO = 0, ALSA_FMT_FLOAT, ALSA_FMT_S32, ALSA_FMT_S24, ALSA_FMT_S16 };
 
 #define CONFIG_RKEYS_MAX   128   /* [source] and [plugin NAME] keys, in all */
 #define CONFIG_RKEY_VALUE  1024  /* bytes of one such value, NUL included */
@@ -48,6 +50,7 @@ struct config_pval {
 enum cpu_affinity { AFFINITY_SPREAD = 0, AFFINITY_NONE = 1 };
 /* auto: majority with 3 or more replicas, else off (config_vote_effective). */
 enum config_vote { VOTE_AUTO = 0, VOTE_MAJORITY = 1, VOTE_OFF = 2 };
+enum sandbox_mode { SANDBOX_STRICT = 0, SANDBOX_OFF = 1 };
 
 struct config {
 	/* [daemon] */
@@ -61,17 +64,25 @@ struct config {
 	unsigned standby;            /* enum standby_mode: hot|warm */
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
+	double preroll;              /* seconds a new hot standby pre-renders, default 3 */
 	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
 	unsigned vote;               /* enum config_vote: auto|majority|off */
 	unsigned vote_strikes;       /* 1..1000, default 3 */
 	unsigned content_strikes;    /* 1..1000, default 3 */
 	double max_level;            /* dBFS, -60..60, default 12 */
+	unsigned sandbox;            /* enum sandbox_mode: strict (Linux default)|off */
+	char replica_user[64];       /* replicas' user when rtaudiod is root, default rtaudio */
+	unsigned replica_max_memory_mb;  /* RLIMIT_AS of a replica, 0 = none */
+	unsigned replica_max_processes;  /* RLIMIT_NPROC of a replica, 0 = none */
+	unsigned replica_core_dumps;     /* 0 no (default), 1 yes */
 	/* [stream] */
 	unsigned sample_rate;        /* 8000..384000, default 48000 */
 	unsigned channels;           /* 1..8, default 2 */
 	unsigned frames;             /* 16..1024, default 256 */
 	unsigned lead;               /* 1..ring_capacity-1, default 2 */
 	unsigned ring_capacity;      /* power of two 2..1024, default 4 */
+	unsigned input_channels;     /* 0..8: live input channels the sink captures */
+	double input_history;        /* seconds of input kept in the input ring */
 	/* [watchdog] (reloadable) */
 	unsigned interval_ms;        /* 1..1000, default 1 */
 	unsigned stall_periods;      /* 1..1000, default 2 */
@@ -87,10 +98,15 @@ struct config {
 	unsigned nrkeys;
 	struct config_rkey rkeys[CONFIG_RKEYS_MAX];
 	/* [sink] */
-	unsigned sink;               /* enum sink_type: null|wav|jack */
+	unsigned sink;               /* enum sink_type: null|wav|jack|alsa */
 	char sink_path[PATH_MAX];    /* wav: output file (required for wav) */
 	char jack_client[64];        /* default "rtaudiod" */
 	char jack_connect[256];      /* comma-separated port names or empty */
+	char jack_inputs[256];       /* jack: capture ports feeding in_1..N */
+	char device[128];            /* alsa: PCM name, default "default" */
+	unsigned alsa_period;        /* alsa: frames, 0 = [stream] frames */
+	unsigned alsa_buffer;        /* alsa: frames, 0 = 4 periods */
+	unsigned alsa_format;        /* enum alsa_format */
 };
 
 /* One documented key (for -n, the man page test and the annotated file). */
@@ -107,7 +123,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 30
+#define CONFIG_NKEYS 43
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in
@@ -148,6 +164,13 @@ int config_add_pval(struct config *c, const char *name, const char *value, int l
  * key), 0 if the file does not set it. Pure. */
 int config_rkey_line(const struct config *c, const char *section, const char *key);
 
+/*
+ * Whether `ok`; if not, format why[len] and return -1 (else 0): the one way
+ * a key's rule says what is wrong (config.c, config_render.c).
+ */
+int config_rule(bool ok, char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Fill *c with every default. */
 void config_defaults(struct config *c);
 
@@ -163,6 +186,20 @@ void config_defaults(struct config *c);
  * unspecified after an error. Not thread-safe.
  */
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen);
+
+/* Shortest period a clocked sink is allowed, and below which -n warns. */
+#define CONFIG_MIN_PERIOD_NS   250000u
+#define CONFIG_RISKY_PERIOD_NS 1000000u
+
+/*
+ * What the file cannot say about itself: the replica is an executable
+ * regular file and (socket_too) the socket's directory exists or can be
+ * created. 0, or -errno with "key 'K': why" in err. Reads the file system.
+ */
+int config_check_env(const struct config *c, bool socket_too, char *err, size_t errlen);
+
+/* Print a warning line to f for each risky but workable setting (rtaudiod -n). */
+void config_warnings(const struct config *c, FILE *f);
 
 /* Print the effective configuration as a valid INI file. */
 void config_print(const struct config *c, FILE *f);

@@ -6,23 +6,36 @@
  * the first error in file order. Each value goes through config_set_key(),
  * the same parser the defaults use. Duplicate keys are rejected (the second
  * one is the error), so no setting is silently overridden. The rules
- * between two keys run once the whole file is read.
+ * between two keys run once the whole file is read. The file must be a
+ * regular file of at most CONFIG_MAX_BYTES, opened without blocking and read
+ * whole before parsing: /dev/zero, a FIFO or a directory is an error, never
+ * a daemon (or a reload) that hangs reading it. A NUL byte, and `key : value`
+ * (inih would take ':' as '='), are errors at their line.
  *
  * What it does not do: know any key's type or range (config.c's table
  * does), log or exit: the caller reports the error text (and exits 78).
  */
 #include <errno.h>
+#include <pwd.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "config.h"
 
+/* Far above any real configuration (the annotated one is ~10 KiB). */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
 struct load_ctx {
 	struct config *c;
-	FILE *f;
+	const char *buf;          /* the whole file, NUL-terminated */
+	size_t len, pos;
 	const char *path;
 	int line;                 /* line the reader handed to inih last */
 	int key_line[CONFIG_NKEYS];  /* where each key was set, 0 = not in the file */
@@ -62,22 +75,35 @@ static void load_fail(struct load_ctx *x, int line, const char *key, const char 
 static char *config_reader(char *str, int num, void *stream)
 {
 	struct load_ctx *x = stream;
-	size_t len, skip = 0;
+	size_t len = 0, skip = 0;
+	bool nul = false;
 
-	if (fgets(str, num, x->f) == NULL)
+	if (x->pos >= x->len)
 		return NULL;
 	x->line++;
-	len = strlen(str);
-	if (len > 0 && str[len - 1] != '\n') {
-		int ch = getc(x->f);
+	/* One line: up to and including '\n', at most num - 1 bytes kept. */
+	while (x->pos < x->len) {
+		char ch = x->buf[x->pos++];
 
-		if (ch != EOF && ch != '\n') {
-			while (ch != EOF && ch != '\n')
-				ch = getc(x->f);
-			load_fail(x, x->line, NULL, "line too long (at most %d characters)", num - 3);
-			str[0] = '\0';
-			return str;
-		}
+		if (ch == '\0')
+			nul = true;
+		else if (len + 1 < (size_t)num)
+			str[len++] = ch;
+		else if (ch != '\n')
+			len = (size_t)num;  /* too long: mark, keep skipping */
+		if (ch == '\n')
+			break;
+	}
+	if (len >= (size_t)num) {
+		load_fail(x, x->line, NULL, "line too long (at most %d characters)", num - 3);
+		str[0] = '\0';
+		return str;
+	}
+	str[len] = '\0';
+	if (nul) {
+		load_fail(x, x->line, NULL, "NUL byte in the line");
+		str[0] = '\0';
+		return str;
 	}
 	if (x->line == 1 && strncmp(str, "\xEF\xBB\xBF", 3) == 0)
 		skip = 3;  /* UTF-8 BOM */
@@ -94,6 +120,12 @@ static char *config_reader(char *str, int num, void *stream)
 				load_fail(x, x->line, NULL, "unknown section [%s]", str + 1);
 			*end = ']';
 		}
+	} else if (str[0] != ';' && str[0] != '#') {
+		/* inih splits at '=' or ':'; keys never hold a ':', and values may. */
+		size_t eq = strcspn(str, "="), colon = strcspn(str, ":");
+
+		if (colon < eq)
+			load_fail(x, x->line, NULL, "expected 'key = value' (':' is not a separator)");
 	}
 	return str;
 }
@@ -183,32 +215,172 @@ static void config_cross_check(struct load_ctx *x)
 	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
+	/* Checked here, not in the key's rule, so that the default, set by no
+	 * line, is checked too. Only root drops to it (daemon/confine.c). */
+	if (geteuid() == 0 && getpwnam(c->replica_user) == NULL) {
+		size_t k = config_key_index("group", "replica_user");
+		snprintf(why, sizeof why, "no such user '%s' (the replicas of a root rtaudiod run "
+		         "as it; create it: useradd --system %s)", c->replica_user, c->replica_user);
+		load_fail(x, x->key_line[k], "replica_user", "%s%s",
+		          x->key_line[k] == 0 ? "key 'replica_user' (default): " : "", why);
+	}
+	/*
+	 * A stall limit shorter than the watchdog's interval cannot be held:
+	 * the watchdog looks too rarely to see a stall within it. (jack sets
+	 * the period from its server: checked against the file's values.)
+	 */
+	uint64_t period_ns = (uint64_t)c->frames * 1000000000u / c->sample_rate;
+	uint64_t limit_ns = (uint64_t)c->stall_periods * period_ns;
+	if (limit_ns < (uint64_t)c->interval_ms * 1000000u) {
+		snprintf(why, sizeof why,
+		         "the stall limit (%u periods = %.3f ms) is shorter than the watchdog's "
+		         "interval_ms (%u)", c->stall_periods, (double)limit_ns / 1e6, c->interval_ms);
+		cross_fail(x, "watchdog", "stall_periods", "watchdog", "interval_ms", why);
+	}
+	/* No general-purpose kernel wakes a thread on time at this rate. */
+	if (c->sink != SINK_JACK && period_ns < CONFIG_MIN_PERIOD_NS) {
+		snprintf(why, sizeof why, "a period of %.3f ms (frames/sample_rate) is shorter than "
+		         "the %.3f ms a clocked sink can keep", (double)period_ns / 1e6,
+		         CONFIG_MIN_PERIOD_NS / 1e6);
+		cross_fail(x, "stream", "frames", "stream", "sample_rate", why);
+	}
+}
+
+int config_check_env(const struct config *c, bool socket_too, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(c->replica, &st) < 0) {
+		snprintf(err, errlen, "key 'replica': %s: %s", c->replica, strerror(errno));
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode) || access(c->replica, X_OK) < 0) {
+		snprintf(err, errlen, "key 'replica': %s: not an executable file", c->replica);
+		return -EACCES;
+	}
+	if (!socket_too)
+		return 0;
+	/* ctl_listen creates one level, the socket's directory, in an existing parent. */
+	char dir[sizeof c->socket];
+	snprintf(dir, sizeof dir, "%s", c->socket);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "key 'socket': %s is not a directory", dir);
+			return -ENOTDIR;
+		}
+		return 0;
+	}
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, "/");
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "key 'socket': its directory cannot be created: %s is not a "
+		         "directory", dir);
+		return -ENOTDIR;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen, "key 'socket': its directory cannot be created in %s: %s", dir,
+		         strerror(errno));
+		return -EACCES;
+	}
+	return 0;
+}
+
+void config_warnings(const struct config *c, FILE *f)
+{
+	uint64_t period_ns = (uint64_t)c->frames * 1000000000u / c->sample_rate;
+
+	if (c->sink != SINK_JACK && period_ns < CONFIG_RISKY_PERIOD_NS)
+		fprintf(f, "rtaudiod: warning: a period of %.3f ms is risky: a wake-up later than "
+		        "that is an underrun, and a loaded machine has them\n",
+		        (double)period_ns / 1e6);
+	if ((uint64_t)c->stall_periods * period_ns < 3000000u)
+		fprintf(f, "rtaudiod: warning: a stall limit of %.3f ms is risky: a host hiccup that "
+		        "long is a stall failover\n", (double)c->stall_periods * period_ns / 1e6);
+}
+
+/*
+ * Read the whole of `path` into a fresh buffer (*out, NUL-terminated, free()
+ * it). 0 or -errno with the reason in x. O_NONBLOCK: opening a FIFO with no
+ * writer must not wait for one; the S_ISREG check then refuses it anyway.
+ */
+static int read_file(struct load_ctx *x, const char *path, bool missing_ok, char **out)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd, e;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT && missing_ok)
+			return 1;
+		load_fail(x, 0, NULL, "%s", strerror(e));
+		return e == ENOENT ? -ENOENT : -EINVAL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		load_fail(x, 0, NULL, "not a regular file");
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		load_fail(x, 0, NULL, "too large (%lld bytes, at most %d)", (long long)st.st_size,
+		          CONFIG_MAX_BYTES);
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		load_fail(x, 0, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	/* Read what fstat promised, no more: a file growing meanwhile is cut. */
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			load_fail(x, 0, NULL, "read error: %s", strerror(e));
+			free(buf);
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	x->len = got;
+	*out = buf;
+	return 0;
 }
 
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t errlen)
 {
 	struct load_ctx x = { .c = c, .path = path, .err_line = -1, .err = err, .errlen = errlen };
+	char *buf;
 	int rc;
 
 	if (errlen > 0)
 		err[0] = '\0';
-	x.f = fopen(path, "r");
-	if (x.f == NULL) {
-		int e = errno;
-
-		if (e == ENOENT && missing_ok)
-			return 0;
-		load_fail(&x, 0, NULL, "%s", strerror(e));
-		return e == ENOENT ? -ENOENT : -EINVAL;
-	}
+	rc = read_file(&x, path, missing_ok, &buf);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	x.buf = buf;
 	rc = ini_parse_stream(config_reader, &x, config_handler, &x);
-	if (ferror(x.f)) {
-		int e = errno;
-
-		x.err_line = -1;  /* an I/O error trumps what was parsed of it */
-		load_fail(&x, 0, NULL, "read error: %s", strerror(e));
-	}
-	fclose(x.f);
+	free(buf);
 	if (rc > 0 && (x.err_line < 0 || rc < x.err_line)) {
 		x.err_line = -1;  /* inih's own error comes first in the file */
 		load_fail(&x, rc, NULL, "syntax error");

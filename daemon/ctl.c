@@ -4,6 +4,8 @@
  * Does: accept, per-client line framing with a hard size limit, replies as
  * JSON lines (one may carry descriptors, SCM_RIGHTS, for taps), event
  * streaming with a per-client queue bound, SO_PEERCRED.
+ * A socket file removed from under the daemon is noticed within a second and
+ * recreated (a replaced one is reported and left alone).
  * Does not: parse or execute commands (cmd.c), or ever block the loop: a
  * client that does not read its replies is dropped once CTL_MAX_QUEUED bytes
  * are pending, so memory stays bounded whatever clients do.
@@ -171,7 +173,13 @@ int ctl_reply_fds(struct ctl_client *c, json_t *obj, const int *fds, unsigned nf
 	return rc;
 }
 
-void ctl_error(struct ctl_client *c, const char *fmt, ...)
+json_t *ctl_refusal(int code, const char *msg)
+{
+	return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", proto_error_code((enum proto_err)code),
+	                 "error", msg);
+}
+
+void ctl_error(struct ctl_client *c, int code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -179,7 +187,7 @@ void ctl_error(struct ctl_client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ctl_reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+	ctl_reply(c, ctl_refusal(code, msg));
 }
 
 void ctl_broadcast(struct ctl *ctl, const char *line)
@@ -236,7 +244,7 @@ static void process(struct ctl_client *c)
 	if (c->deferred)
 		uv_read_stop((uv_stream_t *)&c->pipe);
 	if (!c->closing && c->len > PROTO_LINE_MAX) {
-		ctl_error(c, "line too long (limit %u bytes)", PROTO_LINE_MAX);
+		ctl_error(c, PERR_USAGE, "line too long (limit %u bytes)", PROTO_LINE_MAX);
 		client_close(c);
 	}
 }
@@ -328,18 +336,21 @@ static bool evict_one(struct ctl *ctl, struct ctl_client *fresh)
 	return true;
 }
 
+static void check_socket(struct ctl *ctl);
+
 static void on_sweep(uv_timer_t *t)
 {
 	struct ctl *ctl = t->data;
 	uint64_t now = clock_now_ns();
 
+	check_socket(ctl);
 	for (struct ctl_client *c = ctl->clients, *next; c != NULL; c = next) {
 		next = c->next;
 		if (!evictable(c) || now < c->since_ns)
 			continue;
 		uint64_t ms = (now - c->since_ns) / NSEC_PER_MSEC;
 		if (c->len > 0 && ms > CTL_LINE_TIMEOUT_MS) {
-			ctl_error(c, "request not finished within %u ms", CTL_LINE_TIMEOUT_MS);
+			ctl_error(c, PERR_TIMEOUT, "request not finished within %u ms", CTL_LINE_TIMEOUT_MS);
 			client_close(c);
 		} else if (c->len == 0 && ms > CTL_IDLE_TIMEOUT_MS) {
 			client_close(c);
@@ -376,7 +387,7 @@ static void on_connection(uv_stream_t *server, int status)
 	peer_cred(c);
 	c->since_ns = clock_now_ns();
 	if (ctl->nclients > CTL_MAX_CLIENTS && !evict_one(ctl, c)) {
-		ctl_error(c, "too many clients (limit %u)", CTL_MAX_CLIENTS);
+		ctl_error(c, PERR_BUSY, "too many clients (limit %u)", CTL_MAX_CLIENTS);
 		client_close(c);
 		return;
 	}
@@ -398,6 +409,84 @@ static bool socket_alive(const char *path)
 	return alive;
 }
 
+/*
+ * Bind, set the owner and mode, listen: the server handle is open after it,
+ * whatever the result (ctl->server_open), and the socket's inode is noted so
+ * that the sweep can tell it was removed or replaced.
+ */
+static int bind_server(struct ctl *ctl)
+{
+	struct stat st;
+	int rc;
+
+	uv_pipe_init(ctl->loop, &ctl->server, 0);
+	ctl->server.data = ctl;
+	ctl->server_open = true;
+	/* No window where the socket exists with looser permissions than asked. */
+	mode_t old = umask(0077);
+	rc = uv_pipe_bind(&ctl->server, ctl->path);
+	umask(old);
+	if (rc == 0 && ctl->group != (gid_t)-1 && chown(ctl->path, (uid_t)-1, ctl->group) < 0)
+		rc = -errno;
+	if (rc == 0 && chmod(ctl->path, ctl->mode) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&ctl->server, 128, on_connection);
+	if (rc == 0 && lstat(ctl->path, &st) == 0) {
+		ctl->dev = st.st_dev;
+		ctl->ino = st.st_ino;
+	}
+	return rc;
+}
+
+/* Our socket file is there and is the one we bound (by device and inode). */
+static bool socket_ours(const struct ctl *ctl)
+{
+	struct stat st;
+
+	return lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev && st.st_ino == ctl->ino;
+}
+
+static void on_server_rebind(uv_handle_t *h)
+{
+	struct ctl *ctl = h->data;
+	int rc;
+
+	ctl->server_open = false;
+	if (!ctl->listening)
+		return;  /* ctl_close() came meanwhile */
+	rc = bind_server(ctl);
+	if (rc < 0)
+		log_error("control socket %s: cannot recreate it: %s", ctl->path, uv_strerror(rc));
+	else
+		log_warn("control socket %s recreated", ctl->path);
+}
+
+/*
+ * Called every second by the sweep: a socket file removed (rm, a tmp
+ * cleaner) or replaced leaves the daemon unreachable, and let a second
+ * daemon bind the same path. Recreate it when the path is free; if another
+ * live socket holds it, say so once and leave it alone.
+ */
+static void check_socket(struct ctl *ctl)
+{
+	struct stat st;
+
+	if (!ctl->listening || !ctl->server_open || uv_is_closing((uv_handle_t *)&ctl->server) ||
+	    socket_ours(ctl))
+		return;
+	if (lstat(ctl->path, &st) == 0) {
+		if (!ctl->lost)
+			log_error("control socket %s was replaced by another %s; not listening there",
+			          ctl->path, S_ISSOCK(st.st_mode) ? "socket" : "file");
+		ctl->lost = true;
+		return;
+	}
+	ctl->lost = false;
+	log_warn("control socket %s was removed: recreating it", ctl->path);
+	uv_close((uv_handle_t *)&ctl->server, on_server_rebind);
+}
+
 int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode,
                const char *group, char *err, size_t errlen)
 {
@@ -407,6 +496,7 @@ int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode
 	ctl->loop = loop;
 	ctl->uid = getuid();
 	ctl->group = (gid_t)-1;
+	ctl->mode = mode;
 	if (group != NULL && group[0] != '\0') {
 		struct group *gr = getgrnam(group);
 		if (gr == NULL) {
@@ -443,19 +533,8 @@ int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode
 			return rc;
 		}
 	}
-	uv_pipe_init(loop, &ctl->server, 0);
-	ctl->server.data = ctl;
 	ctl->listening = true;
-	/* No window where the socket exists with looser permissions than asked. */
-	mode_t old = umask(0077);
-	rc = uv_pipe_bind(&ctl->server, path);
-	umask(old);
-	if (rc == 0 && ctl->group != (gid_t)-1 && chown(path, (uid_t)-1, ctl->group) < 0)
-		rc = -errno;
-	if (rc == 0 && chmod(path, mode) < 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&ctl->server, 128, on_connection);
+	rc = bind_server(ctl);
 	if (rc == 0) {
 		uv_timer_init(loop, &ctl->sweep);
 		ctl->sweep.data = ctl;
@@ -479,8 +558,14 @@ void ctl_close(struct ctl *ctl)
 	if (!ctl->listening)
 		return;
 	ctl->listening = false;
-	uv_close((uv_handle_t *)&ctl->server, NULL);
-	unlink(ctl->path);
+	/* Mid-rebind the handle is already closing; its callback sees !listening. */
+	if (ctl->server_open && !uv_is_closing((uv_handle_t *)&ctl->server)) {
+		ctl->server_open = false;
+		uv_close((uv_handle_t *)&ctl->server, NULL);
+	}
+	/* Only our own socket: the path may now be another daemon's. */
+	if (socket_ours(ctl))
+		unlink(ctl->path);
 	for (struct ctl_client *c = ctl->clients; c != NULL; c = c->next)
 		client_close(c);
 }

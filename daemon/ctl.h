@@ -57,7 +57,12 @@ struct ctl {
 	uv_timer_t sweep;      /* closes clients that stall mid-line or stay silent */
 	bool listening;
 	bool sweeping;
+	bool server_open;      /* `server` initialised and not yet closed */
+	bool lost;             /* the path holds someone else's file (said once) */
 	char path[108];
+	unsigned mode;         /* socket_mode, for a recreated socket */
+	dev_t dev;             /* the socket file we bound, to notice its removal */
+	ino_t ino;
 	struct ctl_client *clients;
 	unsigned nclients;
 	uid_t uid;             /* the daemon's uid */
@@ -72,7 +77,9 @@ struct ctl {
 /*
  * Listen on `path` with `mode`, owned by group `group` unless it is empty.
  * Refuses (-EADDRINUSE) if a daemon answers on an existing socket there;
- * removes a dead one. Returns 0 or -errno with err.
+ * removes a dead one. Returns 0 or -errno with err. Afterwards a removed
+ * socket file is recreated (checked every second) and ctl_close() unlinks
+ * the path only if it is still the socket bound here.
  */
 int ctl_listen(struct ctl *ctl, uv_loop_t *loop, const char *path, unsigned mode,
                const char *group, char *err, size_t errlen);
@@ -98,8 +105,15 @@ void ctl_reply(struct ctl_client *c, json_t *obj);
  */
 int ctl_reply_fds(struct ctl_client *c, json_t *obj, const int *fds, unsigned nfds);
 
-/* Send {"ok":false,"error":msg}. */
-void ctl_error(struct ctl_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A refusal, {"ok":false,"code":CODE,"error":msg}, with `code` an enum
+ * proto_err (lib/proto.h's table). New reference (NULL only out of memory).
+ */
+json_t *ctl_refusal(int code, const char *msg);
+
+/* Send a refusal with code `code` and a formatted message (at most 511 bytes). */
+void ctl_error(struct ctl_client *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A deferred reply was sent: resume reading the client's next line. */
 void ctl_resume(struct ctl_client *c);

@@ -22,6 +22,7 @@
 struct daemon {
 	uv_loop_t loop;
 	struct config cfg;
+	struct config loaded;      /* the file (and -S) as read at start */
 	const char *config_path;
 	bool config_required;      /* -c given: the file must exist */
 	const char *socket_override;
@@ -34,6 +35,7 @@ struct daemon {
 	uv_signal_t sig_int;
 	uv_signal_t sig_hup;
 	uv_signal_t sig_usr2;
+	bool signals;              /* the four above are initialised (main.c) */
 	uv_timer_t notify_timer;   /* sd_notify READY/STATUS/WATCHDOG (notify.c) */
 	bool notify_active;
 	bool notify_ready;

@@ -21,9 +21,9 @@
 struct play_stats;
 
 enum failover_reason { REASON_CRASH = 0, REASON_STALL, REASON_MANUAL, REASON_CORRUPT,
-                       REASON_OUTVOTED, REASON_CONTENT };
+                       REASON_OUTVOTED, REASON_CONTENT, REASON_SANDBOX };
 
-#define FAILOVER_LOG       32u
+#define FAILOVER_LOG       64u   /* `rtaudioctl history` shows them all */
 #define FAILOVER_SNAPSHOTS 256u
 
 struct failover_rec {
@@ -37,7 +37,8 @@ struct failover_rec {
 	uint64_t base_rescued;
 	uint64_t lost_samples;  /* final once settled */
 	uint64_t rescued;
-	uint64_t settle_ns;
+	uint64_t settle_ns;     /* not final before this */
+	uint64_t quiet_ns;      /* since when the sink has lost nothing (open records) */
 	bool settled;
 	int sync;               /* enum play_sync of `to` against `from` at the switch */
 };
@@ -72,8 +73,15 @@ const struct failover_rec *failover_record(struct failover_log *fl, int reason, 
 
 /*
  * Bring the lost/rescued counts of unsettled records up to date from `st`
- * and settle those whose settle time has come, logging a warning for a
- * settled failover that lost samples. Cannot fail; loop thread only.
+ * and settle those whose settle time has come and after which the sink has
+ * lost nothing for FAILOVER_QUIET_NS (audio is back), logging a warning for
+ * a settled failover that lost samples. Cannot fail; loop thread only.
+ *
+ * Attribution: every sample the sink loses between a record's base and the
+ * next record's base (or its settling) counts to that record, and to no
+ * other: a new failover closes the one before it, whose count stops where
+ * the new one's starts. So the records of a run add up to the sink's
+ * lost_samples when failovers caused all of the loss.
  */
 void failover_settle(struct failover_log *fl, const struct play_stats *st, uint64_t now);
 
@@ -82,6 +90,16 @@ void failover_settle(struct failover_log *fl, const struct play_stats *st, uint6
  * settle, so the watchdog can be armed to settle them on time. Pure.
  */
 uint64_t failover_next_due(const struct failover_log *fl, uint64_t soonest);
+
+/* Audio back for this long (no sample lost) settles a record past its time. */
+#define FAILOVER_QUIET_NS (200u * 1000u * 1000u)
+
+/*
+ * The k-th oldest record still kept (k = 0 the oldest; at most FAILOVER_LOG
+ * of them, failover_kept() says how many), or NULL. Pure.
+ */
+const struct failover_rec *failover_nth(const struct failover_log *fl, uint64_t k);
+uint64_t failover_kept(const struct failover_log *fl);
 
 /* The most recent failover record (owned by `fl`), or NULL if none. Pure. */
 const struct failover_rec *failover_last(const struct failover_log *fl);
@@ -93,7 +111,8 @@ const struct failover_rec *failover_last(const struct failover_log *fl);
  */
 void failover_note_sync(struct failover_log *fl, int sync);
 
-/* "crash", "stall", "manual", "corrupt", "outvoted", "content", or "unknown". */
+/* "crash", "stall", "manual", "corrupt", "outvoted", "content", "sandbox"
+ * (killed by its seccomp filter: SIGSYS), or "unknown"; a static string. */
 const char *failover_reason_name(int reason);
 
 #endif

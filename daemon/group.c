@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,31 +23,10 @@
 #include "guard.h"
 #include "rtprio.h"
 
-static void seg_name(char *buf, size_t len, const char *group, uint32_t i)
+/* The tag a segment shows in /proc/PID/maps ("memfd:rtaudio-G-WHAT"). */
+static void seg_tag(char *buf, size_t len, const char *group, const char *what)
 {
-	char what[16];
-
-	snprintf(what, sizeof(what), "r%u", i);
-	shm_seg_name(buf, len, group, what);
-}
-
-/*
- * A read-only descriptor of segment `name` for taps, opened right after we
- * created it, while the name surely leads to our object.
- */
-static int group_tap_open(struct group *gr, uint32_t k, const char *name, char *err,
-                          size_t errlen)
-{
-	int fd = shm_open(name, O_RDONLY, 0);
-
-	if (fd < 0) {
-		int rc = -errno;
-		snprintf(err, errlen, "cannot reopen %s read-only: %s", name, strerror(-rc));
-		return rc;
-	}
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* replicas must not inherit it */
-	gr->tapfd[k] = fd;
-	return 0;
+	snprintf(buf, len, "rtaudio-%s-%s", group, what);
 }
 
 int group_create(struct group *gr, const struct config *cfg, const struct params *pt,
@@ -57,6 +37,7 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 
 	memset(gr, 0, sizeof(*gr));
 	gr->lock_fd = -1;
+	gr->gfd = -1;
 	for (uint32_t i = 0; i < LAYOUT_MAX_REPLICAS; i++)
 		gr->rfd[i] = -1;
 	for (uint32_t i = 0; i <= LAYOUT_MAX_REPLICAS; i++)
@@ -85,22 +66,38 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 		gr->lock_fd = -1;
 		return rc;
 	}
+	/* Segments are anonymous now (nothing a crash could leave under
+	 * /dev/shm but the lock); named ones are an older rtaudiod's. */
 	rc = shm_group_cleanup(gr->name, GROUP_MAGIC, REPLICA_MAGIC, &foreign);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot remove stale segments: %s", strerror(-rc));
 		goto fail;
 	}
 
-	shm_seg_name(name, sizeof(name), gr->name, "group");
-	rc = shm_seg_create(&gr->gseg, name, GROUP_SEG_BYTES, 0600, GROUP_MAGIC, LAYOUT_VERSION,
-	                    SHM_KIND_GROUP, 0, gr->name);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot create %s: %s%s", name, strerror(-rc),
-		         rc == -EEXIST ? " (a segment that is not ours has that name)" : "");
+	/* Live input: a ring deep enough for input_history seconds, past the lead. */
+	uint32_t in_cap = 0;
+	gr->input_channels = cfg->input_channels;
+	gr->input_bytes = layout_block_bytes(cfg->frames, cfg->input_channels);
+	if (cfg->input_channels > 0) {
+		uint64_t want = (uint64_t)(cfg->input_history * cfg->sample_rate / cfg->frames) +
+		                cfg->lead + 2;
+		in_cap = 2;
+		while (in_cap < want && in_cap < RING_MAX_CAPACITY)
+			in_cap *= 2;
+	}
+	size_t gbytes = layout_group_bytes(in_cap, gr->input_bytes);
+	if (gbytes == 0) {
+		snprintf(err, errlen, "impossible input ring geometry");
+		rc = -EINVAL;
 		goto fail;
 	}
-	if ((rc = group_tap_open(gr, 0, name, err, errlen)) < 0)
+	seg_tag(name, sizeof(name), gr->name, "group");
+	rc = shm_anon_create(&gr->gseg, name, gbytes, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
+	                     0, gr->name, &gr->gfd, &gr->tapfd[0]);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the group segment: %s", strerror(-rc));
 		goto fail;
+	}
 	struct group_seg *g = gr->g = gr->gseg.base;
 	g->sample_rate = cfg->sample_rate;
 	g->channels = cfg->channels;
@@ -109,9 +106,20 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 	g->ring_capacity = cfg->ring_capacity;
 	g->standby = cfg->standby;
 	g->replicas = cfg->replicas;
-	g->input_channels = 0;
+	g->input_channels = cfg->input_channels;
+	g->input_capacity = in_cap;
+	if (in_cap > 0) {
+		rc = ring_init(&gr->in_ring, (char *)gr->gseg.base + GROUP_INPUT_OFFSET,
+		               gbytes - GROUP_INPUT_OFFSET, in_cap, gr->input_bytes);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot format the input ring: %s", strerror(-rc));
+			goto fail;
+		}
+	}
 	g->period_ns = gr->period_ns;
 	g->rt_priority = cfg->rt_priority;
+	/* Whole blocks, rounded up: the pre-roll covers at least what was asked. */
+	g->preroll_blocks = (uint32_t)ceil(cfg->preroll * cfg->sample_rate / cfg->frames);
 	g->nparams = pt->n;
 	memcpy(g->decl, pt->decl, pt->n * sizeof g->decl[0]);
 	atomic_store_explicit(&g->position, 0, memory_order_relaxed);
@@ -125,33 +133,40 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 		snprintf(err, errlen, "cannot publish parameters: %s", strerror(-rc));
 		goto fail;
 	}
+	/*
+	 * Mapped read-write above; now sealed, so that no descriptor of it, the
+	 * read-only one the replicas get included, ever yields a writable
+	 * mapping again (or a write(2), or a resize). Where there are no seals
+	 * the O_RDONLY descriptor alone keeps the replicas from writing it.
+	 */
+	rc = shm_anon_seal(gr->gfd, true);
+	if (rc < 0 && rc != -ENOTSUP) {
+		snprintf(err, errlen, "cannot seal the group segment: %s", strerror(-rc));
+		goto fail;
+	}
+	gr->sealed = rc == 0;
 
 	for (uint32_t i = 0; i < gr->n; i++) {
-		seg_name(name, sizeof(name), gr->name, i);
-		rc = shm_seg_create(&gr->rseg[i], name, gr->rbytes, 0600, REPLICA_MAGIC,
-		                    LAYOUT_VERSION, SHM_KIND_REPLICA, i, gr->name);
+		char what[8];
+
+		snprintf(what, sizeof(what), "r%u", i);
+		seg_tag(name, sizeof(name), gr->name, what);
+		/*
+		 * rfd[i] is ours and replica i's (spawn.c passes it as fd 4);
+		 * fstat and ftruncate go through it, so a replica cannot redirect
+		 * them. Not sealed against resizing: daemon/guard.c absorbs a
+		 * replica that cuts its own segment, and restore rebuilds it.
+		 */
+		rc = shm_anon_create(&gr->rseg[i], name, gr->rbytes, REPLICA_MAGIC, LAYOUT_VERSION,
+		                     SHM_KIND_REPLICA, i, gr->name, &gr->rfd[i], &gr->tapfd[1 + i]);
 		if (rc < 0) {
-			snprintf(err, errlen, "cannot create %s: %s", name, strerror(-rc));
+			snprintf(err, errlen, "cannot create replica segment %u: %s", i, strerror(-rc));
 			goto fail;
 		}
 		gr->r[i] = gr->rseg[i].base;
-		if ((rc = group_tap_open(gr, 1 + i, name, err, errlen)) < 0)
-			goto fail;
-		/*
-		 * Our own descriptor, opened while the name is surely ours (no
-		 * replica runs yet): fstat and ftruncate go through it later, so
-		 * a replica that unlinks or replaces the name cannot redirect them.
-		 */
-		gr->rfd[i] = shm_open(name, O_RDWR, 0);
-		if (gr->rfd[i] < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "cannot reopen %s: %s", name, strerror(-rc));
-			goto fail;
-		}
-		(void)fcntl(gr->rfd[i], F_SETFD, FD_CLOEXEC);
 		rc = guard_watch(i, gr->rseg[i].base, gr->rbytes);
 		if (rc < 0) {
-			snprintf(err, errlen, "cannot guard %s: %s", name, strerror(-rc));
+			snprintf(err, errlen, "cannot guard replica segment %u: %s", i, strerror(-rc));
 			goto fail;
 		}
 		rc = ring_init(&gr->ring[i], (char *)gr->rseg[i].base + REPLICA_RING_OFFSET,
@@ -169,8 +184,7 @@ fail:
 
 void group_destroy(struct group *gr)
 {
-	char name[SHM_NAME_MAX];
-
+	/* Nothing has a name to unlink: the objects go with their last descriptor. */
 	for (uint32_t i = 0; i < LAYOUT_MAX_REPLICAS; i++) {
 		if (gr->rseg[i].base == NULL)
 			continue;
@@ -180,8 +194,6 @@ void group_destroy(struct group *gr)
 			gr->rfd[i] = -1;
 		}
 		shm_seg_close(&gr->rseg[i]);
-		seg_name(name, sizeof(name), gr->name, i);
-		shm_seg_unlink(name);
 		gr->r[i] = NULL;
 	}
 	for (uint32_t i = 0; i <= LAYOUT_MAX_REPLICAS; i++) {
@@ -189,10 +201,11 @@ void group_destroy(struct group *gr)
 			close(gr->tapfd[i]);
 		gr->tapfd[i] = -1;
 	}
+	if (gr->gfd >= 0)
+		close(gr->gfd);
+	gr->gfd = -1;
 	if (gr->gseg.base != NULL) {
 		shm_seg_close(&gr->gseg);
-		shm_seg_name(name, sizeof(name), gr->name, "group");
-		shm_seg_unlink(name);
 		gr->g = NULL;
 	}
 	if (gr->lock_fd >= 0) {
@@ -210,6 +223,11 @@ void group_replica_reset(struct group *gr, uint32_t i)
 	atomic_store_explicit(&r->heartbeat_ns, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->rt_policy, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->rt_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->preroll_ns, 0, memory_order_relaxed);
+	/* The renderer's notes start afresh (and the daemon's notes_reset). */
+	atomic_store_explicit(&r->status_seq, 0, memory_order_relaxed);
+	r->status[0] = '\0';
+	atomic_store_explicit(&r->event_seq, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->render_ns_max, 0, memory_order_release);
 }
 

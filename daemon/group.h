@@ -1,12 +1,15 @@
 /*
  * group.h - the daemon's side of a group's shared memory.
  *
- * What it does: takes the group lock, removes the group's stale segments,
- * creates the group segment and one segment per replica (mode 0600, O_EXCL),
+ * What it does: takes the group lock, removes stale segments an older daemon
+ * left under /dev/shm, creates the group segment and one segment per replica,
+ * all anonymous (memfds: no name a replica could open; each replica gets
+ * its own and the group's as descriptors, spawn.c), seals the group segment
+ * against writable mappings once mapped here,
  * writes the stream configuration, formats each replica's ring and attaches
  * the daemon's reading handles to it; publishes roles, the leader word and
  * parameter changes (choosing the sequence number a change applies at);
- * unlinks everything at shutdown. Keeps a read-write descriptor of each
+ * releases everything at shutdown. Keeps a read-write descriptor of each
  * replica segment, and has daemon/guard.c watch its mapping, so that a
  * replica that shrinks or scribbles over its segment can neither kill the
  * daemon (SIGBUS) nor keep its slot broken: the segment is checked and, if
@@ -27,6 +30,7 @@
 #include "params.h"
 #include "layout.h"
 #include "ring.h"
+#include "rtprio.h"
 #include "shm.h"
 
 struct group {
@@ -42,8 +46,14 @@ struct group {
 	struct shm_seg rseg[LAYOUT_MAX_REPLICAS];
 	struct replica_seg *r[LAYOUT_MAX_REPLICAS];
 	struct ring ring[LAYOUT_MAX_REPLICAS];  /* daemon's cached-geometry handles */
+	uint32_t input_channels;    /* 0: no live input */
+	uint32_t input_bytes;       /* one input block */
+	struct ring in_ring;        /* the input ring in gseg; the sink thread writes it */
 	int rfd[LAYOUT_MAX_REPLICAS];  /* replica segments, O_RDWR, close-on-exec; -1 */
-	/* O_RDONLY descriptors for taps: [0] the group segment, [1 + i] replica i; -1. */
+	int gfd;                    /* the group segment, O_RDWR, sealed; -1 */
+	bool sealed;                /* F_SEAL_FUTURE_WRITE took (Linux) */
+	/* O_RDONLY descriptors for taps: [0] the group segment (also what
+	 * replicas get as fd 3), [1 + i] replica i; -1. */
 	int tapfd[1 + LAYOUT_MAX_REPLICAS];
 };
 
@@ -55,7 +65,7 @@ struct group {
 int group_create(struct group *gr, const struct config *cfg, const struct params *pt,
                  const double *values, char *err, size_t errlen);
 
-/* Unmap and unlink every segment, release the lock. Idempotent. */
+/* Unmap and close every segment, release the lock. Idempotent. */
 void group_destroy(struct group *gr);
 
 /* Reset replica slot i's segment header fields before a (re)spawn. */
@@ -134,5 +144,39 @@ uint64_t group_position(const struct group *gr);
  * (nothing left open; -ENOSPC if max is too small).
  */
 int group_tap_fds(const struct group *gr, int *fds, size_t max);
+
+/* What replica i published about itself (group_stats.c), as copied numbers. */
+struct group_replica_info {
+	struct rtprio_status rt;
+	int64_t rendered_seq;       /* last block rendered, -1 before the first */
+	int cpu;                    /* the CPU it runs on, -1 if not pinned or garbage */
+	uint32_t state;             /* enum replica_state as it says (unchecked) */
+	uint64_t preroll_ns;        /* as it says (unchecked) */
+	char source[LAYOUT_NOTE_TEXT]; /* its status text, printable ASCII, or "" */
+};
+struct group_replica_stats {
+	uint64_t blocks, wakeups, timeouts, overruns, late_renders, render_ns_max;
+	int busy_median_pct, busy_p99_pct;  /* render-time histogram, % of the period */
+};
+
+/* Heartbeats further ahead of our clock than this are garbage. */
+#define GROUP_FUTURE_SLACK_NS 1000000000ull
+
+/*
+ * Replica i's heartbeat (CLOCK_MONOTONIC ns), or 0 if it has none yet or
+ * it is garbage: from before its process was spawned at `spawn_ns`, or
+ * further than GROUP_FUTURE_SLACK_NS ahead of `now`. Loop thread.
+ */
+uint64_t group_replica_heartbeat(const struct group *gr, uint32_t i, uint64_t spawn_ns,
+                                 uint64_t now);
+
+/* Copy replica i's published state / counters out of its (untrusted)
+ * segment. Loop thread; the replica may be writing: each number is one
+ * atomic load, the set is not a snapshot. */
+void group_replica_info(const struct group *gr, uint32_t i, struct group_replica_info *out);
+void group_replica_stats(const struct group *gr, uint32_t i, struct group_replica_stats *out);
+
+/* "stats reset": zero replica i's counters. Loop thread. */
+void group_replica_stats_reset(struct group *gr, uint32_t i);
 
 #endif

@@ -39,16 +39,15 @@ static uint64_t news(uint64_t cur, uint64_t *seen)
 
 static void fence_for(struct super *s, uint32_t i, int reason, const char *why, uint64_t now)
 {
-	struct slot *sl = &s->slot[i];
-	bool primary = sl->role == ROLE_PRIMARY;
+	bool primary = super_primary(s) == (int)i;
 
-	log_warn("replica %u (pid %d): %s; fencing it (%s)", i, sl->pid, why,
+	log_warn("replica %u (pid %d): %s; fencing it (%s)", i, s->slot[i].proc.pid, why,
 	         failover_reason_name(reason));
 	emit(s, "fenced", (int)i, why);
 	if (!primary) {
 		/* Nothing changes hands; the record says who was fenced and why. */
 		uint64_t p = s->gr->period_ns;
-		failover_record(&s->fo, reason, (int)i, s->primary, now, now > p ? now - p : 0,
+		failover_record(&s->fo, reason, (int)i, super_primary(s), now, now > p ? now - p : 0,
 		                now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * p, now);
 	}
 	super_fence_replica(s, i, reason,
@@ -98,13 +97,12 @@ void judge_tick(struct super *s, uint64_t now)
 	char why[128];
 
 	for (uint32_t i = 0; i < s->n; i++) {
-		const struct slot *sl = &s->slot[i];
 		struct judge_slot *j = &s->slot[i].judge;
 		uint64_t fc = LOAD(p->rep[i].fence_content);
 		uint64_t fo = LOAD(p->rep[i].fence_outvoted);
 
 		report(s, i, now);
-		if (sl->proc == NULL || sl->kill_ns != 0) {
+		if (!super_slot_live(s, i)) {
 			j->fence_content_seen = fc;
 			j->fence_outvoted_seen = fo;
 			continue;
@@ -127,7 +125,7 @@ void judge_tick(struct super *s, uint64_t now)
 		snprintf(why, sizeof why, "%llu block(s) without a majority: primary's copy played",
 		         (unsigned long long)nm);
 		log_warn("vote: %s", why);
-		emit(s, "no_majority", s->primary, why);
+		emit(s, "no_majority", super_primary(s), why);
 		s->judge.report_ns = now;
 		s->judge.no_majority_seen += nm;
 	}
@@ -157,7 +155,7 @@ json_t *judge_sync_json(const struct super *s, uint32_t i)
 	uint64_t div = LOAD(r->diverged);
 
 	return json_pack("{s:s, s:o, s:I, s:I, s:o}",
-	                 "state", (int)i == s->primary ? "primary" : play_sync_name(sync),
+	                 "state", (int)i == super_primary(s) ? "primary" : play_sync_name(sync),
 	                 "since", seq_or_null(LOAD(r->since), sync == SYNC_IDENTICAL),
 	                 "identical", (json_int_t)LOAD(r->identical),
 	                 "diverged", (json_int_t)div,

@@ -11,7 +11,7 @@
  * builds the JSON of the sync state and the counters for status and stats.
  *
  * What it does not do: look at audio (play.c does, in the sink thread), or
- * decide who takes over beyond naming the majority (super.c).
+ * decide who takes over beyond naming the majority (slot.c decides).
  */
 #ifndef RTAUDIOD_JUDGE_H
 #define RTAUDIOD_JUDGE_H

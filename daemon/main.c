@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "clock.h"
 #include "cmd.h"
@@ -24,15 +27,38 @@
 #include "log.h"
 #include "notify.h"
 
-#if defined(HAVE_JACK) && defined(HAVE_SYSTEMD)
-#define FEATURES "jack, systemd"
-#elif defined(HAVE_JACK)
-#define FEATURES "jack"
-#elif defined(HAVE_SYSTEMD)
-#define FEATURES "systemd"
-#else
-#define FEATURES "no optional features"
+/* The optional features built in, for -V: one entry each, so adding one is one line. */
+static const char *const features[] = {
+#ifdef HAVE_JACK
+	"jack",
 #endif
+#ifdef HAVE_ALSA
+	"alsa",
+#endif
+#ifdef HAVE_SYSTEMD
+	"systemd",
+#endif
+#ifdef HAVE_SECCOMP
+	"seccomp",
+#endif
+#ifdef HAVE_SAMPLERATE
+	"samplerate",
+#endif
+#ifdef HAVE_LILV
+	"lv2",
+#endif
+	NULL,
+};
+
+static void print_version(void)
+{
+	printf("rtaudiod %s (", PACKAGE_VERSION);
+	if (features[0] == NULL)
+		printf("no optional features");
+	for (size_t i = 0; features[i] != NULL; i++)
+		printf("%s%s", i > 0 ? ", " : "", features[i]);
+	printf(")\n");
+}
 
 #define EXIT_USAGE 64
 #define EXIT_START 1
@@ -58,6 +84,23 @@ static void close_handle(uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
+/*
+ * The signal handles are watched first thing in start() and closed last,
+ * on every path (a start-up failure included): closing a handle that was
+ * never initialised is libuv's assertion, which is how a bad socket path
+ * used to abort the daemon (exit 134) instead of exiting 1.
+ */
+static void close_signals(struct daemon *d)
+{
+	if (!d->signals)
+		return;
+	d->signals = false;
+	close_handle((uv_handle_t *)&d->sig_term);
+	close_handle((uv_handle_t *)&d->sig_int);
+	close_handle((uv_handle_t *)&d->sig_hup);
+	close_handle((uv_handle_t *)&d->sig_usr2);
+}
+
 /* Every replica has been reaped: stop the audio, free the segments, end the loop. */
 static void on_super_stopped(struct super *s)
 {
@@ -67,10 +110,7 @@ static void on_super_stopped(struct super *s)
 	super_close(&d->sup);
 	group_destroy(&d->gr);
 	notify_close(d);
-	close_handle((uv_handle_t *)&d->sig_term);
-	close_handle((uv_handle_t *)&d->sig_int);
-	close_handle((uv_handle_t *)&d->sig_hup);
-	close_handle((uv_handle_t *)&d->sig_usr2);
+	close_signals(d);
 	log_info("stopped");
 }
 
@@ -93,12 +133,12 @@ static void shutdown_daemon(struct daemon *d)
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
-	char err[512];
+	char err[512], note[256];
 
 	switch (signum) {
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", d->config_path);
-		cmd_reload(d, err, sizeof(err));
+		cmd_reload(d, err, sizeof(err), note, sizeof(note));
 		break;
 	case SIGUSR2:
 		/* Test hook (documented in rtaudiod(8)): hold the sink thread 3 s once. */
@@ -134,6 +174,12 @@ static int start(struct daemon *d)
 	char err[512];
 	int rc;
 
+	/* Signals first, so that a SIGTERM during a slow start-up is heard. */
+	watch_signal(d, &d->sig_term, SIGTERM);
+	watch_signal(d, &d->sig_int, SIGINT);
+	watch_signal(d, &d->sig_hup, SIGHUP);
+	watch_signal(d, &d->sig_usr2, SIGUSR2);
+	d->signals = true;
 	/*
 	 * The sink first: a sink with a clock of its own (jack) decides the
 	 * stream's rate and block size, and the group is made to match it.
@@ -184,10 +230,6 @@ static int start(struct daemon *d)
 		d->exit_code = EXIT_START;
 		return 0;  /* replicas are up: shut down through the normal path */
 	}
-	watch_signal(d, &d->sig_term, SIGTERM);
-	watch_signal(d, &d->sig_int, SIGINT);
-	watch_signal(d, &d->sig_hup, SIGHUP);
-	watch_signal(d, &d->sig_usr2, SIGUSR2);
 	notify_start(d);
 	log_info("rtaudiod %s: group %s, %u replicas (%s standby), %u Hz, %u ch, %u frames "
 	         "(%.3f ms), lead %u, sink %s, socket %s",
@@ -218,7 +260,7 @@ int main(int argc, char **argv)
 		case 'S': d.socket_override = optarg; break;
 		case 'v': verbose = true; break;
 		case 'L': use_syslog = true; break;
-		case 'V': printf("rtaudiod %s (%s)\n", PACKAGE_VERSION, FEATURES); return 0;
+		case 'V': print_version(); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -240,6 +282,15 @@ int main(int argc, char **argv)
 		}
 		snprintf(d.cfg.socket, sizeof(d.cfg.socket), "%s", d.socket_override);
 	}
+	d.loaded = d.cfg;  /* what a reload compares the restart-only keys with */
+	/*
+	 * What cannot work is refused before anything starts; -n also checks the
+	 * socket's directory (at start ctl_listen does, exit 1) and warns.
+	 */
+	if (config_check_env(&d.cfg, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rtaudiod: %s: %s\n", d.config_path, err);
+		return CONFIG_EXIT_BAD;
+	}
 	if (check_only) {
 		double values[LAYOUT_MAX_PARAMS];
 		if (params_check(&d.params, &d.cfg, d.config_path, err, sizeof(err)) < 0 ||
@@ -247,17 +298,40 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rtaudiod: %s\n", err);
 			return CONFIG_EXIT_BAD;
 		}
+		/* After the file's own errors (which have a line): the socket's directory. */
+		if (config_check_env(&d.cfg, true, err, sizeof(err)) < 0) {
+			fprintf(stderr, "rtaudiod: %s: %s\n", d.config_path, err);
+			return CONFIG_EXIT_BAD;
+		}
+		config_warnings(&d.cfg, stderr);
 		config_print(&d.cfg, stdout);
 		return 0;
 	}
 
 	log_init("rtaudiod", use_syslog, verbose ? LOG_LEVEL_DEBUG : (enum log_level)d.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+#ifdef __linux__
+	/*
+	 * Non-dumpable: /proc/PID/fd, mem and maps become root's, so a replica
+	 * running as our own user (a non-root rtaudiod) cannot reopen our
+	 * descriptors of the other replicas' segments through /proc, nor trace
+	 * us, during its open (before its seccomp lock). Costs core dumps of
+	 * the daemon, hence only with the sandbox on.
+	 */
+	if (d.cfg.sandbox == SANDBOX_STRICT && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_warn("prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
+#endif
 	d.start_ns = clock_now_ns();
 	if (uv_loop_init(&d.loop) < 0)
 		fatal("cannot initialise the event loop");
 	if (start(&d) < 0) {
-		uv_loop_close(&d.loop);
+		/* Nothing but the signal handles is open: close them, then the loop. */
+		close_signals(&d);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		if (uv_loop_close(&d.loop) != 0) {
+			uv_walk(&d.loop, on_walk, NULL);
+			log_error("event loop not empty at exit");
+		}
 		return d.exit_code != 0 ? d.exit_code : EXIT_START;
 	}
 	if (d.exit_code != 0)

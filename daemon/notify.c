@@ -30,13 +30,13 @@ static void on_notify(uv_timer_t *t)
 	uint64_t now = clock_now_ns();
 	char status[sizeof(d->notify_status)];
 
-	if (!d->notify_ready && sink_playing(&d->sink) && d->sup.primary >= 0) {
+	if (!d->notify_ready && super_ready(&d->sup)) {
 		d->notify_ready = true;
 		sd_notify(0, "READY=1");
 		log_info("ready: the primary's audio reaches the sink");
 	}
 	snprintf(status, sizeof(status), "STATUS=%s, primary %d, failovers %llu, underruns %llu",
-	         super_state_name(d->sup.state), d->sup.primary,
+	         fsm_dstate_name(super_state(&d->sup)), super_primary(&d->sup),
 	         (unsigned long long)d->sup.fo.count,
 	         (unsigned long long)atomic_load_explicit(&st->underruns, memory_order_relaxed));
 	if (strcmp(status, d->notify_status) != 0) {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "confine.h"
 #include "params.h"
 
 char **params_argv(const struct config *c, char *const *extra)
@@ -31,11 +32,13 @@ char **params_argv(const struct config *c, char *const *extra)
 
 	while (extra != NULL && extra[nextra] != NULL)
 		nextra++;
-	size_t nargs = 1 + nextra + 2 * (size_t)c->nrkeys + 1;
+	/* + 7: --sandbox MODE [--max-memory N] [--max-processes N] [--core-dumps] */
+	size_t nargs = 1 + nextra + 7 + 2 * (size_t)c->nrkeys + 1;
 	for (unsigned i = 0; i < c->nrkeys; i++)
 		bytes += strlen(c->rkeys[i].section) + strlen(c->rkeys[i].key) +
 		         strlen(c->rkeys[i].value) + 3;
 	bytes += 6 * (size_t)c->nrkeys; /* "--key" + NUL each */
+	bytes += 2 * 12;                /* the two limits as decimal numbers */
 	char **v = malloc(nargs * sizeof(char *) + bytes);
 	if (v == NULL)
 		return NULL;
@@ -44,9 +47,26 @@ char **params_argv(const struct config *c, char *const *extra)
 	v[k++] = (char *)c->replica;
 	for (size_t i = 0; i < nextra; i++)
 		v[k++] = extra[i];
+	/* How the renderer confines itself (lib/renderer_proc.c), in the
+	 * --check run as in a replica: the renderer's open runs in both. */
+	v[k++] = "--sandbox";
+	v[k++] = c->sandbox == SANDBOX_STRICT ? "strict" : "off";
+	if (c->replica_max_memory_mb != 0) {
+		v[k++] = "--max-memory";
+		v[k++] = s;
+		s += sprintf(s, "%u", c->replica_max_memory_mb) + 1;
+	}
+	if (c->replica_max_processes != 0) {
+		v[k++] = "--max-processes";
+		v[k++] = s;
+		s += sprintf(s, "%u", c->replica_max_processes) + 1;
+	}
+	if (c->replica_core_dumps)
+		v[k++] = "--core-dumps";
 	for (unsigned i = 0; i < c->nrkeys; i++) {
 		const struct config_rkey *r = &c->rkeys[i];
-		v[k++] = strcpy(s, "--key");
+		memcpy(s, "--key", 6);
+		v[k++] = s;
 		s += 6;
 		v[k++] = s;
 		s += sprintf(s, "%s.%s=%s", r->section, r->key, r->value) + 1;
@@ -149,9 +169,7 @@ static void report_error(const struct config *c, const char *path, char **f, cha
 		snprintf(err, errlen, "%s: [%s]: %s", path, section, text);
 }
 
-/* Parse the whole report into *p. 0, 1 (the renderer refused: err says
- * why), or -1 (malformed: err says how). */
-static int parse_report(struct params *p, char *buf, const struct config *c, const char *path,
+int params_parse_report(struct params *p, char *buf, const struct config *c, const char *path,
                         char *err, size_t errlen)
 {
 	bool done = false;
@@ -178,8 +196,8 @@ static int parse_report(struct params *p, char *buf, const struct config *c, con
 			if (p->n == LAYOUT_MAX_PARAMS || strlen(f[1]) >= sizeof d.name ||
 			    strlen(f[5]) >= sizeof d.unit)
 				goto bad;
-			strcpy(d.name, f[1]);
-			strcpy(d.unit, f[5]);
+			memcpy(d.name, f[1], strlen(f[1]) + 1);  /* lengths checked above */
+			memcpy(d.unit, f[5], strlen(f[5]) + 1);
 			if (!parse_double(f[2], &d.min) || !parse_double(f[3], &d.max) ||
 			    !parse_double(f[4], &d.def) || layout_param_decl_ok(&d) < 0 ||
 			    params_index(p, d.name) >= 0)
@@ -200,16 +218,24 @@ bad:
 int params_check(struct params *p, const struct config *c, const char *path, char *err,
                  size_t errlen)
 {
-	char rate[16], chans[16], frames[16];
-	char *extra[] = { "--check", "--rate", rate, "--channels", chans, "--frames", frames, NULL };
+	char rate[16], chans[16], frames[16], inputs[16];
+	char *extra[] = { "--check", "--rate", rate, "--channels", chans, "--frames", frames,
+		          "--input-channels", inputs, NULL };
 	int pfd[2], status = 0, rc;
 	pid_t pid;
 
 	snprintf(rate, sizeof rate, "%u", c->sample_rate);
 	snprintf(chans, sizeof chans, "%u", c->channels);
 	snprintf(frames, sizeof frames, "%u", c->frames);
+	snprintf(inputs, sizeof inputs, "%u", c->input_channels);
 	if (access(c->replica, X_OK) != 0) {
 		snprintf(err, errlen, "%s: key 'replica': %s: %s", path, c->replica, strerror(errno));
+		return -1;
+	}
+	struct confine_cred cred;
+	if (confine_user(c, &cred) < 0) {
+		snprintf(err, errlen, "%s: key 'replica_user': no such user '%s'", path,
+		         c->replica_user);
 		return -1;
 	}
 	char **argv = params_argv(c, extra);
@@ -226,10 +252,11 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
 	pid = fork();
 	if (pid == 0) {
 		int in = open("/dev/null", O_RDONLY);
-		if (in < 0 || dup2(in, 0) < 0 || dup2(pfd[1], 1) < 0)
+		/* The renderer's open is untrusted code: never as root. */
+		if (in < 0 || dup2(in, 0) < 0 || dup2(pfd[1], 1) < 0 || confine_child(&cred) < 0)
 			_exit(127);
 		execv(c->replica, argv);
-		_exit(127);
+		_exit(errno == EACCES ? 126 : 127);
 	}
 	rc = pid < 0 ? errno : 0;
 	close(pfd[1]);
@@ -254,7 +281,7 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
 		free(buf);
 		return -1;
 	}
-	rc = parse_report(p, buf, c, path, err, errlen);
+	rc = params_parse_report(p, buf, c, path, err, errlen);
 	free(buf);
 	if (rc == 1)
 		return -1;
@@ -264,6 +291,10 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
 	if (WIFSIGNALED(status))
 		snprintf(err, errlen, "%s: key 'replica': %s --check was killed by %s", path,
 		         c->replica, strsignal(WTERMSIG(status)));
+	else if (!clean_exit && WEXITSTATUS(status) == 126 && cred.drop)
+		snprintf(err, errlen, "%s: key 'replica': %s: user '%s' (replica_user) may not "
+		         "execute it (check the permissions of the path)", path, c->replica,
+		         c->replica_user);
 	else if (!clean_exit)
 		snprintf(err, errlen, "%s: key 'replica': %s --check exited with status %d%s", path,
 		         c->replica, WEXITSTATUS(status),

@@ -44,6 +44,18 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
                  size_t errlen);
 
 /*
+ * Parse a --check report (NUL-terminated `buf`, modified in place) into
+ * *p: gain and pan, then one entry per "param" line, finished by "ok".
+ * Returns 0; 1 if the renderer refused a key ("error" line: err says
+ * "PATH:LINE: key 'KEY': why", the line from *c); -1 if the report is
+ * malformed or inconsistent (err says so; *p is then unspecified). The
+ * report is untrusted: every field is bounded and checked. Pure but for err;
+ * tests/fuzz/fuzz_report.c fuzzes it.
+ */
+int params_parse_report(struct params *p, char *buf, const struct config *c, const char *path,
+                        char *err, size_t errlen);
+
+/*
  * Pure: the index of parameter `name` in *p, or -1.
  */
 int params_index(const struct params *p, const char *name);
@@ -59,7 +71,9 @@ int params_values(const struct params *p, const struct config *c, const char *pa
 
 /*
  * The argument vector of the renderer program for *c: program, the given
- * extra arguments (`extra`, NULL-terminated, may be NULL), then one
+ * extra arguments (`extra`, NULL-terminated, may be NULL), the confinement
+ * the configuration asks for ("--sandbox strict|off", "--max-memory MIB",
+ * "--max-processes N", "--core-dumps": lib/renderer_proc.c), then one
  * "--key SECTION.KEY=VALUE" pair per renderer key, NULL-terminated, in one
  * malloc'd block that the caller frees with free(). NULL on ENOMEM.
  */

@@ -7,7 +7,8 @@
  * backends (null, wav) are paced by sink.c's own real-time thread with
  * absolute deadlines; a callback backend (jack) calls sink_prime() and
  * sink_period() from the audio server's real-time thread instead, so the
- * server's clock is the group's clock.
+ * server's clock is the group's clock; a device backend (alsa) runs a sink
+ * thread of its own that waits on the device, so the device's clock is.
  *
  * What it does not do: decide roles, log from a real-time thread, or block
  * on I/O there: the wav backend writes its file on a non-RT writer thread,
@@ -55,9 +56,32 @@ struct sink_backend {
 	 * failed or not having run (s->priv NULL or partial).
 	 */
 	void (*close)(struct sink *s);
+	/* Non-NULL if the backend captures live input (the text says from where). */
+	const char *captures;
 };
 
 enum sink_state { SINK_IDLE = 0, SINK_WAITING = 1, SINK_RUNNING = 2, SINK_STOPPED = 3 };
+
+/* Sample formats a device backend may use (sink_format_name). */
+enum sink_format {
+	SINK_FMT_NONE = 0, SINK_FMT_FLOAT, SINK_FMT_S32, SINK_FMT_S24, SINK_FMT_S24_3, SINK_FMT_S16,
+};
+
+/*
+ * What a device backend (alsa) says about its device, for status and the
+ * watchdog's events. name is set before start and then fixed; the rest are
+ * written by the backend's threads and read by the loop thread.
+ */
+struct sink_dev {
+	char name[128];
+	_Atomic int up;             /* 1: playing into it; 0: lost, being reopened */
+	_Atomic uint32_t format;    /* enum sink_format */
+	_Atomic uint32_t rate, period, buffer;   /* Hz, frames, frames */
+	_Atomic uint64_t xruns;     /* underruns recovered */
+	_Atomic uint64_t losses;    /* times the device went away */
+	_Atomic uint64_t reopens;   /* times it came back */
+	_Atomic uint64_t changes;   /* bumped at each loss and return (events) */
+};
 
 /*
  * Page-aligned (so its size is whole pages): the sink thread writes its
@@ -83,12 +107,18 @@ struct sink {
 	_Atomic uint64_t beat_ns;   /* last time the sink went round a period */
 	_Atomic uint64_t late;      /* clocked: periods started over half a period late;
 	                               jack: xruns the server reported */
+	_Atomic uint64_t slips;     /* clocked: times it fell behind its clock by more than a
+	                               period (a SIGSTOP, a VM pause): that time is skipped */
+	_Atomic uint64_t slip_ns;   /* the time skipped so, in all */
 	_Atomic uint64_t started_ns;/* when the first real block was played */
 	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it;
 	                               clocked sinks only) */
 	struct rtprio_status rt;    /* the sink thread's scheduling, once rt_ready */
 	_Atomic int rt_ready;       /* the sink (or the device's) thread filled rt */
 	struct rtprio_status mem;   /* the process's memory lock (mlocked fields), loop thread */
+	uint64_t in_seq;            /* real-time context: input block being written */
+	bool has_dev;               /* dev is meaningful (device backends) */
+	struct sink_dev dev;
 };
 
 /* The clocked sink thread: its name (pthread_setname_np), stack, touched stack. */
@@ -144,14 +174,33 @@ bool sink_prime(struct sink *s);
  */
 uint64_t sink_period(struct sink *s);
 
+/*
+ * Real-time context, once per period before sink_period(), live input only:
+ * the payload of input block next + lead (one block of input_channels
+ * interleaved floats) to fill, or NULL when the group has no input; then
+ * sink_input_commit() with the same pointer publishes it (its CRC-32C
+ * stamped like a replica's block). Output block s is rendered from input
+ * block s, so the input captured in the period that plays block p is heard
+ * in block p + lead: the latency is lead periods plus the capture period.
+ * Only the sink's thread writes the input ring. No allocation, lock, log or
+ * syscall.
+ */
+float *sink_input_begin(struct sink *s);
+void sink_input_commit(struct sink *s, const float *p);
+
 /* Backend name, and whether the first block of real audio was played. */
 const char *sink_name(const struct sink *s);
+/* Name of an enum sink_format value ("FLOAT_LE", "S16_LE", ...; "" for none). */
+const char *sink_format_name(uint32_t fmt);
 bool sink_playing(const struct sink *s);
 
 extern const struct sink_backend sink_null_backend;
 extern const struct sink_backend sink_wav_backend;
 #ifdef HAVE_JACK
 extern const struct sink_backend sink_jack_backend;
+#endif
+#ifdef HAVE_ALSA
+extern const struct sink_backend sink_alsa_backend;
 #endif
 
 #endif

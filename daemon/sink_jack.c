@@ -44,6 +44,7 @@ struct jk {
 	/* The loop thread until the link thread starts, then only the link thread. */
 	jack_client_t *client;                    /* NULL while the server is away */
 	jack_port_t *port[LAYOUT_MAX_CHANNELS];   /* set before jack_activate */
+	jack_port_t *iport[LAYOUT_MAX_CHANNELS];  /* live input: in_1..N */
 	float *out[LAYOUT_MAX_CHANNELS];          /* process callback only */
 	_Atomic int gone;                         /* shutdown callback -> link */
 	_Atomic uint32_t server_frames;           /* buffer-size callback -> link */
@@ -103,6 +104,17 @@ static int jk_process(jack_nframes_t nframes, void *arg)
 	    !sink_prime(s)) {
 		jk_silence(j, channels, nframes);
 		return 0;
+	}
+	float *in = sink_input_begin(s);
+	if (in != NULL) {
+		/* This cycle's capture becomes input block next + lead. */
+		uint32_t ich = s->gr->input_channels;
+		for (uint32_t c = 0; c < ich; c++) {
+			const float *src = jack_port_get_buffer(j->iport[c], nframes);
+			for (uint32_t f = 0; f < nframes; f++)
+				in[(size_t)f * ich + c] = src != NULL ? src[f] : 0.0f;
+		}
+		sink_input_commit(s, in);
 	}
 	sink_period(s);  /* calls jk_write with the block */
 	return 0;
@@ -198,17 +210,22 @@ static void jk_client_close(struct jk *j)
 	jack_client_close(j->client);  /* deactivates: no callback after this */
 	j->client = NULL;
 	memset(j->port, 0, sizeof(j->port));
+	memset(j->iport, 0, sizeof(j->iport));
 }
 
-/* Connect out_K to the listed ports: the n-th name gets channel n mod channels. */
-static void jk_connect_ports(struct sink *s)
+/*
+ * Connect out_K to the listed ports (or the listed ports to in_K, `input`):
+ * the n-th name gets channel n mod channels.
+ */
+static void jk_connect_list(struct sink *s, const char *names, jack_port_t *const *ports,
+                            uint32_t channels, bool input)
 {
 	struct jk *j = s->priv;
-	char list[sizeof(s->cfg->jack_connect)];
+	char list[256];
 	char *save = NULL;
 	uint32_t n = 0;
 
-	snprintf(list, sizeof(list), "%s", s->cfg->jack_connect);
+	snprintf(list, sizeof(list), "%s", names);
 	for (char *tok = strtok_r(list, ",", &save); tok != NULL;
 	     tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ' || *tok == '\t')
@@ -218,15 +235,24 @@ static void jk_connect_ports(struct sink *s)
 			tok[--len] = '\0';
 		if (len == 0)
 			continue;
-		if (s->play.channels == 0)
+		if (channels == 0)
 			break;  /* cannot happen (config: 1..8); keeps the modulo defined */
-		const char *from = jack_port_name(j->port[n++ % s->play.channels]);
-		int rc = jack_connect(j->client, from, tok);
+		const char *ours = jack_port_name(ports[n++ % channels]);
+		const char *from = input ? tok : ours, *to = input ? ours : tok;
+		int rc = jack_connect(j->client, from, to);
 		if (rc == 0 || rc == EEXIST)
-			log_debug("jack: %s -> %s", from, tok);
+			log_debug("jack: %s -> %s", from, to);
 		else
-			log_warn("jack: cannot connect %s to %s (no such port?)", from, tok);
+			log_warn("jack: cannot connect %s to %s (no such port?)", from, to);
 	}
+}
+
+static void jk_connect_ports(struct sink *s)
+{
+	struct jk *j = s->priv;
+
+	jk_connect_list(s, s->cfg->jack_connect, j->port, s->play.channels, false);
+	jk_connect_list(s, s->cfg->jack_inputs, j->iport, s->gr->input_channels, true);
 }
 
 /* Callbacks, ports, activation, connections: at start and at each reconnect. */
@@ -250,6 +276,17 @@ static int jk_activate(struct sink *s, char *err, size_t errlen)
 		j->port[ch] = jack_port_register(c, name, JACK_DEFAULT_AUDIO_TYPE,
 		                                 JackPortIsOutput | JackPortIsTerminal, 0);
 		if (j->port[ch] == NULL) {
+			snprintf(err, errlen, "cannot register JACK port %s", name);
+			return -EIO;
+		}
+	}
+	for (uint32_t ch = 0; ch < s->gr->input_channels; ch++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "in_%u", ch + 1);
+		j->iport[ch] = jack_port_register(c, name, JACK_DEFAULT_AUDIO_TYPE,
+		                                  JackPortIsInput | JackPortIsTerminal, 0);
+		if (j->iport[ch] == NULL) {
 			snprintf(err, errlen, "cannot register JACK port %s", name);
 			return -EIO;
 		}
@@ -446,4 +483,5 @@ const struct sink_backend sink_jack_backend = {
 	.write = jk_write,
 	.start = jk_start,
 	.close = jk_close,
+	.captures = "JACK ports in_1..N",
 };

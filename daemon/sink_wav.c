@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errtext.h"
 #include "futex.h"
 #include "ring.h"
 #include "sink.h"
@@ -93,7 +94,9 @@ static int wav_open(struct sink *s, char *err, size_t errlen)
 	memset(w->tmp, 0, s->play.block_bytes);
 	w->sf = sf_open(cfg->sink_path, SFM_WRITE, &info);
 	if (w->sf == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", cfg->sink_path, sf_strerror(NULL));
+		char why[160];
+		snprintf(err, errlen, "cannot open %s: %s", cfg->sink_path,
+		         errtext_sndfile(sf_strerror(NULL), why, sizeof why));
 		rc = -EIO;
 		goto fail;
 	}

@@ -1,19 +1,21 @@
 /*
- * super.c - watch, fence and respawn replicas; fail over.
+ * super.c - carry out the supervision state machine's decisions.
  *
- * Does: the supervision rules of DESIGN.md on the loop thread. A death is
- * seen through libuv's exit callback (SIGCHLD), a stall through the watchdog
- * timer reading heartbeats from untrusted replica memory. Either way the
- * primary is demoted at once and a standby promoted; the sink needs no help
- * for that (it already takes a standby's copy of a missing block), so the
- * promotion only decides whose ring is asked first and who renders in warm
- * mode. Damage to a replica's segment (resized, cut under our mapping, a
- * bad header or heartbeat, blocks failing their checksum at the sink) is
- * treated like a crash the replica caused: fenced, failed over, and the
- * segment rebuilt before the slot is respawned (group_replica_restore).
- * Does not: touch audio, run processes (spawn.c starts, reaps and times
- * restarts; it reports back through super_reaped and super_respawn), or
- * trust anything a replica wrote beyond bounds-checked numbers.
+ * Does: the glue between slot.c's pure machine and the world, on the loop
+ * thread. A death comes through spawn.c's exit callback (SIGCHLD), a stall
+ * or a late start through the watchdog timer reading heartbeats from
+ * untrusted replica memory (validated here, handed to the machine with
+ * fsm_heard), damage from the segment checks (group_replica_damaged) and
+ * the sink's checksum counters, fence requests from judge.c. Each becomes
+ * one fsm_event(); its actions are done in order by act(): roles and the
+ * leader published in the group segment, SIGKILL to a process group, a
+ * respawn timer, a segment rebuilt before a respawn (a replica that
+ * damaged its segment is not trusted to have left it usable), failover
+ * records, log lines and events. The sink needs no help for a failover
+ * (it already takes a standby's copy of a missing block), so a promotion
+ * only decides whose ring is asked first and who renders in warm mode.
+ * Does not: decide (slot.c), touch audio, or trust anything a replica
+ * wrote beyond bounds-checked numbers.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,29 +23,30 @@
 #include <string.h>
 
 #include "clock.h"
+#include "confine.h"
 #include "judge.h"
 #include "log.h"
+#include "notes.h"
 #include "params.h"
-#include "spawn.h"
+#include "report.h"
+#include "rtprio.h"
 #include "super.h"
 
-#define START_TIMEOUT_NS   (5 * NSEC_PER_SEC)   /* spawn to READY */
-#define QUICK_DEATH_NS     (1 * NSEC_PER_SEC)   /* lived less: counts toward start_limit */
 #define GRACE_MS           1000                 /* SIGTERM to SIGKILL at shutdown */
-#define FUTURE_SLACK_NS    (1 * NSEC_PER_SEC)   /* heartbeats further ahead are garbage */
 
 static void on_watchdog(uv_timer_t *t);
 
-const char *super_state_name(int state)
+/* "SIGSEGV" for a log line (a number means nothing to most readers). */
+static const char *signal_name(int sig)
 {
-	static const char *const names[] = { "starting", "running", "degraded", "stopping" };
-	return state >= 0 && state <= DSTATE_STOPPING ? names[state] : "unknown";
-}
+	static char buf[24];
+	const char *abbrev = sigabbrev_np(sig);  /* glibc >= 2.32; "SEGV" */
 
-const char *super_role_name(int role)
-{
-	static const char *const names[] = { "starting", "standby", "primary", "dead" };
-	return role >= 0 && role <= ROLE_DEAD ? names[role] : "unknown";
+	if (abbrev != NULL)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
 }
 
 static void emit(struct super *s, const char *type, int index, const char *detail)
@@ -57,228 +60,217 @@ static uint64_t period(const struct super *s)
 	return s->gr->period_ns;
 }
 
-static void set_role(struct super *s, uint32_t i, int role)
-{
-	s->slot[i].role = role;
-	group_set_role(s->gr, i, (enum replica_role)role);
-}
-
 /* now - t, saturating: a replica may stamp its heartbeat after we read the clock. */
 static uint64_t age_ns(uint64_t t, uint64_t now)
 {
 	return t < now ? now - t : 0;
 }
 
-/* Heartbeat of slot i, or 0 if none or if it is garbage (in the future). */
+/* Heartbeat of slot i, or 0 if none or garbage (group_replica_heartbeat). */
 static uint64_t heartbeat(const struct super *s, uint32_t i, uint64_t now)
 {
-	uint64_t hb = atomic_load_explicit(&s->gr->r[i]->heartbeat_ns, memory_order_acquire);
-
-	if (hb > now + FUTURE_SLACK_NS || hb < s->slot[i].spawn_ns)
-		return 0;
-	return hb;
+	return group_replica_heartbeat(s->gr, i, s->m.s[i].spawn_ns, now);
 }
 
-uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i)
-{
-	uint64_t now = clock_now_ns();
-	uint64_t hb = heartbeat(s, i, now);
+static void step(struct super *s, uint32_t i, enum fsm_event_id ev, int reason, uint32_t prefer,
+                 uint64_t arg);
+static void respawn(struct slot *sl, bool rebuild);
 
-	if (s->slot[i].proc == NULL)
-		return 0;
-	if (hb == 0)
-		hb = s->slot[i].spawn_ns;
-	return age_ns(hb, now) / NSEC_PER_USEC;
-}
-
-/* A running standby not being fenced, whatever its heartbeat says. */
-static bool live_standby(const struct super *s, uint32_t i)
-{
-	const struct slot *sl = &s->slot[i];
-
-	return sl->proc != NULL && sl->kill_ns == 0 && sl->role == ROLE_STANDBY;
-}
-
-static bool healthy(const struct super *s, uint32_t i, uint64_t now)
-{
-	uint64_t hb = heartbeat(s, i, now);
-
-	return live_standby(s, i) && hb != 0 &&
-	       age_ns(hb, now) <= (uint64_t)s->cfg->stall_periods * period(s);
-}
-
-/* Lowest-index healthy standby other than `except`, or -1. */
-static int pick_standby(const struct super *s, int except, uint64_t now)
+/* Hand the machine every slot's heartbeat as of now, validated. */
+static void refresh(struct super *s, uint64_t now)
 {
 	for (uint32_t i = 0; i < s->n; i++)
-		if ((int)i != except && healthy(s, i, now))
-			return (int)i;
-	return -1;
+		fsm_heard(&s->m, i, fsm_has_process(&s->m, i) ? heartbeat(s, i, now) : 0);
+	s->m.playing = sink_playing(s->sink);
 }
 
-/*
- * Who takes over from `except`: a healthy standby if there is one; else the
- * live standby heard from last. A standby that is merely late (a host
- * hiccup as long as the stall limit) still holds its rendered blocks and
- * renders on when it runs again, which beats no primary until a respawn;
- * if it really is stuck, the watchdog fences it like any late primary.
- */
-static int pick_takeover(const struct super *s, int except, uint64_t now)
+/* ACT_FAILOVER: record it, say it. */
+static void record_failover(struct super *s, const struct fsm_action *a, uint64_t now)
 {
-	int best = pick_standby(s, except, now);
-	uint64_t newest = 0;
-
-	/* judge.c's hint: the replicas that agree with the majority. */
-	for (uint32_t i = 0; i < s->n && s->prefer != 0; i++)
-		if ((s->prefer >> i & 1u) != 0 && (int)i != except && healthy(s, i, now))
-			return (int)i;
-	if (best >= 0)
-		return best;
-	for (uint32_t i = 0; i < s->n; i++) {
-		uint64_t hb = heartbeat(s, i, now);
-		if ((int)i != except && live_standby(s, i) && hb > newest) {
-			newest = hb;
-			best = (int)i;
-		}
-	}
-	return best;
-}
-
-static void promote(struct super *s, int to)
-{
-	s->epoch++;
-	s->primary = to;
-	if (to >= 0)
-		set_role(s, (uint32_t)to, ROLE_PRIMARY);
-	group_set_leader(s->gr, s->epoch, to >= 0 ? (uint32_t)to : LAYOUT_NO_PRIMARY);
-}
-
-/*
- * Demote primary `from` for `reason`, promote the best standby and record
- * it. `fault_ns` is when the fault happened, or our best lower bound of it.
- */
-static void failover(struct super *s, int from, int reason, uint64_t fault_ns)
-{
-	uint64_t now = clock_now_ns();
-	int to = pick_takeover(s, from, now);
-
-	if (from >= 0)
-		set_role(s, (uint32_t)from, reason == REASON_MANUAL ? ROLE_STANDBY : ROLE_DEAD);
-	promote(s, to);
-
+	uint64_t fault_ns = a->arg;
 	/*
 	 * Count the cost from a period before the fault (the block it was
 	 * rendering may already be missing) until the rings have drained.
 	 */
 	const struct failover_rec *fo = failover_record(
-	    &s->fo, reason, from, to, fault_ns, fault_ns > period(s) ? fault_ns - period(s) : 0,
+	    &s->fo, a->reason, a->slot, a->to, fault_ns,
+	    fault_ns > period(s) ? fault_ns - period(s) : 0,
 	    now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s), now);
-	failover_note_sync(&s->fo, to >= 0 ? play_sync_of(&s->sink->play, (uint32_t)to)
-	                                   : SYNC_UNKNOWN);
+	failover_note_sync(&s->fo, a->to >= 0 ? play_sync_of(&s->sink->play, (uint32_t)a->to)
+	                                      : SYNC_UNKNOWN);
 
 	char detail[96];
 	snprintf(detail, sizeof(detail), "%s: %d -> %d, detected in %llu us",
-	         failover_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
-	if (to >= 0)
+	         failover_reason_name(a->reason), a->slot, a->to,
+	         (unsigned long long)fo->detect_us);
+	if (a->to >= 0)
 		log_warn("failover (%s): primary %d -> %d, detected in %llu us",
-		         failover_reason_name(reason), from, to, (unsigned long long)fo->detect_us);
+		         failover_reason_name(a->reason), a->slot, a->to,
+		         (unsigned long long)fo->detect_us);
 	else
 		log_error("failover (%s): primary %d lost and no healthy standby",
-		          failover_reason_name(reason), from);
-	emit(s, "failover", to, detail);
+		          failover_reason_name(a->reason), a->slot);
+	emit(s, "failover", a->to, detail);
 }
 
-/* SIGKILL slot i's process group (once), remembering why. */
-static void fence(struct super *s, uint32_t i, int reason)
+static void on_restart(uv_timer_t *t)
 {
-	struct slot *sl = &s->slot[i];
+	struct slot *sl = t->data;
 
-	if (sl->proc == NULL || sl->kill_ns != 0)
-		return;
-	sl->kill_ns = clock_now_ns();
-	sl->kill_reason = reason;
-	if (kill(-sl->pid, SIGKILL) < 0 && kill(sl->pid, SIGKILL) < 0)
-		log_warn("replica %u: kill %d: %s", i, sl->pid, strerror(errno));
+	step(sl->sup, sl->index, EV_BACKOFF_EXPIRED, -1, 0, 0);
 }
 
-static void update_state(struct super *s)
+static void say_state(struct super *s, const struct fsm_action *a)
 {
-	bool looping = false;
-	int st;
+	int st = (int)a->arg;
 
-	for (uint32_t i = 0; i < s->n; i++)
-		if (s->slot[i].quick_deaths >= s->cfg->start_limit)
-			looping = true;
-	if (s->stopping)
-		st = DSTATE_STOPPING;
-	else if (s->primary >= 0)
-		st = looping ? DSTATE_DEGRADED : sink_playing(s->sink) ? DSTATE_RUNNING
-		                                                      : DSTATE_STARTING;
-	else
-		st = looping || s->fo.count > 0 ? DSTATE_DEGRADED : DSTATE_STARTING;
-	if (st == s->state)
-		return;
-	if (st == DSTATE_DEGRADED) {
-		log_warn("state: degraded (%s)", s->primary < 0 ? "no primary" : "crash loop");
-		emit(s, "degraded", s->primary, NULL);
-	} else if (s->state == DSTATE_DEGRADED) {
-		log_info("state: %s (recovered)", super_state_name(st));
-		emit(s, "recovered", s->primary, NULL);
+	if (st == DSTATE_STOPPING)
+		return;  /* super_stop said it */
+	if (a->to == 1) {
+		log_warn("state: degraded (%s)", s->m.primary < 0 ? "no primary" : "crash loop");
+		emit(s, "degraded", s->m.primary, NULL);
+	} else if (a->to == 2) {
+		log_info("state: %s (recovered)", fsm_dstate_name(st));
+		emit(s, "recovered", s->m.primary, NULL);
 	} else {
-		log_info("state: %s", super_state_name(st));
+		log_info("state: %s", fsm_dstate_name(st));
 	}
-	s->state = st;
-}
-
-/* Report new underruns: at most one log line and event a second. */
-static void report_underruns(struct super *s, uint64_t now)
-{
-	const struct play_stats *st = &s->sink->play.st;
-	uint64_t n = atomic_load_explicit(&st->underruns, memory_order_acquire);
-
-	if (n < s->underruns_seen)
-		s->underruns_seen = n;  /* stats reset */
-	if (n == s->underruns_seen || age_ns(s->underrun_report_ns, now) < NSEC_PER_SEC)
-		return;
-	uint64_t seq = atomic_load_explicit(&st->last_underrun, memory_order_relaxed);
-	char detail[96];
-	snprintf(detail, sizeof(detail), "%llu underruns, last at block %llu",
-	         (unsigned long long)(n - s->underruns_seen), (unsigned long long)seq);
-	log_warn("sink: %s (primary %d)", detail, s->primary);
-	emit(s, "underrun", s->primary, detail);
-	s->underruns_seen = n;
-	s->underrun_report_ns = now;
 }
 
 /*
- * Re-arm the watchdog for the first moment anything can need us: a heartbeat
- * turning stale, a starting replica, a failover record to settle. Detection
- * is as prompt as a fixed 1 ms tick, at a fraction of the wake-ups, because a
- * heartbeat can only go stale at (its time + the limit), never earlier.
+ * A replica that dropped to replica_user may have been refused SCHED_FIFO
+ * (no RLIMIT_RTPRIO we could give it): set it from here, now that its slow
+ * set-up is over, and publish what is in force where status reads it.
  */
-static void arm(struct super *s, uint64_t now)
+static void boost(struct super *s, uint32_t i)
 {
-	uint64_t limit = (uint64_t)s->cfg->stall_periods * period(s);
-	uint64_t soonest = now + 100 * NSEC_PER_MSEC;  /* reports, snapshots */
+	struct replica_seg *r = s->gr->r[i];
+	int prio = s->cfg->rt_priority;
 
-	for (uint32_t i = 0; i < s->n; i++) {
-		const struct slot *sl = &s->slot[i];
-		if (sl->proc == NULL || sl->kill_ns != 0)
-			continue;
-		if (sl->role == ROLE_STARTING) {
-			soonest = now;
-			break;
-		}
-		uint64_t hb = heartbeat(s, i, now);
-		uint64_t due = (hb != 0 ? hb : sl->spawn_ns) + (sl->late_logged ? 4 : 1) * limit;
-		if (due < soonest)
-			soonest = due;
+	if (!s->cred.drop || prio <= 0 ||
+	    atomic_load_explicit(&r->rt_policy, memory_order_acquire) == RTPRIO_FIFO)
+		return;
+	int rc = confine_boost(s->slot[i].proc.pid, prio);
+	if (rc < 0) {
+		log_debug("replica %u: cannot set SCHED_FIFO for it: %s", i, strerror(-rc));
+		return;
 	}
-	soonest = failover_next_due(&s->fo, soonest);
-	uint64_t ms = (age_ns(now, soonest) + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
-	if (ms < s->cfg->interval_ms)
-		ms = s->cfg->interval_ms;
-	uv_timer_start(&s->watchdog, on_watchdog, ms, 0);
+	atomic_store_explicit(&r->rt_priority, prio, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_policy, RTPRIO_FIFO, memory_order_release);
+	log_debug("replica %u: SCHED_FIFO/%d set by rtaudiod", i, prio);
+}
+
+/* One action of the machine, carried out. */
+static void act(struct super *s, const struct fsm_action *a, uint64_t now)
+{
+	struct slot *sl = a->slot >= 0 && (uint32_t)a->slot < s->n ? &s->slot[a->slot] : NULL;
+	unsigned long long us = (unsigned long long)(a->arg / NSEC_PER_USEC);
+
+	/* Every action but the group's own names a slot; one that does not is
+	 * a bug of the machine, and is not carried out. */
+	if (sl == NULL && a->id != ACT_PROMOTE && a->id != ACT_FAILOVER && a->id != ACT_STATE &&
+	    a->id != ACT_CORRUPT)
+		return;
+
+	switch (a->id) {
+	case ACT_ROLE:
+		group_set_role(s->gr, sl->index, (enum replica_role)a->arg);
+		break;
+	case ACT_PROMOTE:
+		group_set_leader(s->gr, a->arg, a->slot >= 0 ? (uint32_t)a->slot : LAYOUT_NO_PRIMARY);
+		break;
+	case ACT_FAILOVER:
+		record_failover(s, a, now);
+		break;
+	case ACT_FENCE:
+		if (sl->proc.pid > 0 && kill(-sl->proc.pid, SIGKILL) < 0 &&
+		    kill(sl->proc.pid, SIGKILL) < 0)
+			log_warn("replica %u: kill %d: %s", sl->index, sl->proc.pid, strerror(errno));
+		break;
+	case ACT_SPAWN:
+		respawn(sl, a->arg != 0);
+		break;
+	case ACT_RESPAWN_IN:
+		uv_timer_start(&sl->restart, on_restart, a->arg, 0);
+		log_debug("replica %u: respawn in %llu ms (quick deaths %u)", sl->index,
+		          (unsigned long long)a->arg, s->m.s[sl->index].quick_deaths);
+		break;
+	case ACT_READY:
+		boost(s, sl->index);
+		log_info("replica %u (pid %d) ready", sl->index, sl->proc.pid);
+		emit(s, "ready", (int)sl->index, NULL);
+		if (a->to >= 0)
+			log_info("replica %u is primary (epoch %llu)", sl->index,
+			         (unsigned long long)a->arg);
+		break;
+	case ACT_LATE:
+		if (a->to >= 0)
+			log_warn("primary %u (pid %d) late by %llu us and no standby to take over: "
+			         "waiting", sl->index, sl->proc.pid, us);
+		else
+			log_info("standby %u (pid %d) late by %llu us: waiting", sl->index,
+			         sl->proc.pid, us);
+		break;
+	case ACT_STALLED:
+		log_warn("replica %u (pid %d) stalled: no heartbeat for %llu us", sl->index,
+		         sl->proc.pid, us);
+		emit(s, "stall", (int)sl->index, NULL);
+		break;
+	case ACT_NOT_READY:
+		log_warn("replica %u (pid %d) not ready after %llu s; killing it", sl->index,
+		         sl->proc.pid, (unsigned long long)(FSM_START_TIMEOUT_NS / NSEC_PER_SEC));
+		break;
+	case ACT_CORRUPT:
+		break;  /* said by the watchdog, which has the text */
+	case ACT_FORGIVEN:
+		log_info("replica %u (pid %d) healthy for %llu ms: its %u quick deaths are "
+		         "forgiven", sl->index, sl->proc.pid,
+		         (unsigned long long)(s->cfg->restart_backoff_max_ms > 1000
+		                                  ? s->cfg->restart_backoff_max_ms : 1000),
+		         (unsigned)a->arg);
+		break;
+	case ACT_STATE:
+		say_state(s, a);
+		break;
+	default:
+		break;
+	}
+}
+
+static void act_all(struct super *s, const struct fsm_actions *out)
+{
+	uint64_t now = clock_now_ns();
+
+	for (unsigned k = 0; k < out->n; k++)
+		act(s, &out->a[k], now);
+}
+
+/* One event for the machine, at now, and its actions done. */
+static void step_at(struct super *s, uint32_t i, enum fsm_event_id ev, int reason,
+                    uint32_t prefer, uint64_t arg, uint64_t now)
+{
+	struct fsm_actions out = { 0 };
+
+	refresh(s, clock_now_ns());
+	fsm_event(&s->m, i, ev, reason, prefer, arg, now, &out);
+	act_all(s, &out);
+}
+
+static void step(struct super *s, uint32_t i, enum fsm_event_id ev, int reason, uint32_t prefer,
+                 uint64_t arg)
+{
+	step_at(s, i, ev, reason, prefer, arg, clock_now_ns());
+}
+
+/* The daemon state after the sink started or stopped playing. */
+static void update_state(struct super *s)
+{
+	struct fsm_actions out = { 0 };
+
+	s->m.playing = sink_playing(s->sink);
+	fsm_update(&s->m, &out);
+	act_all(s, &out);
 }
 
 /*
@@ -292,7 +284,7 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 {
 	struct slot *sl = &s->slot[i];
 
-	if (group_replica_damaged(s->gr, i, sl->spawn_ns, now + FUTURE_SLACK_NS, why, len))
+	if (group_replica_damaged(s->gr, i, s->m.s[i].spawn_ns, now + GROUP_FUTURE_SLACK_NS, why, len))
 		return true;
 	if (bad > sl->bad_seen) {
 		snprintf(why, len, "%llu block(s) failed their checksum",
@@ -303,99 +295,68 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 	return false;
 }
 
+/*
+ * Re-arm the watchdog for the first moment anything can need us: a heartbeat
+ * turning stale, a starting replica, a failover record to settle. Detection
+ * is as prompt as a fixed 1 ms tick, at a fraction of the wake-ups, because a
+ * heartbeat can only go stale at (its time + the limit), never earlier.
+ */
+static void arm(struct super *s, uint64_t now)
+{
+	uint64_t soonest = fsm_next_due(&s->m, now, now + 100 * NSEC_PER_MSEC);
+
+	soonest = failover_next_due(&s->fo, soonest);
+	uint64_t ms = (age_ns(now, soonest) + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+	if (ms < s->cfg->interval_ms)
+		ms = s->cfg->interval_ms;
+	uv_timer_start(&s->watchdog, on_watchdog, ms, 0);
+}
+
+/* Slot i at a watchdog tick: damage first, then what its heartbeat says. */
+static void watch_slot(struct super *s, uint32_t i, uint64_t now)
+{
+	struct slot *sl = &s->slot[i];
+	uint64_t bad = atomic_load_explicit(&s->sink->play.st.bad_from[i], memory_order_acquire);
+	uint64_t age;
+	char why[96];
+
+	if (bad < sl->bad_seen)
+		sl->bad_seen = bad; /* stats reset */
+	if (!fsm_live(&s->m, i)) {
+		/* Bad blocks in a dead replica's ring: rebuild it before reuse. */
+		if (bad > sl->bad_seen)
+			step(s, i, EV_DAMAGED, REASON_CORRUPT, 0, 0);
+		sl->bad_seen = bad;
+		return;
+	}
+	if (damaged(s, i, bad, now, why, sizeof(why))) {
+		log_warn("replica %u (pid %d): %s; fencing it", i, sl->proc.pid, why);
+		emit(s, "corrupt", (int)i, why);
+		step(s, i, EV_DAMAGED, REASON_CORRUPT, 0, 0);
+		return;
+	}
+	bool ready = atomic_load_explicit(&s->gr->r[i]->state, memory_order_acquire) ==
+	             RSTATE_READY;
+	int ev = fsm_classify(&s->m, i, ready, now, &age);
+	if (ev >= 0)
+		step_at(s, i, (enum fsm_event_id)ev, -1, 0, age, now);
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
 	struct super *s = t->data;
 	uint64_t now = clock_now_ns();
-	uint64_t limit = (uint64_t)s->cfg->stall_periods * period(s);
 
 	failover_snapshot(&s->fo, &s->sink->play.st, now);
-	for (uint32_t i = 0; i < s->n; i++) {
-		struct slot *sl = &s->slot[i];
-		const struct replica_seg *r = s->gr->r[i];
-		uint64_t bad = atomic_load_explicit(&s->sink->play.st.bad_from[i],
-		                                    memory_order_acquire);
-		char why[96];
-
-		if (bad < sl->bad_seen)
-			sl->bad_seen = bad; /* stats reset */
-		if (sl->proc == NULL || sl->kill_ns != 0) {
-			/* Bad blocks in a dead replica's ring: rebuild it before reuse. */
-			if (bad > sl->bad_seen)
-				sl->tainted = true;
-			sl->bad_seen = bad;
-			continue;
-		}
-		if (damaged(s, i, bad, now, why, sizeof(why))) {
-			log_warn("replica %u (pid %d): %s; fencing it", i, sl->pid, why);
-			emit(s, "corrupt", (int)i, why);
-			sl->tainted = true;
-			if (sl->role == ROLE_PRIMARY)
-				failover(s, (int)i, REASON_CORRUPT, now);
-			else
-				set_role(s, i, ROLE_DEAD);
-			fence(s, i, REASON_CORRUPT);
-			continue;
-		}
-		uint64_t hb = heartbeat(s, i, now);
-		if (sl->role == ROLE_STARTING) {
-			if (hb != 0 && atomic_load_explicit(&r->state, memory_order_acquire) ==
-			                   RSTATE_READY) {
-				set_role(s, i, ROLE_STANDBY);
-				log_info("replica %u (pid %d) ready", i, sl->pid);
-				emit(s, "ready", (int)i, NULL);
-				if (s->primary < 0) {
-					promote(s, (int)i);
-					log_info("replica %u is primary (epoch %llu)", i,
-					         (unsigned long long)s->epoch);
-				}
-			} else if (age_ns(sl->spawn_ns, now) > START_TIMEOUT_NS) {
-				log_warn("replica %u (pid %d) not ready after 5 s; killing it", i, sl->pid);
-				fence(s, i, REASON_STALL);
-			}
-			continue;
-		}
-		if (hb != 0 && age_ns(hb, now) <= limit) {
-			sl->late_logged = false;
-			continue;
-		}
-		uint64_t last = hb != 0 ? hb : sl->spawn_ns;
-		/*
-		 * 4x the limit to show life, where killing at once costs more
-		 * than waiting: a primary with nobody to hand over to (the kill
-		 * guarantees a gap, a respawn's restart delay), and a standby,
-		 * which plays nothing and which no failover picks while another
-		 * will do (fencing it for one host hiccup would leave the group
-		 * without redundancy for a respawn; the soak's kill cycles found
-		 * exactly that).
-		 */
-		bool lone = sl->role == ROLE_PRIMARY && pick_standby(s, (int)i, now) < 0;
-		if ((lone || sl->role == ROLE_STANDBY) && age_ns(last, now) <= 4 * limit) {
-			if (!sl->late_logged && lone)
-				log_warn("primary %u (pid %d) late by %llu us and no standby to take "
-				         "over: waiting", i, sl->pid,
-				         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
-			else if (!sl->late_logged)
-				log_info("standby %u (pid %d) late by %llu us: waiting", i, sl->pid,
-				         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
-			sl->late_logged = true;
-			continue;
-		}
-		sl->late_logged = false;
-		log_warn("replica %u (pid %d) stalled: no heartbeat for %llu us", i, sl->pid,
-		         (unsigned long long)(age_ns(last, now) / NSEC_PER_USEC));
-		emit(s, "stall", (int)i, NULL);
-		if (sl->role == ROLE_PRIMARY)
-			failover(s, (int)i, REASON_STALL, last);
-		else
-			set_role(s, i, ROLE_DEAD);
-		fence(s, i, REASON_STALL);
-	}
+	refresh(s, now);
+	for (uint32_t i = 0; i < s->n; i++)
+		watch_slot(s, i, now);
 	judge_tick(s, now);
 	failover_settle(&s->fo, &s->sink->play.st, clock_now_ns());
-	report_underruns(s, now);
+	report_sink(s, now);
+	notes_poll(s, now);
 	update_state(s);
-	if (!s->stopping)
+	if (!s->m.stopping)
 		arm(s, clock_now_ns());
 }
 
@@ -408,40 +369,37 @@ static void notify_waiters(struct super *s, uint32_t index, int pid)
 		super_kill_cb cb = s->waiter[k].cb;
 		void *arg = s->waiter[k].arg;
 		s->waiter[k].cb = NULL;
-		cb(arg, (int)index, pid, s->primary);
+		cb(arg, (int)index, pid, s->m.primary);
 	}
 }
 
 void super_fence_replica(struct super *s, uint32_t i, int reason, uint32_t prefer)
 {
-	if (s->slot[i].proc == NULL || s->slot[i].kill_ns != 0)
-		return;
-	if (s->slot[i].role == ROLE_PRIMARY) {
-		s->prefer = prefer;
-		failover(s, (int)i, reason, clock_now_ns());
-		s->prefer = 0;
-	} else {
-		set_role(s, i, ROLE_DEAD);
-	}
-	fence(s, i, reason);
-	update_state(s);
+	step(s, i, EV_FENCE_REQUEST, reason, prefer, 0);
 }
 
-void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
+/* spawn.c's exit callback: slot `arg`'s process `pid` was reaped. */
+static void on_reaped(void *arg, int pid, int64_t status, int term_signal)
 {
+	struct slot *sl = arg;
 	struct super *s = sl->sup;
-	uint64_t now = clock_now_ns();
-	bool quick = age_ns(sl->spawn_ns, now) < QUICK_DEATH_NS;
 
 	s->live--;
-	if (s->stopping) {
-		set_role(s, sl->index, ROLE_DEAD);
+	sl->last_exit = term_signal != 0 ? -term_signal : (int)status;
+	if (s->m.stopping) {
+		step(s, sl->index, EV_EXITED, -1, 0, 0);
 		if (s->live == 0 && s->on_stopped != NULL)
 			s->on_stopped(s);
 		return;
 	}
-	if (term_signal != 0)
-		log_warn("replica %u (pid %d) killed by signal %d", sl->index, pid, term_signal);
+	/* SIGSYS is what the seccomp lock kills with (lib/sandbox.h); a
+	 * renderer could raise it itself, but then it only lies about itself. */
+	bool sandboxed = term_signal == SIGSYS;
+	if (sandboxed)
+		log_warn("replica %u (pid %d) killed by the sandbox: a forbidden system call "
+		         "(SIGSYS; the kernel's audit log names it)", sl->index, pid);
+	else if (term_signal != 0)
+		log_warn("replica %u (pid %d) killed by %s", sl->index, pid, signal_name(term_signal));
 	else if (status == PARAMS_EXIT_CONFIG)
 		/* The renderer refused what the --check run accepted: its keys, or
 		 * a parameter table other than the group's (a renderer must
@@ -451,37 +409,25 @@ void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal)
 	else
 		log_warn("replica %u (pid %d) exited with status %lld", sl->index, pid,
 		         (long long)status);
-	emit(s, "crash", (int)sl->index, NULL);
-
-	if (sl->role == ROLE_PRIMARY) {
-		/* We killed it ourselves (kill-primary): the fault began then. */
-		uint64_t fault = sl->kill_ns;
-		if (fault == 0) {
-			fault = heartbeat(s, sl->index, now);
-			if (fault == 0)
-				fault = sl->spawn_ns;
-		}
-		failover(s, (int)sl->index, REASON_CRASH, fault);
-	} else {
-		set_role(s, sl->index, ROLE_DEAD);
-	}
-	/* A fence or kill-primary is not the replica's fault: no backoff growth. */
-	spawn_restart_later(sl, quick && sl->kill_ns == 0);
-	sl->kill_ns = 0;
-	sl->kill_reason = -1;
+	emit(s, "crash", (int)sl->index, sandboxed ? "sandbox" : NULL);
+	step(s, sl->index, EV_EXITED, sandboxed ? REASON_SANDBOX : REASON_CRASH, 0, 0);
 	notify_waiters(s, sl->index, pid);
-	update_state(s);
 }
 
-void super_respawn(struct slot *sl)
+/*
+ * ACT_SPAWN: (re)start slot `sl`, rebuilding its segment first if it was
+ * damaged or is no longer usable (the old process is reaped: nobody writes
+ * the segment while we look), then tell the machine how it went.
+ */
+static void respawn(struct slot *sl, bool rebuild)
 {
 	struct super *s = sl->sup;
+	bool tainted = false;
 	int rc;
 
-	if (s->stopping)
+	if (s->m.stopping)
 		return;
-	/* The old process is reaped: nobody writes the segment while we look. */
-	if (sl->tainted || !group_replica_reusable(s->gr, sl->index)) {
+	if (rebuild || !group_replica_reusable(s->gr, sl->index)) {
 		rc = group_replica_restore(s->gr, sl->index);
 		if (rc < 0)
 			log_error("replica %u: cannot rebuild its segment: %s", sl->index,
@@ -489,42 +435,58 @@ void super_respawn(struct slot *sl)
 		else
 			log_info("replica %u: segment checked and rebuilt before the respawn",
 			         sl->index);
-		sl->tainted = rc < 0;
+		tainted = rc < 0;
 	}
 	/* Whatever failed its checksum before this process existed is not its doing. */
 	sl->bad_seen = atomic_load_explicit(&s->sink->play.st.bad_from[sl->index],
 	                                    memory_order_acquire);
 	group_replica_reset(s->gr, sl->index);
 	judge_respawned(s, sl->index);
-	set_role(s, sl->index, ROLE_STARTING);
-	sl->kill_ns = 0;
-	sl->kill_reason = -1;
-	rc = spawn_start(sl);
+	notes_reset(s, sl->index);
+	uint64_t t0 = clock_now_ns();  /* heartbeats before this are garbage */
+	rc = spawn_start(&sl->proc, s->loop, s->cfg, s->gr, &s->cred, sl->index, on_reaped, sl);
 	if (rc < 0) {
 		log_warn("replica %u: cannot spawn %s: %s", sl->index, s->cfg->replica,
 		         uv_strerror(rc));
-		set_role(s, sl->index, ROLE_DEAD);
-		spawn_restart_later(sl, true);
-		update_state(s);
+		step(s, sl->index, EV_SPAWN_FAILED, -1, 0, 0);
 		return;
 	}
 	s->live++;
+	step_at(s, sl->index, EV_SPAWNED, -1, 0, tainted, t0);
 	/* A starting replica is polled every interval_ms until it is ready. */
 	uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
-	if (sl->restarts++ > 0)
+	if (s->m.s[sl->index].restarts > 0)
 		emit(s, "respawn", (int)sl->index, NULL);
 }
 
 int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct group *gr,
                 struct sink *sink, char *err, size_t errlen)
 {
+	struct fsm_policy pol = {
+		.stall_ns = (uint64_t)cfg->stall_periods * gr->period_ns,
+		.backoff_ms = cfg->restart_backoff_ms,
+		.backoff_max_ms = cfg->restart_backoff_max_ms,
+		.start_limit = cfg->start_limit,
+	};
+	struct fsm_actions out = { 0 };
+
 	s->loop = loop;
 	s->cfg = cfg;
 	s->gr = gr;
 	s->sink = sink;
 	s->n = gr->n;
-	s->primary = -1;
-	s->state = DSTATE_STARTING;
+	fsm_init(&s->m, s->n, &pol);
+	int rc = confine_user(cfg, &s->cred);
+	if (rc < 0) {
+		snprintf(err, errlen, "key 'replica_user': %s '%s'",
+		         rc == -EPERM ? "replicas may not run as root: user" : "no such user",
+		         cfg->replica_user);
+		return rc;
+	}
+	if (s->cred.drop && (rc = confine_inheritable_limits(cfg->rt_priority)) < 0)
+		log_info("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas (%s): rtaudiod "
+		         "will set their SCHED_FIFO itself; their mlockall is bounded",
+		         strerror(-rc));
 	uv_timer_init(loop, &s->watchdog);
 	uv_timer_init(loop, &s->grace);
 	s->watchdog.data = s->grace.data = s;
@@ -532,21 +494,20 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 		struct slot *sl = &s->slot[i];
 		sl->sup = s;
 		sl->index = i;
-		sl->kill_reason = -1;
 		uv_timer_init(loop, &sl->restart);
 		sl->restart.data = sl;
 	}
-	for (uint32_t i = 0; i < s->n; i++)
-		super_respawn(&s->slot[i]);
+	fsm_start(&s->m, clock_now_ns(), &out);
+	act_all(s, &out);
 	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);
-	(void)err;
-	(void)errlen;
 	return 0;
 }
 
 void super_reconfigure(struct super *s)
 {
-	if (!s->stopping)
+	/* [watchdog] stall_periods may have changed: the machine's limit with it. */
+	s->m.pol.stall_ns = (uint64_t)s->cfg->stall_periods * period(s);
+	if (!s->m.stopping)
 		uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
 }
 
@@ -555,25 +516,25 @@ static void on_grace(uv_timer_t *t)
 	struct super *s = t->data;
 
 	for (uint32_t i = 0; i < s->n; i++)
-		if (s->slot[i].proc != NULL) {
-			log_warn("replica %u (pid %d) ignored SIGTERM; killing it", i, s->slot[i].pid);
-			kill(-s->slot[i].pid, SIGKILL);
+		if (s->slot[i].proc.h != NULL) {
+			log_warn("replica %u (pid %d) ignored SIGTERM; killing it", i,
+			         s->slot[i].proc.pid);
+			kill(-s->slot[i].proc.pid, SIGKILL);
 		}
 }
 
 void super_stop(struct super *s)
 {
-	if (s->stopping)
+	if (s->m.stopping)
 		return;
-	s->stopping = true;
-	s->state = DSTATE_STOPPING;
+	step(s, 0, EV_STOP, -1, 0, 0);
 	uv_timer_stop(&s->watchdog);
 	atomic_store_explicit(&s->gr->g->run, GROUP_SHUTDOWN, memory_order_release);
 	group_wake(s->gr);
 	for (uint32_t i = 0; i < s->n; i++) {
 		uv_timer_stop(&s->slot[i].restart);
-		if (s->slot[i].proc != NULL)
-			kill(s->slot[i].pid, SIGTERM);
+		if (s->slot[i].proc.h != NULL)
+			kill(s->slot[i].proc.pid, SIGTERM);
 	}
 	for (unsigned k = 0; k < SUPER_WAITERS; k++)
 		s->waiter[k].cb = NULL;
@@ -595,25 +556,28 @@ void super_close(struct super *s)
 
 int super_kill_primary(struct super *s, bool force, super_kill_cb cb, void *arg)
 {
-	if (s->primary < 0 || s->slot[s->primary].proc == NULL)
+	struct fsm_actions out = { 0 };
+	unsigned k;
+
+	for (k = 0; k < SUPER_WAITERS && s->waiter[k].cb != NULL; k++)
+		;
+	refresh(s, clock_now_ns());
+	if (s->m.primary < 0)
 		return -ESRCH;
-	if (!force && pick_standby(s, s->primary, clock_now_ns()) < 0)
-		return -EAGAIN;
-	for (unsigned k = 0; k < SUPER_WAITERS; k++) {
-		if (s->waiter[k].cb != NULL)
-			continue;
-		struct slot *sl = &s->slot[s->primary];
-		s->waiter[k].cb = cb;
-		s->waiter[k].arg = arg;
-		s->waiter[k].index = (int)sl->index;
-		s->waiter[k].pid = sl->pid;
-		log_info("kill-primary: SIGKILL to replica %u (pid %d)", sl->index, sl->pid);
-		sl->kill_ns = clock_now_ns();
-		sl->kill_reason = REASON_CRASH;
-		kill(-sl->pid, SIGKILL);
-		return 0;
-	}
-	return -EBUSY;
+	if (k == SUPER_WAITERS)
+		return -EBUSY;
+	int rc = fsm_kill_primary(&s->m, force, clock_now_ns(), &out);
+	if (rc < 0)
+		return rc;
+	struct slot *sl = &s->slot[s->m.primary];
+	s->waiter[k].cb = cb;
+	s->waiter[k].arg = arg;
+	s->waiter[k].index = (int)sl->index;
+	s->waiter[k].pid = sl->proc.pid;
+	if (out.n > 0)
+		log_info("kill-primary: SIGKILL to replica %u (pid %d)", sl->index, sl->proc.pid);
+	act_all(s, &out);
+	return 0;
 }
 
 void super_cancel(struct super *s, void *arg)
@@ -625,16 +589,10 @@ void super_cancel(struct super *s, void *arg)
 
 int super_failover(struct super *s, int *from, int *to)
 {
-	uint64_t now = clock_now_ns();
-	int old = s->primary;
+	struct fsm_actions out = { 0 };
 
-	if (old < 0)
-		return -ESRCH;
-	if (pick_standby(s, old, now) < 0)
-		return -EAGAIN;
-	failover(s, old, REASON_MANUAL, now);
-	*from = old;
-	*to = s->primary;
-	update_state(s);
-	return 0;
+	refresh(s, clock_now_ns());
+	int rc = fsm_failover(&s->m, clock_now_ns(), from, to, &out);
+	act_all(s, &out);
+	return rc;
 }

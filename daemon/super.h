@@ -1,22 +1,18 @@
 /*
  * super.h - the supervisor: replica processes, watchdog, failover.
  *
- * What it does: has each replica spawned (spawn.c: uv_spawn, own process
- * group, restart backoff), makes the first one ready PRIMARY and on a
- * failover the lowest-index healthy standby, watches heartbeats from a
- * uv_timer every interval_ms, reacts to deaths (the libuv exit callback) and stalls
- * (heartbeat older than stall_periods periods) and corruption (a segment
- * resized or cut under the daemon, a bad header or heartbeat, blocks failing
- * their checksum at the sink): demotes the primary at once,
- * promotes a standby (epoch + 1), fences the bad process (SIGKILL to its
- * group), respawns it as STANDBY with exponential backoff, and records each
- * failover (kept by failover.c: reason, detection latency, blocks rescued,
- * samples lost). After start_limit quick deaths in a row a slot waits at the
- * maximum backoff and the daemon is "degraded": never a busy loop, never an
- * exit.
+ * What it does: carries out what the state machine (slot.h) decides, on
+ * the loop thread: has each replica spawned (spawn.c), feeds the machine
+ * its events (a death from spawn.c's exit callback, heartbeats read from
+ * replica memory by a uv_timer every interval_ms at the most, damage to a
+ * segment or blocks failing their checksum at the sink, fence requests
+ * from judge.c, kill-primary and failover from the control socket) and
+ * does its actions: publish roles and the leader, SIGKILL a process group,
+ * arm the per-slot restart timer, rebuild a damaged segment before a
+ * respawn, record each failover (failover.c), log and emit events.
  *
- * What it does not do: play audio (sink.c) or talk to clients (ctl.c, cmd.c).
- * Everything here runs on the loop thread.
+ * What it does not do: decide (slot.c), play audio (sink.c) or talk to
+ * clients (ctl.c, cmd.c). Everything here runs on the loop thread.
  */
 #ifndef RTAUDIOD_SUPER_H
 #define RTAUDIOD_SUPER_H
@@ -26,33 +22,27 @@
 #include <uv.h>
 
 #include "config.h"
+#include "confine.h"
 #include "failover.h"
 #include "group.h"
 #include "judge.h"
 #include "sink.h"
+#include "slot.h"
+#include "spawn.h"
 
-enum daemon_state { DSTATE_STARTING = 0, DSTATE_RUNNING, DSTATE_DEGRADED, DSTATE_STOPPING };
 #define SUPER_WAITERS      16u
 
 struct super;
 
+/* A slot's mechanics; its state is the machine's (struct super.m.s[index]). */
 struct slot {
 	struct super *sup;
 	uint32_t index;
-	uv_process_t *proc;     /* NULL when no process; freed in its close callback */
-	int pid;
-	int role;               /* enum replica_role */
-	uint64_t spawn_ns;
-	uint64_t kill_ns;       /* when we fenced it, 0 if we did not */
-	int kill_reason;        /* enum failover_reason, or -1 */
-	unsigned restarts;
-	unsigned quick_deaths;
-	bool restart_pending;
-	bool late_logged;       /* "late, no standby" already said */
+	struct spawn_proc proc; /* spawn.c: the process, if any */
 	uv_timer_t restart;     /* embedded; closed by super_close() */
 	int last_exit;          /* exit status or -signal of the last death */
-	bool tainted;           /* its segment was damaged: rebuild it before a respawn */
 	uint64_t bad_seen;      /* sink's bad_from[index] already acted on */
+	uint32_t event_seen;    /* its event seqlock value already handled (notes.c) */
 	struct judge_slot judge;/* judge.c: the sink's verdicts already acted on */
 };
 
@@ -67,20 +57,24 @@ struct super {
 	struct slot slot[LAYOUT_MAX_REPLICAS];
 	uint32_t n;
 	uv_timer_t watchdog;
+	uint64_t note_window_ns;  /* notes.c's rate limit: window start, count, dropped */
+	unsigned note_count;
+	unsigned note_dropped;
 	uv_timer_t grace;
-	uint64_t epoch;
-	int primary;            /* -1: none */
-	int state;              /* enum daemon_state */
-	bool stopping;
+	struct fsm m;           /* slot.c: every state and decision */
 	unsigned live;          /* processes not yet reaped */
 	void (*on_stopped)(struct super *);
 	void (*on_event)(struct super *, const char *type, int index, const char *detail);
 	void *user;
 	struct failover_log fo;     /* failover.c */
+	struct confine_cred cred;   /* whom replicas run as (confine.c) */
 	uint64_t underruns_seen;    /* sink underruns already reported */
+	uint64_t dev_changes_seen;  /* sink device losses/returns already reported */
 	uint64_t underrun_report_ns;/* last report: at most one a second */
-	uint32_t prefer;            /* takeover hint during super_fence_replica, or 0 */
 	struct judge judge;         /* judge.c: group-wide report times */
+	uint64_t slips_seen;        /* sink clock slips already reported */
+	uint64_t slip_ns_seen;
+	uint64_t slip_report_ns;
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
 
@@ -118,21 +112,6 @@ int super_failover(struct super *s, int *from, int *to);
 void super_reconfigure(struct super *s);
 
 /*
- * For spawn.c, which owns the processes: slot `sl`'s process `pid` was
- * reaped (exit `status`, or killed by `term_signal` when non-zero); the
- * handle is already closed. Fails over if it was the primary, schedules its
- * restart, answers kill-primary waiters. Loop thread only.
- */
-void super_reaped(struct slot *sl, int pid, int64_t status, int term_signal);
-
-/*
- * (Re)start slot `sl`: rebuild its segment first if it was damaged, reset
- * its counters, spawn it as STARTING; on a spawn failure the slot is DEAD
- * and retried after the backoff. Does nothing while stopping. Loop thread.
- */
-void super_respawn(struct slot *sl);
-
-/*
  * Fence slot i for `reason` (judge.c: the sink found its output wrong): if
  * it is the primary, fail over to a healthy standby, one in the bit mask
  * `prefer` if any (the replicas that agree with the majority); else demote
@@ -144,7 +123,31 @@ void super_fence_replica(struct super *s, uint32_t i, int reason, uint32_t prefe
 /* Heartbeat age in µs of slot i (0 if unknown). */
 uint64_t super_heartbeat_age_us(const struct super *s, uint32_t i);
 
-const char *super_state_name(int state);
-const char *super_role_name(int role);
+/* What status and stats say of slot i. */
+struct super_slot_info {
+	int pid;                /* 0: no process */
+	int role;               /* enum replica_role */
+	bool alive;             /* has a process that is not dead to us */
+	unsigned restarts;      /* respawns so far */
+	uint64_t heartbeat_age_us;
+	const char *state;      /* fsm_state_name */
+};
+void super_slot_info(const struct super *s, uint32_t i, struct super_slot_info *out);
+
+/* The primary's index, or -1. */
+int super_primary(const struct super *s);
+
+/* enum daemon_state. */
+int super_state(const struct super *s);
+
+/*
+ * Whether the primary's audio reaches the sink: status "ready" (so
+ * wait-ready) and READY=1 (notify.c) both ask this (fsm_ready). Loop thread.
+ */
+bool super_ready(struct super *s);
+
+/* Slot i has a process the supervisor is not fencing or killing (judge.c). */
+bool super_slot_live(const struct super *s, uint32_t i);
+
 
 #endif

@@ -196,9 +196,10 @@ static int client_refusal(const char *line)
 		return 0;
 	if (strncmp(line, "{\"ok\":false", 11) != 0)
 		return -EPROTO;
-	if (strstr(line, "\"error\":\"permission denied") != NULL)
+	/* By the stable code (lib/proto.h), never by the message. */
+	if (strstr(line, "\"code\":\"denied\"") != NULL)
 		return -EACCES;
-	if (strstr(line, "\"error\":\"unknown command") != NULL)
+	if (strstr(line, "\"code\":\"unknown-verb\"") != NULL)
 		return -EOPNOTSUPP;
 	return -EBUSY;
 }
@@ -230,7 +231,8 @@ static int client_geometry(struct rta_client *c, unsigned nfds)
 
 	if (client_hdr_index(&c->gseg) != 0 || client_hdr_group(&c->gseg, in->group) < 0)
 		return -EPROTO;
-	if (layout_group_sane(c->g, &geo) < 0 || nfds != 1 + geo.replicas)
+	if (layout_group_sane(c->g, &geo) < 0 || nfds != 1 + geo.replicas ||
+	    c->gseg.size != geo.group_bytes)
 		return -EPROTO;
 	in->replicas = geo.replicas;
 	in->sample_rate = geo.sample_rate;
@@ -251,8 +253,8 @@ static int client_map(struct rta_client *c, const int *fds, unsigned nfds)
 
 	if (nfds < 1)
 		return -EPROTO;
-	rc = shm_seg_map_fd(&c->gseg, fds[0], false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
-	                    GROUP_SEG_BYTES);
+	/* Any size here: with live input, the geometry says what it must be. */
+	rc = shm_seg_map_fd(&c->gseg, fds[0], false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP, 0);
 	if (rc < 0)
 		return rc;
 	c->g = c->gseg.base;

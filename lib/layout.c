@@ -268,6 +268,14 @@ int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char 
 	return 0;
 }
 
+size_t layout_group_bytes(uint32_t capacity, uint32_t input_bytes)
+{
+	if (capacity == 0)
+		return GROUP_SEG_BYTES;
+	size_t r = ring_bytes(capacity, input_bytes);
+	return r == 0 ? 0 : GROUP_INPUT_OFFSET + r;
+}
+
 int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 {
 	/*
@@ -284,9 +292,13 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 		.replicas = v->replicas,
 		.period_ns = v->period_ns,
 		.input_channels = v->input_channels,
+		.preroll_blocks = v->preroll_blocks,
+		.input_capacity = v->input_capacity,
 	};
 
 	geo.block_bytes = layout_block_bytes(geo.frames, geo.channels);
+	geo.input_bytes = layout_block_bytes(geo.frames, geo.input_channels);
+	geo.group_bytes = layout_group_bytes(geo.input_capacity, geo.input_bytes);
 	*out = geo;
 	if (geo.replicas < 1 || geo.replicas > LAYOUT_MAX_REPLICAS ||
 	    geo.channels < 1 || geo.channels > LAYOUT_MAX_CHANNELS ||
@@ -295,6 +307,8 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 	    geo.period_ns == 0 || geo.period_ns > NSEC_PER_SEC ||
 	    geo.lead < 1 || geo.lead >= geo.ring_capacity ||
 	    geo.input_channels > LAYOUT_MAX_CHANNELS ||
+	    (geo.input_channels == 0) != (geo.input_capacity == 0) || geo.group_bytes == 0 ||
+	    geo.preroll_blocks > LAYOUT_MAX_PREROLL ||
 	    layout_replica_bytes(geo.ring_capacity, geo.block_bytes) == 0)
 		return -EPROTO;
 	return 0;

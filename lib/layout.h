@@ -30,7 +30,7 @@
 #include "ring.h"
 #include "shm.h"
 
-#define LAYOUT_VERSION       2u  /* 2: named parameters, renderer notes */
+#define LAYOUT_VERSION       4u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll */
 #define GROUP_MAGIC          0x50475452u /* "RTGP" */
 #define REPLICA_MAGIC        0x50525452u /* "RTRP" */
 #define SHM_KIND_GROUP       1u
@@ -51,6 +51,7 @@
 #define LAYOUT_PARAM_PAN     1u
 #define LAYOUT_HIST_BUCKETS  128u  /* render time in % of the period; last = >= 127% */
 #define LAYOUT_NO_PRIMARY    0xffu
+#define LAYOUT_MAX_PREROLL   (1u << 22)  /* blocks: 24 h at 48 kHz / 1024 frames */
 
 enum standby_mode { STANDBY_HOT = 0, STANDBY_WARM = 1 };
 
@@ -67,6 +68,7 @@ enum replica_state {
 	RSTATE_BOOT = 0,     /* process started, not yet rendering */
 	RSTATE_READY = 1,    /* in its loop, heartbeating; hot: rendered to the horizon */
 	RSTATE_EXITING = 2,  /* saw shutdown */
+	RSTATE_CATCHUP = 3,  /* pre-rolling (group preroll): not a rescue source yet */
 };
 
 /* Group run state. */
@@ -109,9 +111,9 @@ struct group_seg {
 	uint32_t input_channels;               /* 0: no live input */
 	uint64_t period_ns;                    /* 96 */
 	uint32_t nparams;                      /* 104: decl[] entries, 2..LAYOUT_MAX_PARAMS */
-	uint32_t reserved0;
+	uint32_t input_capacity;               /* 108: input ring slots (0 iff no input) */
 	int32_t rt_priority;                   /* 112 */
-	uint32_t reserved2;
+	uint32_t preroll_blocks;               /* 116: blocks a new hot standby pre-rolls */
 	uint8_t pad0[8];
 	/* Hot words, each on its own cache line. */
 	_Atomic uint64_t position;             /* 128: next seq the sink plays */
@@ -144,6 +146,14 @@ _Static_assert(sizeof(struct group_seg) ==
 
 #define GROUP_SEG_BYTES 16384u
 _Static_assert(sizeof(struct group_seg) <= GROUP_SEG_BYTES, "group_seg fits its size");
+/*
+ * With live input the group segment goes on past GROUP_SEG_BYTES: the input
+ * ring (ring.h), input_capacity slots of one input block (frames x
+ * input_channels floats), written by the daemon's sink thread only. Block s
+ * of it is the input output block s is rendered from.
+ */
+#define GROUP_INPUT_OFFSET GROUP_SEG_BYTES
+_Static_assert(GROUP_INPUT_OFFSET % RING_ALIGN == 0, "input ring alignment");
 
 struct replica_seg {
 	struct shm_hdr hdr;                    /* 0 */
@@ -171,7 +181,7 @@ struct replica_seg {
 	_Atomic uint64_t render_ns_last;       /* 160 */
 	_Atomic uint64_t render_ns_max;
 	_Atomic uint64_t render_ns_total;
-	_Atomic uint64_t reserved0;
+	_Atomic uint64_t preroll_ns;           /* how long the start's pre-roll took */
 	_Atomic uint32_t render_hist[LAYOUT_HIST_BUCKETS]; /* 192 */
 	_Atomic uint64_t late_renders;         /* 704: renders longer than a period */
 	_Atomic uint64_t reserved1;
@@ -208,6 +218,10 @@ struct layout_geometry {
 	uint64_t period_ns;
 	uint32_t block_bytes;    /* derived: layout_block_bytes(frames, channels) */
 	uint32_t input_channels; /* 0..LAYOUT_MAX_CHANNELS */
+	uint32_t input_capacity; /* 0 iff input_channels is 0, else a ring capacity */
+	uint32_t input_bytes;    /* derived: one input block, 0 without input */
+	size_t group_bytes;      /* derived: layout_group_bytes() of the above */
+	uint32_t preroll_blocks; /* 0..LAYOUT_MAX_PREROLL */
 };
 
 /* Leader word helpers. */
@@ -223,6 +237,13 @@ static inline uint32_t layout_block_bytes(uint32_t frames, uint32_t channels)
 {
 	return frames * channels * (uint32_t)sizeof(float);
 }
+
+/*
+ * Total bytes of a group segment with an input ring of `capacity` slots of
+ * `input_bytes` (capacity 0: no input ring, GROUP_SEG_BYTES); 0 if the ring
+ * geometry is invalid. Pure.
+ */
+size_t layout_group_bytes(uint32_t capacity, uint32_t input_bytes);
 
 /*
  * Total bytes of a replica segment whose ring has `capacity` slots of
@@ -314,8 +335,11 @@ int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char 
  * mapped (read-only is enough), reading each field exactly once, and check
  * the copy: 1..LAYOUT_MAX_REPLICAS replicas, 1..LAYOUT_MAX_CHANNELS
  * channels, LAYOUT_MIN_FRAMES..LAYOUT_MAX_FRAMES frames, a rate in
- * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, and a
- * ring geometry layout_replica_bytes accepts. Callers then use only *out,
+ * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, a
+ * pre-roll of at most LAYOUT_MAX_PREROLL blocks, and a
+ * ring geometry layout_replica_bytes accepts, and with input channels an
+ * input ring geometry layout_group_bytes accepts (without, no input ring).
+ * out->group_bytes is what the segment's size must be. Callers then use only *out,
  * which cannot change under them as the segment could. Returns 0, or
  * -EPROTO if any field is out of range (*out is then filled but must not be
  * used). Checks nothing the segment does not describe on its own (a replica

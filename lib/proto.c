@@ -86,6 +86,8 @@ const struct proto_cmd proto_cmds[CMD__COUNT + 1] = {
 	    "re-read [params] and [watchdog] from the configuration file"),
 	CMD(CMD_VERSION, "version", "", 0, 0, 0, NULL,
 	    "print the daemon's version"),
+	CMD(CMD_HISTORY, "history", "", 0, 0, 0, NULL,
+	    "print the last 64 failover records, oldest first, and their total loss"),
 	CMD(CMD_TAP, "tap", "", 0, 0, PROTO_PRIVILEGED, NULL,
 	    "describe the group's segments and pass read-only descriptors of them"),
 	/* Client-side verbs built on tap (rtaudioctl runs them, see PROTO_LOCAL). */
@@ -438,6 +440,7 @@ int proto_parse(const char *line, size_t len, struct proto_req *req, const char 
 
 	req->cmd = NULL;
 	req->argc = 0;
+	req->code = PERR_USAGE;
 	req->errbuf[0] = '\0';
 	if (line == NULL)
 		return fail(req, err, "empty request");
@@ -456,6 +459,7 @@ int proto_parse(const char *line, size_t len, struct proto_req *req, const char 
 		return r;
 
 	if ((cmd = proto_lookup(verb)) == NULL) {
+		req->code = PERR_UNKNOWN_VERB;
 		snprintf(req->errbuf, sizeof req->errbuf, "unknown command '%.64s%s'",
 			 verb, strlen(verb) > 64 ? "..." : "");
 		return fail(req, err, req->errbuf);
@@ -476,6 +480,9 @@ int proto_parse(const char *line, size_t len, struct proto_req *req, const char 
 			if (proto_join(what, sizeof what, req->argc + 1, words) < 0)
 				snprintf(what, sizeof what, "%s ...", cmd->verb);
 			snprintf(req->errbuf, sizeof req->errbuf, "%s: %s", what, why);
+			/* proto_param_value's own range messages ("out of range 0..4"). */
+			if (strncmp(why, "out of range", 12) == 0 || strstr(why, " out of range ") != NULL)
+				req->code = PERR_RANGE;
 			return fail(req, err, req->errbuf);
 		}
 	}
@@ -534,4 +541,44 @@ int proto_join(char *buf, size_t buflen, int argc, char *const argv[])
 toolong:
 	buf[0] = '\0';
 	return -ENAMETOOLONG;
+}
+
+/* Exit statuses from sysexits(3), spelled out: lib/ needs no BSD header. */
+const struct proto_error proto_errors[] = {
+	{ PERR_USAGE, "usage", 64, "the request is malformed or its arguments wrong" },
+	{ PERR_UNKNOWN_VERB, "unknown-verb", 64, "the daemon does not serve this verb" },
+	{ PERR_DENIED, "denied", 77, "permission denied to this peer" },
+	{ PERR_BUSY, "busy", 75, "a limit is reached for now; retry later" },
+	{ PERR_NO_PRIMARY, "no-primary", 1, "there is no primary to act on" },
+	{ PERR_NO_STANDBY, "no-standby", 1, "no healthy standby could take over" },
+	{ PERR_RANGE, "range", 1, "a value is outside its range" },
+	{ PERR_UNKNOWN_PARAM, "unknown-param", 1, "no parameter of that name" },
+	{ PERR_NOT_READY, "not-ready", 1, "not ready (in time)" },
+	{ PERR_SHUTTING_DOWN, "shutting-down", 69, "the daemon is shutting down" },
+	{ PERR_CONFIG, "config", 1, "the configuration file was refused" },
+	{ PERR_TIMEOUT, "timeout", 69, "the request did not arrive in time" },
+	{ PERR_INTERNAL, "internal", 70, "the daemon failed to do it" },
+	{ PERR__COUNT, NULL, 0, NULL },
+};
+
+const char *proto_error_code(enum proto_err e)
+{
+	return (unsigned)e < PERR__COUNT ? proto_errors[e].code : "internal";
+}
+
+const struct proto_error *proto_error_lookup(const char *code)
+{
+	if (code == NULL)
+		return NULL;
+	for (const struct proto_error *e = proto_errors; e->code != NULL; e++)
+		if (strcmp(e->code, code) == 0)
+			return e;
+	return NULL;
+}
+
+int proto_error_exit(const char *code)
+{
+	const struct proto_error *e = proto_error_lookup(code);
+
+	return e != NULL ? e->exit_status : 1;
 }

@@ -32,6 +32,7 @@ enum proto_cmd_id {
 	CMD_EVENTS,
 	CMD_RELOAD,
 	CMD_VERSION,
+	CMD_HISTORY,
 	CMD_TAP,
 	CMD_RECORD,
 	CMD_METER,
@@ -79,6 +80,7 @@ struct proto_param {
  */
 struct proto_req {
 	const struct proto_cmd *cmd;
+	int code;                       /* on a refusal: enum proto_err (usage, unknown-verb) */
 	int argc;                       /* words after the verb */
 	char *argv[PROTO_ARGS_MAX];
 	char buf[PROTO_LINE_MAX + 1];
@@ -118,7 +120,8 @@ int proto_param_value(const struct proto_param *p, const char *s, double *out, c
  * (over PROTO_LINE_MAX), "control character in request" (C0 other than tab,
  * DEL), "unterminated quote", "too many arguments" (over PROTO_ARGS_MAX),
  * "unknown command 'x'", "usage: set gain|pan VALUE", or the verb's check
- * as "set gain 9: out of range 0..4". When the line tokenized but was then
+ * as "set gain 9: out of range 0..4"; req->code says unknown-verb for the
+ * unknown command, range for a value out of its range, usage for the rest. When the line tokenized but was then
  * refused (unknown verb, arity, check), req->buf starts with the verb and
  * argc/argv hold the other words (for logging); otherwise argc is 0.
  * No allocation, no I/O; thread-safe on distinct reqs.
@@ -134,5 +137,48 @@ int proto_parse(const char *line, size_t len, struct proto_req *req, const char 
  * min(PROTO_LINE_MAX, buflen - 1) bytes. Pure; thread-safe.
  */
 int proto_join(char *buf, size_t buflen, int argc, char *const argv[]);
+
+/*
+ * A refusal's stable, machine-readable code, sent next to the message:
+ * {"ok":false,"code":"denied","error":"permission denied: ..."}. Scripts
+ * and rtaudioctl's exit status go by the code; the message is for people
+ * and may be reworded. The table is listed in rtaudioctl(1), EXIT STATUS.
+ */
+enum proto_err {
+	PERR_USAGE = 0,         /* malformed request, wrong arguments */
+	PERR_UNKNOWN_VERB,      /* a verb this daemon does not serve */
+	PERR_DENIED,            /* the peer may not do this */
+	PERR_BUSY,              /* a limit reached for now: retry later */
+	PERR_NO_PRIMARY,        /* there is no primary to act on */
+	PERR_NO_STANDBY,        /* no healthy standby could take over */
+	PERR_RANGE,             /* a value outside its range */
+	PERR_UNKNOWN_PARAM,     /* no parameter of that name */
+	PERR_NOT_READY,         /* not ready (in time) */
+	PERR_SHUTTING_DOWN,     /* the daemon is stopping */
+	PERR_CONFIG,            /* the configuration file was refused (reload) */
+	PERR_TIMEOUT,           /* the request line did not arrive in time */
+	PERR_INTERNAL,          /* the daemon failed to do it */
+	PERR__COUNT
+};
+
+struct proto_error {
+	enum proto_err id;
+	const char *code;       /* "denied" */
+	int exit_status;        /* rtaudioctl's, sysexits(3) or 1 */
+	const char *meaning;    /* one line, for help and the man page check */
+};
+
+/* The table, indexed by enum proto_err, terminated by an entry whose code is NULL. */
+extern const struct proto_error proto_errors[];
+
+/* The code string of `e` ("internal" for a value out of range). Pure. */
+const char *proto_error_code(enum proto_err e);
+
+/* The entry whose code is `code`, or NULL (unknown, or NULL). Pure. */
+const struct proto_error *proto_error_lookup(const char *code);
+
+/* rtaudioctl's exit status for a refusal with `code`: the table's, or 1
+ * when the code is unknown or absent (a refusal all the same). Pure. */
+int proto_error_exit(const char *code);
 
 #endif

@@ -88,6 +88,16 @@ int rta_config_at(struct rta_host *h, unsigned i, const char **section, const ch
 	return 0;
 }
 
+const char *rta_config_section(const struct rta_host *h, unsigned i)
+{
+	return h != NULL && i < h->nkeys ? h->keys[i].section : NULL;
+}
+
+int rta_config_used(const struct rta_host *h, unsigned i)
+{
+	return h != NULL && i < h->nkeys && h->keys[i].used;
+}
+
 /* Copy src into dst[len], cut, with tabs and newlines (the report's
  * separators) and other control bytes replaced. */
 static void host_copy_clean(char *dst, size_t len, const char *src)
@@ -162,14 +172,14 @@ int rta_param_declare(struct rta_host *h, const char *name, double min, double m
 		return -1;
 	}
 	memset(&d, 0, sizeof d);
-	strcpy(d.name, name);  /* layout_param_name_ok bounded it */
+	memcpy(d.name, name, strlen(name) + 1);  /* layout_param_name_ok bounded it */
 	if (unit != NULL && strlen(unit) > RTA_PARAM_UNIT_MAX) {
 		host_error(h, "params", name, "unit '%s' longer than %u bytes", unit,
 		           RTA_PARAM_UNIT_MAX);
 		return -1;
 	}
 	if (unit != NULL)
-		strcpy(d.unit, unit);
+		memcpy(d.unit, unit, strlen(unit) + 1);
 	d.min = min;
 	d.max = max;
 	d.def = def;

@@ -10,6 +10,10 @@
  * leaves a group locked; on macOS, where flock does not work on shm, a
  * file of the same name in /tmp).
  *
+ * Anonymous segments (shm_anon_create): what rtaudiod gives its replicas.
+ * A memfd on Linux (sealable), an object unlinked right after shm_open
+ * elsewhere: no name anyone could open, only descriptors passed on purpose.
+ *
  * What it does not do: interpret anything past the header (layout.c does),
  * log, or protect against a peer that shrinks a segment after it was mapped
  * (that would be SIGBUS on access; the segments are 0600 and owned by the
@@ -17,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -93,6 +98,22 @@ static bool shm_name_ok(const char *name)
 	       strchr(name + 1, '/') == NULL;
 }
 
+/* Stamp a fresh segment's header, magic last (a crash mid-stamp leaves a
+ * header that reads as foreign). */
+static void shm_stamp(void *base, size_t size, uint32_t magic, uint32_t version, uint32_t kind,
+                      uint32_t index, const char *group)
+{
+	struct shm_hdr *h = base;
+
+	memset(base, 0, size);
+	h->version = version;
+	h->size = size;
+	h->kind = kind;
+	h->index = index;
+	memcpy(h->group, group, strlen(group) + 1);
+	h->magic = magic;
+}
+
 int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mode,
                    uint32_t magic, uint32_t version, uint32_t kind, uint32_t index,
                    const char *group)
@@ -133,15 +154,7 @@ int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mo
 		goto fail;
 	}
 	close(fd);
-
-	memset(base, 0, size);
-	struct shm_hdr *h = base;
-	h->version = version;
-	h->size = size;
-	h->kind = kind;
-	h->index = index;
-	memcpy(h->group, group, strlen(group) + 1);
-	h->magic = magic; /* last: a crash mid-stamp leaves a header read as foreign */
+	shm_stamp(base, size, magic, version, kind, index, group);
 
 	seg->base = base;
 	seg->size = size;
@@ -153,6 +166,116 @@ fail:
 	close(fd);
 	shm_unlink(name);
 	return err;
+}
+
+#ifdef __linux__
+/* A memfd: sealable, and named only for /proc/PID/maps ("memfd:TAG"). */
+static int shm_anon_open(const char *tag, int *rofd)
+{
+	char path[32];
+	int fd = memfd_create(tag, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	*rofd = -1;
+	if (fd < 0)
+		return -errno;
+	/*
+	 * The read-only twin: a new open file description of the same object,
+	 * O_RDONLY, so whoever is given it (a tap, a replica's group segment)
+	 * cannot map it writable. The inode's own mode, 0600 below, keeps
+	 * another user from reopening either one read-write through /proc.
+	 */
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if (fchmod(fd, 0600) != 0 || (*rofd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+#else
+/* No memfd (macOS): a named object, opened twice, unlinked at once. */
+static int shm_anon_open(const char *tag, int *rofd)
+{
+	char name[SHM_NAME_MAX];
+	int fd = -1, err = -EEXIST;
+
+	*rofd = -1;
+	for (int tries = 0; tries < SHM_LOCK_TRIES && fd < 0 && err == -EEXIST; tries++) {
+		/* Short (PSHMNAMLEN is 31) and unguessable enough to not collide. */
+		snprintf(name, sizeof name, "/rta-%08lx%04x", (unsigned long)arc4random(),
+		         (unsigned)(getpid() & 0xffff));
+		fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+		err = fd < 0 ? -errno : 0;
+	}
+	(void)tag;
+	if (fd < 0)
+		return err;
+	*rofd = shm_open(name, O_RDONLY, 0);
+	err = *rofd < 0 ? -errno : 0;
+	shm_unlink(name);
+	if (err != 0) {
+		close(fd);
+		return err;
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(*rofd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+#endif
+
+int shm_anon_create(struct shm_seg *seg, const char *tag, size_t size, uint32_t magic,
+                    uint32_t version, uint32_t kind, uint32_t index, const char *group,
+                    int *rwfd, int *rofd)
+{
+	void *base;
+	int fd, ro, err;
+
+	seg->base = NULL;
+	seg->size = 0;
+	seg->writable = false;
+	seg->name[0] = '\0';
+	*rwfd = *rofd = -1;
+	if (tag == NULL || !shm_group_valid(group) || size < sizeof(struct shm_hdr) ||
+	    (uint64_t)size > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	fd = shm_anon_open(tag, &ro);
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, (off_t)size) != 0) {
+		err = -errno;
+		goto fail;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	shm_stamp(base, size, magic, version, kind, index, group);
+	seg->base = base;
+	seg->size = size;
+	seg->writable = true;
+	*rwfd = fd;
+	*rofd = ro;
+	return 0;
+fail:
+	close(ro);
+	close(fd);
+	return err;
+}
+
+int shm_anon_seal(int fd, bool future_write)
+{
+#if defined(__linux__) && defined(F_SEAL_FUTURE_WRITE)
+	int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+
+	if (future_write)
+		seals |= F_SEAL_FUTURE_WRITE;
+	return fcntl(fd, F_ADD_SEALS, seals) == 0 ? 0 : -errno;
+#else
+	(void)fd;
+	(void)future_write;
+	return -ENOTSUP;
+#endif
 }
 
 int shm_seg_map_fd(struct shm_seg *seg, int fd, bool writable, uint32_t magic,

@@ -95,6 +95,33 @@ int shm_seg_open(struct shm_seg *seg, const char *name, bool writable, uint32_t 
 int shm_seg_map_fd(struct shm_seg *seg, int fd, bool writable, uint32_t magic,
                    uint32_t version, uint32_t kind, size_t expect_size);
 
+/*
+ * Create an anonymous segment of `size` bytes: a memfd on Linux (tagged
+ * "TAG" in /proc/PID/maps, sealable), elsewhere a POSIX object unlinked
+ * the moment it is opened; either way no name leads to it, and only the
+ * descriptors returned here (or copies passed on) reach it. Maps it
+ * read-write into `seg` and stamps the header as shm_seg_create() does.
+ * *rwfd gets a read-write descriptor, *rofd an O_RDONLY one of the same
+ * object (for processes that must not write it: mmap(PROT_WRITE,
+ * MAP_SHARED) fails on it); both close-on-exec, owned by the caller. The
+ * object's mode is 0600 on Linux, so another user cannot reopen it read-write
+ * through /proc/PID/fd. Returns 0 or -EINVAL (bad tag, group or size) or
+ * another -errno (memfd_create/open/ftruncate/mmap); on error nothing is
+ * left open or mapped.
+ */
+int shm_anon_create(struct shm_seg *seg, const char *tag, size_t size, uint32_t magic,
+                    uint32_t version, uint32_t kind, uint32_t index, const char *group,
+                    int *rwfd, int *rofd);
+
+/*
+ * Seal the memfd `fd` against resizing (F_SEAL_SHRINK | F_SEAL_GROW), further
+ * seals, and, if `future_write`, against any new writable mapping or write(2)
+ * through any descriptor (F_SEAL_FUTURE_WRITE): mappings made before stay
+ * writable, so the creator maps first, then seals. Returns 0, -ENOTSUP where
+ * there are no seals (macOS, old headers), or -errno from fcntl.
+ */
+int shm_anon_seal(int fd, bool future_write);
+
 /* Unmap `seg` (idempotent). Does not unlink. */
 void shm_seg_close(struct shm_seg *seg);
 

@@ -97,8 +97,19 @@ struct rta_stream {
 	uint32_t input_channels;  /* channels of block->in; 0: no live input */
 	uint64_t period_ns;       /* duration of one block */
 	uint32_t replica;         /* this replica's index (for logs and tests) */
-	uint32_t reserved;
+	uint32_t flags;           /* RTA_STREAM_* */
 };
+
+/*
+ * stream->flags: RTA_STREAM_CHECK, open is the --check run (rtaudiod -n, or
+ * the daemon validating a configuration): nothing will be rendered, and a
+ * resource that is missing now (a file) is a configuration error; in a real
+ * run a renderer may prefer to carry on without it (a respawned replica
+ * whose file went away). RTA_STREAM_OFFLINE: the --render run, which renders
+ * blocks 0.. into a file as fast as it can.
+ */
+#define RTA_STREAM_CHECK   1u
+#define RTA_STREAM_OFFLINE 2u
 
 /* One block to render. Everything it points to is valid during render only. */
 struct rta_block {
@@ -150,6 +161,15 @@ unsigned rta_config_count(const struct rta_host *host);
  */
 int rta_config_at(struct rta_host *host, unsigned i, const char **section, const char **key,
                   const char **value);
+
+/*
+ * The section of key number i ("source", "plugin NAME"), or NULL if i is out
+ * of range; unlike rta_config_at it does not mark the key as understood, so
+ * a renderer can find its sections and leave the unknown-key check intact.
+ * rta_config_used says whether key i was marked. open only.
+ */
+const char *rta_config_section(const struct rta_host *host, unsigned i);
+int rta_config_used(const struct rta_host *host, unsigned i);
 
 /*
  * Report a configuration error for `key` of `section` (key NULL: the section

@@ -10,8 +10,10 @@
  *  - K kill cycles with standby = warm (default 5, BENCH_WARM_KILLS);
  *  - 3 s (BENCH_IDLE_S) of idle supervision: daemon CPU % of one core and RSS.
  * Prints median / p99 / max detection latency, samples lost, and each figure
- * against its goal. Figures, not pass/fail: the exit status is 0 unless the
- * daemon could not be run at all.
+ * against its goal. Exit status: 0 if every goal is met, 2 if any is MISSED
+ * (CI runs a short bench and fails on it), 1 if the daemon could not run.
+ * FAILOVER_BENCH_MARGIN (default 1) multiplies the latency and CPU goals:
+ * CI uses 3 on its loaded 2-core VM (README). The loss goal is 0 always.
  *
  * usage: failover_bench [KILLS [STOPS [WARM_KILLS [IDLE_SECONDS]]]]
  */
@@ -298,8 +300,19 @@ static int cycles(struct bench *b, int n, int sig, struct result *r)
 	return 0;
 }
 
+static int missed;        /* goals MISSED in this run: the exit status */
+static double margin = 1; /* FAILOVER_BENCH_MARGIN */
+
+static const char *goal(bool met)
+{
+	if (!met)
+		missed++;
+	return met ? "met" : "MISSED";
+}
+
 static void report(const char *name, const struct result *r, double goal_p99_us)
 {
+	goal_p99_us *= margin;
 	double med = r->lat_ns[r->n / 2] / 1e3;
 	double p99 = r->lat_ns[(r->n * 99) / 100 < r->n ? (r->n * 99) / 100 : r->n - 1] / 1e3;
 	double max = r->lat_ns[r->n - 1] / 1e3;
@@ -307,7 +320,7 @@ static void report(const char *name, const struct result *r, double goal_p99_us)
 	printf("%-22s %5d %10.0f %10.0f %10.0f %12lld %10lld %8lld   p99 goal < %.0f us: %s; "
 	       "lost goal 0: %s\n",
 	       name, r->n, med, p99, max, r->lost, r->underruns, r->rescued, goal_p99_us,
-	       p99 < goal_p99_us ? "met" : "MISSED", r->lost == 0 ? "met" : "MISSED");
+	       goal(p99 < goal_p99_us), goal(r->lost == 0));
 }
 
 /* Nanoseconds on CPU of every thread of `pid` (schedstat: exact, not ticks). */
@@ -332,7 +345,7 @@ static uint64_t cpu_ns(pid_t pid)
 static void idle(struct bench *b, int seconds)
 {
 	char path[64], line[256];
-	long rss_kb = -1, anon_kb = -1;
+	long rss_kb = -1, anon_kb = -1, shmem_kb = 0;
 	FILE *f;
 
 	uint64_t c0 = cpu_ns(b->pid), t0 = clock_now_ns();
@@ -342,15 +355,18 @@ static void idle(struct bench *b, int seconds)
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)b->pid);
 	f = fopen(path, "r");
 	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &rss_kb) != 1)
-			(void)sscanf(line, "RssAnon: %ld", &anon_kb);
+		if (sscanf(line, "VmRSS: %ld", &rss_kb) != 1 &&
+		    sscanf(line, "RssAnon: %ld", &anon_kb) != 1)
+			(void)sscanf(line, "RssShmem: %ld", &shmem_kb);
 	if (f != NULL)
 		fclose(f);
 	printf("idle supervision (%.1f s): daemon CPU %.2f%% of one core, all threads, from "
-	       "schedstat (goal < 2%%: %s), RSS %.2f MiB (goal < 8 MiB: %s; %.2f MiB of it "
-	       "anonymous: mlockall makes every page of every mapped library resident)\n",
-	       (double)(t1 - t0) / 1e9, cpu, cpu < 2 ? "met" : "MISSED", rss_kb / 1024.0,
-	       rss_kb >= 0 && rss_kb < 8 * 1024 ? "met" : "MISSED", anon_kb / 1024.0);
+	       "schedstat (goal < 2%%: %s), RSS %.2f MiB, of it %.2f MiB not file-backed "
+	       "(anonymous + shared memory; goal < 8 MiB: %s; mlockall keeps every page of "
+	       "every mapped library resident, pages other processes share)\n",
+	       (double)(t1 - t0) / 1e9, cpu, goal(cpu < 2 * margin), rss_kb / 1024.0,
+	       (anon_kb + shmem_kb) / 1024.0,
+	       goal(anon_kb >= 0 && anon_kb + shmem_kb < 8 * 1024));
 }
 
 /*
@@ -397,6 +413,9 @@ int main(int argc, char **argv)
 	struct bench b;
 	struct result r;
 
+	const char *m = getenv("FAILOVER_BENCH_MARGIN");
+	if (m != NULL && atof(m) >= 1)
+		margin = atof(m);
 	signal(SIGPIPE, SIG_IGN);
 	printf("failover_bench: rtaudiod at 48000 Hz / 256 frames (period %.0f us), lead 2, "
 	       "null sink\n", period_us);
@@ -404,6 +423,7 @@ int main(int argc, char **argv)
 	       "max us", "lost samples", "underruns", "rescued");
 	floor_peer(kills > 100 ? 100 : kills, &r);
 	report("peer: kill->waitpid", &r, 1000);
+	missed = 0;  /* the machine's floor is a figure, not a goal of ours */
 	double floor_med = r.lat_ns[r.n / 2] / 1e3;
 	free(r.lat_ns);
 	if (start(&b, "hot") < 0)
@@ -413,12 +433,12 @@ int main(int argc, char **argv)
 		printf("crash detection median / platform floor median: %.2f (%.0f us above it)\n",
 		       r.lat_ns[r.n / 2] / 1e3 / floor_med, r.lat_ns[r.n / 2] / 1e3 - floor_med);
 	} else
-		printf("crash cycles failed after %d\n", r.n);
+		printf("crash cycles failed after %d\n", r.n), missed++;
 	free(r.lat_ns);
 	if (cycles(&b, stops, SIGSTOP, &r) == 0)
 		report("stall (hot, SIGSTOP)", &r, 2 * period_us + 1000);
 	else
-		printf("stall cycles failed after %d\n", r.n);
+		printf("stall cycles failed after %d\n", r.n), missed++;
 	printf("replica RT scheduling: %s\n", r.rt);
 	free(r.lat_ns);
 	idle(&b, idle_s);
@@ -429,8 +449,10 @@ int main(int argc, char **argv)
 	if (cycles(&b, warm, SIGKILL, &r) == 0)
 		report("crash (warm, SIGKILL)", &r, 1000);
 	else
-		printf("warm crash cycles failed after %d\n", r.n);
+		printf("warm crash cycles failed after %d\n", r.n), missed++;
 	free(r.lat_ns);
 	stop(&b);
-	return 0;
+	printf("failover_bench: %d goal(s) MISSED (margin %.1fx on latency and CPU)\n", missed,
+	       margin);
+	return missed > 0 ? 2 : 0;
 }

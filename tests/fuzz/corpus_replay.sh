@@ -8,7 +8,7 @@ set -u
 : "${top_srcdir:?top_srcdir not set (run through make check)}"
 : "${top_builddir:?}"
 failed=0
-for t in proto config segment reply; do
+for t in proto config segment reply report; do
 	if out=$("$top_builddir/tests/fuzz/replay_$t" "$top_srcdir/tests/fuzz/corpus/$t" 2>&1); then
 		echo "ok: $t: $out"
 	else

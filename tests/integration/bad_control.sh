@@ -1,5 +1,6 @@
 #!/bin/sh
-# Bad control input: every bad line gets {"ok":false,"error":...}, the
+# Bad control input: every bad line gets {"ok":false,"code":...,"error":...}
+# (the code from lib/proto.h's table, the one a line deserves), the
 # connection or the daemon survives as documented, audio loses nothing, and
 # other clients are served meanwhile.
 . "$(dirname "$0")/lib.sh"
@@ -8,24 +9,26 @@ command -v socat >/dev/null 2>&1 || skip "socat is not installed"
 write_conf
 start_daemon
 send() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
-expect_err() {
+expect_err() {  # expect_err LINE CODE
 	out=$(send "$1")
 	[ "$(echo "$out" | head -n 1 | jq -r .ok)" = false ] || fail "'$1' -> $out"
 	echo "$out" | head -n 1 | jq -e '.error | length > 0' >/dev/null || fail "'$1': no error text"
+	[ "$(echo "$out" | head -n 1 | jq -r .code)" = "$2" ] || fail "'$1': code not $2: $out"
 }
-expect_err "frobnicate"
-expect_err ""
-expect_err "set gain nan"
-expect_err "set gain 5"
-expect_err "set gain 0.5 extra"
-expect_err "set pan -1.5"
-expect_err "get volume"
-expect_err "set gain \"0.5"
+expect_err "frobnicate" unknown-verb
+expect_err "" usage
+expect_err "set gain nan" usage
+expect_err "set gain 5" range
+expect_err "set gain 0.5 extra" usage
+expect_err "set pan -1.5" range
+expect_err "get volume" unknown-param
+expect_err "set gain \"0.5" usage
+expect_err "wait-ready" unknown-verb
 ok "bad verbs and values refused"
 
 long=$(head -c 3000 /dev/zero | tr '\0' 'x')
 out=$(send "$long")
-echo "$out" | jq -e '.ok == false' >/dev/null || fail "over-long line: $out"
+echo "$out" | jq -e '.ok == false and .code == "usage"' >/dev/null || fail "over-long line: $out"
 out=$(head -c 4096 /dev/urandom | socat -t 2 - "UNIX-CONNECT:$SOCK" | head -n 1)
 [ -z "$out" ] || echo "$out" | jq -e '.ok == false' >/dev/null || fail "random bytes: $out"
 ok "over-long line and random bytes refused"

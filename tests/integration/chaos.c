@@ -24,9 +24,9 @@
  *       each child appends its pid to $CHAOS_PIDS (so the test can check
  *       that none outlives its replica).
  *
- *   chaos stray GROUP SECONDS
- *       A stray writer from outside: maps the group's replica segments
- *       read-write by name and, while some other replica is a ready standby,
+ *   CHAOS_DAEMON_PID=PID chaos stray GROUP SECONDS
+ *       A stray writer from outside (root): maps the group's replica
+ *       segments read-write through the daemon's /proc/PID/fd and, while some other replica is a ready standby,
  *       writes 1..64 random bytes at random offsets of the PRIMARY's ring
  *       slots (stamps, lengths, checks, payload) every 200 us, following the
  *       primary when it changes. Prints how many writes it made.
@@ -95,27 +95,54 @@ static void sleep_ns(uint64_t ns)
 		;
 }
 
+/*
+ * A descriptor of segment WHAT ("group", "r0".."r7") of `group`. The segments
+ * have no names (memfds): the attacker, a child of the replica forked before
+ * its exec, holds the replica's inherited descriptors 3 (group) and 4 (its own
+ * segment); the stray writer, root from outside, reopens the daemon's own
+ * through /proc/$CHAOS_DAEMON_PID/fd (as only root can: the daemon is not
+ * dumpable). -1 if not found.
+ */
+static int open_seg(const char *group, const char *what, bool rw)
+{
+	const char *dpid = getenv("CHAOS_DAEMON_PID");
+	char want[96], path[64], link[128];
+
+	if (dpid == NULL)
+		return strcmp(what, "group") == 0 ? dup(3) : dup(4);
+	snprintf(want, sizeof want, "/memfd:rtaudio-%s-%s (deleted)", group, what);
+	for (int n = 0; n < 1024; n++) {
+		snprintf(path, sizeof path, "/proc/%s/fd/%d", dpid, n);
+		ssize_t len = readlink(path, link, sizeof link - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, want) == 0)
+			return open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	}
+	return -1;
+}
+
 static int map_group(const char *group, struct shm_seg *seg)
 {
-	char name[SHM_NAME_MAX];
-	int rc = shm_seg_name(name, sizeof name, group, "group");
+	int fd = open_seg(group, "group", false);
 
-	if (rc == 0)
-		rc = shm_seg_open(seg, name, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
-		                  GROUP_SEG_BYTES);
+	if (fd < 0)
+		return -ENOENT;
+	int rc = shm_seg_map_fd(seg, fd, false, GROUP_MAGIC, LAYOUT_VERSION, SHM_KIND_GROUP,
+	                        0);
+	close(fd);
 	return rc;
 }
 
 /* Map replica segment i read-write, whatever its header says; *fd is kept. */
 static void *map_replica(const char *group, uint32_t i, size_t *size, int *fd)
 {
-	char name[SHM_NAME_MAX], what[8];
+	char what[8];
 	struct stat st;
 
 	snprintf(what, sizeof what, "r%" PRIu32, i);
-	if (shm_seg_name(name, sizeof name, group, what) < 0)
-		return NULL;
-	*fd = shm_open(name, O_RDWR, 0);
+	*fd = open_seg(group, what, true);
 	if (*fd < 0)
 		return NULL;
 	if (fstat(*fd, &st) < 0 || st.st_size <= 0) {

@@ -14,9 +14,9 @@
 # respawn the slot, and lose no sample: the WAV is compared block by block,
 # bit for bit, with the sine the replicas render, and checked by sinecheck.
 #
-# Phase 2, stray writes from outside: `chaos stray` maps the replica segments
-# read-write and writes random bytes over the primary's ring slots every
-# 200 us for STRAY_SECONDS (default 10), while a standby is ready. Figures:
+# Phase 2, stray writes from outside: `chaos stray`, as root, maps the replica
+# segments (memfds, no names) read-write through the daemon's /proc/PID/fd,
+# and writes random bytes over the primary's ring slots every 200 us for STRAY_SECONDS (default 10), while a standby is ready. Figures:
 # corrupt blocks played (must be 0), blocks rescued from a standby, blocks
 # that failed their checksum. Meanwhile a tap (`rtaudioctl record`) records
 # from the same rings: it checks the blocks' CRC too, and its file must be
@@ -66,6 +66,10 @@ check_wav() {
 # --- phase 1: hostile replicas ----------------------------------------------
 export CHAOS_REPLICA="$REPLICA" CHAOS_MODE=mix CHAOS_DELAY_MS=300
 export CHAOS_LOG="$TMP/attacks" CHAOS_PIDS="$TMP/attacker.pids" CHAOS_STOP="$TMP/stop"
+# A root daemon's replicas (the attackers with them) run as replica_user:
+# let them reach their log files and see the stop file.
+chmod 0711 "$TMP"
+: > "$CHAOS_LOG"; : > "$CHAOS_PIDS"; chmod 0666 "$CHAOS_LOG" "$CHAOS_PIDS"
 export CHAOS_UNTIL=$(( $(date +%s) + SECS1 + 60 ))
 REAL_REPLICA=$REPLICA
 REPLICA=$CHAOS write_conf "[sink]" "type = wav" "path = $TMP/p1.wav" "[source]" "frequency = $FREQ"
@@ -112,7 +116,7 @@ start_daemon
 jctl record "$TMP/tap.wav" -d $((SECS2 - 2)) > "$TMP/record.out" 2> "$TMP/record.err" &
 RPID=$!
 wait_until 5 grep -q "tap: segments passed" "$DLOG" || fail "record did not open its tap"
-"$CHAOS" stray "$GROUP" "$SECS2" > "$TMP/stray.out" 2>&1 || fail "stray writer: $(cat "$TMP/stray.out")"
+CHAOS_DAEMON_PID=$DPID "$CHAOS" stray "$GROUP" "$SECS2" > "$TMP/stray.out" 2>&1 || fail "stray writer: $(cat "$TMP/stray.out")"
 kill -0 "$DPID" 2>/dev/null || die "the daemon died under stray writes"
 rc=0
 wait "$RPID" || rc=$?

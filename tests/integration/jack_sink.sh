@@ -117,9 +117,9 @@ done > "$TMP/fake.trace"
 check_cb "$TMP/fake.trace" > /dev/null && fail "the syscall checker accepted a write()"
 tid=$(ps -L -o tid=,cls= -p "$DPID" | awk '$2 == "FF" { print $1 }' | head -n 1)
 if ! command -v strace > /dev/null 2>&1; then
-	echo "note: strace is not installed: process-callback syscall check not run"
+	part_skip "strace is not installed: process-callback syscall check not run"
 elif [ -z "$tid" ]; then
-	echo "note: no SCHED_FIFO thread in rtaudiod (jackd not real-time?): syscall check not run"
+	part_skip "no SCHED_FIFO thread in rtaudiod (jackd not real-time?): syscall check not run"
 else
 	timeout -s INT 1 strace -p "$tid" -o "$TMP/cb.trace" 2> /dev/null
 	if check_cb "$TMP/cb.trace" > "$TMP/cb.out"; then ok "$(cat "$TMP/cb.out")"
@@ -168,10 +168,10 @@ wait_until 5 has_ports || fail "rtaudiod's ports are not back"
 record_start "$TMP/back.wav" 1.5
 record_wait "$TMP/back.wav" 1.4
 lost=$(st .sink.lost_samples); under=$(st .sink.underruns)
-# A server restart is not a failover: what it costs is reported, not
-# asserted (the issue asks for no loss across primary kills, checked above).
-[ "$lost" = 0 ] || echo "note: lost $lost samples across the reconnect"
-[ "$under" = 0 ] || echo "note: $under underruns across the reconnect"
+# The stream stops with the server and resumes at the same block (checked
+# above), so a reconnect costs no sample; nor an underrun once audio is back.
+[ "$lost" = 0 ] || fail "lost $lost samples across the reconnect"
+[ "$under" = 0 ] || fail "$under underruns across the reconnect"
 ok "reconnected: resumed at block $resumed, sink.seq $s2 -> $(st .sink.seq), lost $lost, underruns $under"
 
 # 5. The server comes back at another block size: not played into, logged;

@@ -15,7 +15,8 @@ out=$(ctl kill-primary 2>&1); rc=$?
 echo "$out" | grep -q "no healthy standby to take over; 'kill-primary force' kills it anyway" ||
 	fail "kill-primary with no standby said: $out"
 reply=$(jctl kill-primary 2>/dev/null)
-[ "$(echo "$reply" | jq -c '{ok, error: (.error | type)}')" = '{"ok":false,"error":"string"}' ] ||
+[ "$(echo "$reply" | jq -c '{ok, code, error: (.error | type)}')" = \
+  '{"ok":false,"code":"no-standby","error":"string"}' ] ||
 	fail "JSON reply: $reply"
 sleep 0.3
 [ "$(st '.replicas[0].pid')" = "$pid" ] || fail "replica $pid was killed anyway"

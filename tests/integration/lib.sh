@@ -3,7 +3,8 @@
 # Each test gets its own temporary directory, group name and socket, starts
 # the real rtaudiod with the real rtaudio-replica, drives it with the real
 # rtaudioctl, and on exit checks what every test must leave behind: nothing
-# (no segment of its group under /dev/shm, no socket, no live replica).
+# (no segment of its group under /dev/shm - the segments are memfds, only
+# the lock has a name, and it goes at exit -, no socket, no live replica).
 # Environment (set by `make check`): RTAUDIOD RTAUDIOCTL REPLICA SINECHECK.
 
 set -u
@@ -13,6 +14,9 @@ set -u
 
 TEST=$(basename "$0" .sh)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rtaudio-$TEST.XXXXXX")
+# Traversable (not listable): a root daemon runs the renderers a test puts
+# here as replica_user, which must be able to execute them.
+chmod 0711 "$TMP"
 GROUP="t$$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')"
 SOCK="$TMP/ctl.sock"
 CONF="$TMP/rtaudiod.conf"
@@ -21,13 +25,46 @@ DPID=""
 FAILED=0
 PIDS_SEEN=""
 
-skip() { echo "SKIP: $TEST: $*"; cleanup_files; exit 77; }
+# Under CI=true (.ci/run sets it) nothing may skip: CI installs every tool
+# (./bootstrap --install-deps) and runs as root on 2 CPUs, so a skip there
+# is a failure. The one exemption is sanitized(): the named assertions that
+# cannot hold under ASan (asan_skip; README, "What may skip in CI").
+ci() { [ "${CI:-}" = true ]; }
+
+# skip WHY: the whole test cannot run here (exit 77). Never hides a failure
+# found before it, and is itself a failure under CI=true.
+skip() {
+	if [ "$FAILED" -ne 0 ]; then
+		echo "FAIL: $TEST: failed, then could not go on: $*"
+	elif ci && ! sanitized; then
+		echo "FAIL: $TEST: would skip, and CI=true allows no skip: $*"; FAILED=1
+	else
+		echo "SKIP: $TEST: $*"
+	fi
+	if [ -n "$DPID" ]; then stop_daemon; fi
+	teardown
+	[ "$FAILED" -eq 0 ] || exit 1
+	exit 77
+}
+# part_skip WHAT: one part of a test cannot run here: says so, and under
+# CI=true (outside ASan) fails the test instead of passing it silently.
+part_skip() {
+	if ci && ! sanitized; then fail "$* (CI=true allows no skip)"; else echo "SKIP (part): $TEST: $*"; fi
+}
 fail() { echo "FAIL: $TEST: $*"; FAILED=1; }
 die() { echo "FAIL: $TEST: $*"; show_log; teardown; exit 1; }
 ok() { echo "ok: $*"; }
 show_log() { [ -f "$DLOG" ] && { echo "--- daemon log ($DLOG) ---"; tail -n 40 "$DLOG"; }; }
 
-command -v jq >/dev/null 2>&1 || skip "jq is not installed (./bootstrap --install-deps)"
+
+# A root rtaudiod runs its replicas as [group] replica_user (default
+# rtaudio) and refuses to start without it: create it, as bootstrap
+# --install-deps does.
+if [ "$(id -u)" -eq 0 ] && ! id rtaudio >/dev/null 2>&1; then
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+		rtaudio 2>/dev/null || id rtaudio >/dev/null 2>&1 ||
+		skip "cannot create the user rtaudio the replicas of a root rtaudiod run as"
+fi
 
 # write_conf [extra lines...]: the test's config; extra lines are appended
 # raw (sections included), later keys of a section win.
@@ -83,9 +120,10 @@ note_pids() { PIDS_SEEN="$PIDS_SEEN $(st '.replicas[] | select(.pid != null) | .
 # (RSS bounds do not hold), it slows process start and exit, and it makes
 # system calls of its own. Tests SKIP those assertions there, and only those.
 sanitized() { grep -q __asan_init "$RTAUDIOD" 2>/dev/null; }
-# asan_skip WHAT: under ASan print "SKIP: TEST: WHAT not checked under ASan"
-# and succeed, else fail; so `asan_skip "RSS bound" || [ check ] || fail ...`.
-asan_skip() { sanitized || return 1; echo "SKIP: $TEST: $* not checked under ASan"; }
+# asan_skip WHAT: under ASan print "SKIP (part): TEST: WHAT not checked under
+# ASan" and succeed, else fail; so `asan_skip "RSS bound" || [ check ] || fail ...`.
+# The named exemptions of .ci/sanitize: each call names what it exempts.
+asan_skip() { sanitized || return 1; echo "SKIP (part): $TEST: $* not checked under ASan"; }
 
 # failovers_by REASON: how many failovers of that reason (crash, stall,
 # manual, corrupt) the daemon has logged. Tests that cause N crashes count
@@ -161,3 +199,4 @@ finish() {
 }
 
 trap 'teardown; exit 1' INT TERM
+command -v jq >/dev/null 2>&1 || skip "jq is not installed (./bootstrap --install-deps)"

@@ -51,7 +51,7 @@ if script -V 2>/dev/null | grep -q util-linux; then
 	grep -q "rtaudiod running" "$TMP/tty.txt" || fail "tty: no header"
 	ok "watch on a terminal: redrawn in place"
 else
-	echo "SKIP (part): no util-linux script(1) for a terminal"
+	part_skip "no util-linux script(1) for a terminal"
 fi
 
 # --- no daemon: every refresh fails and says so, exit 69 ------------------

@@ -23,9 +23,15 @@ expect() {  # expect STATUS GROUPS VERB...
 	[ "$got" = "$want" ] || fail "groups=$g '$*': exit $got, expected $want ($out)"
 	if [ "$want" = 77 ]; then
 		echo "$out" | grep -q -i "permission denied" || fail "'$*': no 'permission denied' in: $out"
+		# When the daemon answered (not the socket's mode refusing the connect).
+		if echo "$out" | grep -q '"ok":false'; then
+			echo "$out" | grep -q '"code":"denied"' || fail "'$*': no code denied in: $out"
+			DENIED_CODES=$((DENIED_CODES + 1))
+		fi
 	fi
 }
 
+DENIED_CODES=0
 write_conf "[daemon]" "socket_mode = 0660" "socket_group = $grp"
 start_daemon
 [ "$(stat -c '%a %G' "$SOCK")" = "660 $grp" ] || fail "socket is $(stat -c '%a %G' "$SOCK")"
@@ -58,4 +64,6 @@ expect 77 65534 status
 expect 77 65534 set gain 0.5
 ok "outsider on a 0666 socket: refused by the daemon (77)"
 [ "$(st .sink.lost_samples)" = 0 ] || fail "lost samples"
+[ "$DENIED_CODES" -ge 5 ] || fail "only $DENIED_CODES refusals of the daemon carried code denied"
+ok "$DENIED_CODES refusals of the daemon carried code denied"
 finish

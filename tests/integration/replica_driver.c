@@ -19,6 +19,12 @@
  *         sigterm  hot; SIGTERM must end the replica promptly with status 0
  *         badcfg   a group segment with 9 channels: the replica must refuse
  *                  it with exit status 1
+ *         keys     hot, with the --key arguments that follow SECONDS (e.g.
+ *                  a file source through an LV2 chain): the parameter table
+ *                  is the one the replica's --check run reports, blocks
+ *                  are counted, not compared (no reference here), and the
+ *                  sink starts at block 1000 with a pre-roll of 300 blocks,
+ *                  so the catch-up runs inside the traced loop too
  * The first line on stdout is "replica-pid PID" (for the strace log name).
  * Exit 0 when every check passed, 1 otherwise.
  *
@@ -60,9 +66,8 @@
 
 struct drv {
 	char group[SHM_GROUP_MAX + 1];
-	char gname[SHM_NAME_MAX];
-	char rname[SHM_NAME_MAX];
 	struct shm_seg gseg, rseg;
+	int gfd, grofd, rfd, rrofd;   /* as rtaudiod holds them (group.c) */
 	struct group_seg *g;
 	struct replica_seg *r;
 	struct ring ring;
@@ -70,6 +75,9 @@ struct drv {
 	uint32_t index;
 	pid_t child;
 	int failed;
+	char **keys;       /* keys mode: "SECTION.KEY=VALUE" arguments */
+	int nkeys;
+	bool nocheck;      /* keys mode: count blocks, do not compare them */
 };
 
 static struct drv drv;
@@ -98,10 +106,6 @@ static void drv_cleanup(void)
 	}
 	shm_seg_close(&drv.rseg);
 	shm_seg_close(&drv.gseg);
-	if (drv.rname[0] != '\0')
-		shm_seg_unlink(drv.rname);
-	if (drv.gname[0] != '\0')
-		shm_seg_unlink(drv.gname);
 }
 
 static void die(const char *what, int err)
@@ -112,19 +116,12 @@ static void die(const char *what, int err)
 
 static void drv_setup(uint32_t replicas, uint32_t index, uint32_t standby, uint32_t channels)
 {
-	char what[8];
 	int rc;
 
 	snprintf(drv.group, sizeof drv.group, "rdrv%ld", (long)getpid());
 	drv.index = index;
-	if ((rc = shm_seg_name(drv.gname, sizeof drv.gname, drv.group, "group")) < 0)
-		die("shm_seg_name", rc);
-	snprintf(what, sizeof what, "r%" PRIu32, index);
-	if ((rc = shm_seg_name(drv.rname, sizeof drv.rname, drv.group, what)) < 0)
-		die("shm_seg_name", rc);
-
-	rc = shm_seg_create(&drv.gseg, drv.gname, GROUP_SEG_BYTES, 0600, GROUP_MAGIC,
-	                    LAYOUT_VERSION, SHM_KIND_GROUP, 0, drv.group);
+	rc = shm_anon_create(&drv.gseg, "rdrv-group", GROUP_SEG_BYTES, GROUP_MAGIC, LAYOUT_VERSION,
+	                     SHM_KIND_GROUP, 0, drv.group, &drv.gfd, &drv.grofd);
 	if (rc < 0)
 		die("create group segment", rc);
 	struct group_seg *g = drv.gseg.base;
@@ -150,8 +147,8 @@ static void drv_setup(uint32_t replicas, uint32_t index, uint32_t standby, uint3
 	size_t size = layout_replica_bytes(DRV_CAPACITY, block);
 	if (size == 0)
 		die("layout_replica_bytes", EINVAL);
-	rc = shm_seg_create(&drv.rseg, drv.rname, size, 0600, REPLICA_MAGIC, LAYOUT_VERSION,
-	                    SHM_KIND_REPLICA, index, drv.group);
+	rc = shm_anon_create(&drv.rseg, "rdrv-replica", size, REPLICA_MAGIC, LAYOUT_VERSION,
+	                     SHM_KIND_REPLICA, index, drv.group, &drv.rfd, &drv.rrofd);
 	if (rc < 0)
 		die("create replica segment", rc);
 	rc = ring_init(&drv.ring, (unsigned char *)drv.rseg.base + REPLICA_RING_OFFSET,
@@ -178,8 +175,30 @@ static void drv_spawn(const char *replica)
 	if (pid < 0)
 		die("fork", errno);
 	if (pid == 0) {
-		execl(replica, replica, "--group", drv.group, "--index", index, "--parent", parent,
-		      "--key", freq, (char *)NULL);
+		/* The segments where rtaudiod puts them: fd 3 the group's (read-only,
+		 * sealed here as the daemon seals it), fd 4 the replica's. */
+		(void)shm_anon_seal(drv.gfd, true);
+		if (dup2(drv.grofd, 3) < 0 || dup2(drv.rfd, 4) < 0)
+			_exit(127);
+		char *av[16 + 2 * 64];
+		int n = 0;
+		av[n++] = (char *)replica;
+		av[n++] = "--group";
+		av[n++] = drv.group;
+		av[n++] = "--index";
+		av[n++] = index;
+		av[n++] = "--parent";
+		av[n++] = parent;
+		if (drv.nkeys == 0) {
+			av[n++] = "--key";
+			av[n++] = freq;
+		}
+		for (int k = 0; k < drv.nkeys && k < 64; k++) {
+			av[n++] = "--key";
+			av[n++] = drv.keys[k];
+		}
+		av[n] = NULL;
+		execv(replica, av);
 		_exit(127);
 	}
 	drv.child = pid;
@@ -241,7 +260,9 @@ static void sink_period(struct sink_stats *st, uint64_t params_at)
 
 	layout_params_snapshot(g, &h);
 	int rc = ring_read_seq(&drv.ring, pos, got, sizeof got, &len, NULL);
-	if (rc == 0) {
+	if (rc == 0 && drv.nocheck) {
+		st->identical++; /* present; keys mode has no reference to compare with */
+	} else if (rc == 0) {
 		uint32_t n = source_block(&drv.stream, &h, pos, want, sizeof want);
 		if (len != n || memcmp(got, want, n) != 0) {
 			if (st->mismatched++ == 0)
@@ -436,10 +457,74 @@ static void mode_badcfg(const char *replica)
 		printf("badcfg: refused with exit 1\n");
 }
 
+/* keys mode: the replica's --check report gives the parameter table. */
+static void drv_table_from_check(const char *replica)
+{
+	char cmd[8192], line[512];
+	size_t at = (size_t)snprintf(cmd, sizeof cmd, "'%s' --check --rate %u --channels %u "
+	                             "--frames %u", replica, DRV_RATE, DRV_CHANNELS, DRV_FRAMES);
+	for (int k = 0; k < drv.nkeys && at < sizeof cmd; k++)
+		at += (size_t)snprintf(cmd + at, sizeof cmd - at, " --key '%s'", drv.keys[k]);
+	FILE *f = popen(cmd, "r");
+	if (f == NULL)
+		die("popen --check", errno);
+	struct group_seg *g = drv.g;
+	double v[LAYOUT_MAX_PARAMS] = { 0.8, 0.25 };
+	uint32_t n = 2;
+	bool okline = false;
+	while (fgets(line, sizeof line, f) != NULL) {
+		struct param_decl d = { 0 };
+		if (strcmp(line, "ok\n") == 0)
+			okline = true;
+		else if (sscanf(line, "param\t%31[^\t]\t%lf\t%lf\t%lf", d.name, &d.min, &d.max,
+		                &d.def) == 4 && n < LAYOUT_MAX_PARAMS) {
+			v[n] = d.def;
+			g->decl[n++] = d;
+		} else
+			fail("--check said: %s", line);
+	}
+	if (pclose(f) != 0 || !okline) {
+		fail("the replica's --check run failed");
+		exit(1);
+	}
+	g->nparams = n;
+	int rc = layout_params_publish(g, 0, v, n, 0);
+	if (rc < 0)
+		die("layout_params_publish", rc);
+}
+
+static void mode_keys(const char *replica, double seconds)
+{
+	struct sink_stats st = { 0 };
+
+	drv.nocheck = true;
+	drv_setup(1, 0, STANDBY_HOT, DRV_CHANNELS);
+	drv_table_from_check(replica);
+	drv.g->preroll_blocks = 300;
+	atomic_store_explicit(&drv.g->position, 1000, memory_order_release);
+	drv_spawn(replica);
+	drv_wait_ready();
+	uint64_t pre = LOAD(&drv.r->preroll_ns);
+	(void)sink_run(&st, seconds, 0);
+	if (pre == 0)
+		fail("no pre-roll was timed");
+	drv_shutdown_by_run_word();
+	drv_check_exit(drv_reap(5 * NSEC_PER_SEC), "run = SHUTDOWN");
+	drv_report("keys", &st);
+	printf("keys: pre-roll of 300 blocks took %.3f ms\n", (double)pre / 1e6);
+	drv_check_stats(&st, st.periods / 10 + 3);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 5 && strcmp(argv[2], "keys") == 0) {
+		drv.keys = argv + 4;
+		drv.nkeys = argc - 4;
+		argc = 4;
+	}
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: replica_driver REPLICA hot|warm|sigterm|badcfg [SECONDS]\n");
+		fprintf(stderr, "usage: replica_driver REPLICA hot|warm|sigterm|badcfg [SECONDS]\n"
+		        "       replica_driver REPLICA keys SECONDS SECTION.KEY=VALUE...\n");
 		return 64;
 	}
 	double seconds = argc == 4 ? strtod(argv[3], NULL) : 1.0;
@@ -457,6 +542,8 @@ int main(int argc, char **argv)
 		mode_warm(argv[1], seconds);
 	else if (strcmp(argv[2], "badcfg") == 0)
 		mode_badcfg(argv[1]);
+	else if (strcmp(argv[2], "keys") == 0 && drv.nkeys > 0)
+		mode_keys(argv[1], seconds);
 	else {
 		fprintf(stderr, "replica_driver: unknown mode '%s'\n", argv[2]);
 		return 64;

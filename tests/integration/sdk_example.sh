@@ -25,8 +25,12 @@ flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$i
 	--cflags --libs rtaudio) || die "pkg-config rtaudio failed"
 libdir=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$inst$prefix" \
 	--variable=libdir rtaudio)
+# Under the sanitizer stage the installed library is instrumented: so must
+# the program be that links it.
+san=""
+sanitized && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror -o "$TMP/tone" "$top_srcdir/examples/renderer.c" $flags -lm \
+cc -std=c11 -Wall -Wextra -Werror $san -o "$TMP/tone" "$top_srcdir/examples/renderer.c" $flags -lm \
 	-Wl,-rpath,"$libdir" 2> "$TMP/cc.log" || die "building the example failed: $(cat "$TMP/cc.log")"
 [ "$(wc -l < "$top_srcdir/examples/renderer.c")" -le 80 ] || fail "examples/renderer.c is over 80 lines"
 ok "example built with: cc renderer.c $(echo "$flags" | sed "s|$inst||g")"

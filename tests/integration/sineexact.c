@@ -65,5 +65,7 @@ int main(int argc, char **argv)
 	sf_close(sf);
 	printf("sineexact: %lld samples, %lld differ (first at sample %lld), %lld NaN, peak %.3f\n",
 	       total, bad, first, nans, peak);
+	free(got);
+	free(want);
 	return total > 0 && bad == 0 ? 0 : 1;
 }

@@ -24,7 +24,8 @@ ok "no daemon: exit 69 after $((t1 - t0)) ms: $out"
 [ "$rc" = 64 ] || fail "wait-ready 10: exit $rc, expected 64"
 
 # A daemon whose replicas never get ready: it answers, never ready -> 1.
-printf '#!/bin/sh\n[ "$1" = --check ] && { echo ok; exit 0; }\nexec sleep 30\n' > "$TMP/never-ready"
+# (It answers the daemon's renderer check, --check, as the real one does.)
+printf '#!/bin/sh\n[ "$1" = --check ] && exec "%s" "$@"\nexec sleep 30\n' "$REPLICA" > "$TMP/never-ready"
 chmod +x "$TMP/never-ready"
 write_conf
 sed "s|^replica = .*|replica = $TMP/never-ready|" "$CONF" > "$TMP/never.conf"

@@ -200,6 +200,31 @@ START_TEST(full_valid_file)
 }
 END_TEST
 
+START_TEST(alsa_follows_build)
+{
+	struct config c;
+	char path[64], err[512];
+	int rc = load_text("[sink]\ntype = alsa\ndevice = hw:1,0\nalsa_format = s24\n", &c, path,
+	                   err, sizeof err);
+
+#ifdef HAVE_ALSA
+	ck_assert_msg(rc == 0, "refused: %s", err);
+	ck_assert_uint_eq(c.sink, SINK_ALSA);
+	ck_assert_str_eq(c.device, "hw:1,0");
+	ck_assert_uint_eq(c.alsa_format, ALSA_FMT_S24);
+	ck_assert_uint_eq(c.alsa_period, 0);
+	ck_assert_uint_eq(c.alsa_buffer, 0);
+#else
+	char want[160];
+
+	ck_assert_int_eq(rc, -EINVAL);
+	snprintf(want, sizeof want, "%s:2: key 'type': rtaudiod was built without ALSA (libasound)",
+	         path);
+	ck_assert_str_eq(err, want);
+#endif
+}
+END_TEST
+
 START_TEST(jack_follows_build)
 {
 	struct config c;
@@ -268,7 +293,11 @@ static const struct bad bad_files[] = {
 	{ "[group]\ncpu_affinity = 0,1\n", 2, "cpu_affinity", "'0,1' is not one of spread|none" },
 	{ "[daemon]\nlog_level = loud\n", 2, "log_level",
 	  "'loud' is not one of error|warn|info|debug" },
-	{ "[sink]\ntype = alsa\n", 2, "type", "'alsa' is not one of null|wav|jack" },
+	{ "[sink]\ntype = pulse\n", 2, "type", "'pulse' is not one of null|wav|jack|alsa" },
+	{ "[sink]\nalsa_period = 8\n", 2, "alsa_period", "8 is below 16 frames*" },
+	{ "[sink]\nalsa_buffer = 16\n", 2, "alsa_buffer", "16 is below 32 frames*" },
+	{ "[sink]\nalsa_format = s8\n", 2, "alsa_format", "'s8' is not one of auto|float|s32|s24|s16" },
+	{ "[sink]\ndevice =\n", 2, "device", "must not be empty" },
 	{ "[group]\nname = -bad\n", 2, "name", "'-bad' is not a valid group name "
 	  "(1..32 of A-Z a-z 0-9 _ . -, not starting with . or -)" },
 	{ "[group]\nname = a/b\n", 2, "name", "'a/b' is not a valid group name "
@@ -501,7 +530,8 @@ START_TEST(enum_names)
 	ck_assert_str_eq(config_sink_name(SINK_NULL), "null");
 	ck_assert_str_eq(config_sink_name(SINK_WAV), "wav");
 	ck_assert_str_eq(config_sink_name(SINK_JACK), "jack");
-	ck_assert_str_eq(config_sink_name(3), "?");
+	ck_assert_str_eq(config_sink_name(SINK_ALSA), "alsa");
+	ck_assert_str_eq(config_sink_name(4), "?");
 	ck_assert_str_eq(config_standby_name(STANDBY_HOT), "hot");
 	ck_assert_str_eq(config_standby_name(STANDBY_WARM), "warm");
 	ck_assert_str_eq(config_standby_name(7), "?");
@@ -517,6 +547,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, empty_file_gives_defaults);
 	tcase_add_test(tc, full_valid_file);
 	tcase_add_test(tc, jack_follows_build);
+	tcase_add_test(tc, alsa_follows_build);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, directory_is_an_error);
 	suite_add_tcase(s, tc);

@@ -28,6 +28,10 @@ int main(void)
 	srunner_add_suite(sr, guard_suite());
 	srunner_add_suite(sr, client_suite());
 	srunner_add_suite(sr, play_suite());
+	srunner_add_suite(sr, renderer_suite());
+	srunner_add_suite(sr, slot_suite());
+	srunner_add_suite(sr, errtext_suite());
+	srunner_add_suite(sr, sandbox_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -63,6 +63,8 @@ START_TEST(identical_copies_play_the_primary_and_stay_in_sync)
 	ck_assert_int_eq(play_next(&p), 0);
 	ck_assert_int_eq(play_sync_of(&p, 2), SYNC_IDENTICAL);
 	ck_assert_uint_eq(ld(&p.rep[2].since), 11);
+	play_free(&p);
+	fx_free(&f);
 }
 END_TEST
 
@@ -94,6 +96,8 @@ START_TEST(lying_primary_is_outvoted_and_fenced_after_k)
 	}
 	ck_assert_uint_eq(ld(&p.rep[0].fence_outvoted), 1);
 	ck_assert_uint_eq(ld(&p.st.lost_samples), 0);
+	play_free(&p);
+	fx_free(&f);
 }
 END_TEST
 
@@ -113,6 +117,8 @@ START_TEST(lying_standby_changes_nothing_audible)
 	ck_assert_uint_eq(ld(&p.rep[2].fence_outvoted), 1);
 	ck_assert_uint_eq(ld(&p.rep[1].fence_outvoted), 0);
 	ck_assert_uint_eq(ld(&p.st.from_primary), 3);
+	play_free(&p);
+	fx_free(&f);
 }
 END_TEST
 
@@ -148,6 +154,8 @@ START_TEST(nan_and_loud_are_never_played)
 	ck_assert_uint_eq(ld(&p.st.guard_silence), 1);
 	ck_assert_uint_eq(ld(&p.st.underruns), 1);
 	ck_assert_uint_eq(ld(&p.st.lost_samples), FR * CH);
+	play_free(&p);
+	fx_free(&f);
 }
 END_TEST
 
@@ -177,6 +185,8 @@ START_TEST(no_majority_plays_the_primary)
 	ck_assert_int_eq(play_next(&p), 2);
 	ck_assert_uint_eq(ld(&p.rep[0].fence_outvoted), 1);
 	ck_assert_uint_eq(ld(&p.st.voted), 1);
+	play_free(&p);
+	fx_free(&f);
 }
 END_TEST
 

@@ -240,6 +240,7 @@ START_TEST(parse_every_verb)
 	assert_ok("events", CMD_EVENTS, 0);
 	assert_ok("reload", CMD_RELOAD, 0);
 	assert_ok("version", CMD_VERSION, 0);
+	assert_ok("history", CMD_HISTORY, 0);
 }
 END_TEST
 
@@ -470,6 +471,46 @@ END_TEST
  * The line is copied against a PROT_NONE page: reading line[len] faults,
  * which check reports as a failure of this test.
  */
+START_TEST(error_codes)
+{
+	struct proto_req r;
+	const char *why;
+	unsigned n = 0;
+
+	/* Indexed by id, codes unique and spelled as documented, exit statuses sane. */
+	for (const struct proto_error *e = proto_errors; e->code != NULL; e++, n++) {
+		ck_assert_int_eq(e->id, (int)n);
+		ck_assert_ptr_eq(proto_error_lookup(e->code), e);
+		ck_assert_str_eq(proto_error_code(e->id), e->code);
+		ck_assert_int_eq(proto_error_exit(e->code), e->exit_status);
+		ck_assert(e->exit_status == 1 || (e->exit_status >= 64 && e->exit_status <= 78));
+		ck_assert(e->meaning != NULL && e->meaning[0] != '\0');
+		for (const char *c = e->code; *c != '\0'; c++)
+			ck_assert((*c >= 'a' && *c <= 'z') || *c == '-');
+	}
+	ck_assert_uint_eq(n, PERR__COUNT);
+	ck_assert_int_eq(proto_error_exit("denied"), 77);
+	ck_assert_int_eq(proto_error_exit("usage"), 64);
+	ck_assert_int_eq(proto_error_exit("busy"), 75);
+	ck_assert_int_eq(proto_error_exit("no-standby"), 1);
+	ck_assert_int_eq(proto_error_exit(NULL), 1);          /* an old daemon: a refusal */
+	ck_assert_int_eq(proto_error_exit("frobnicated"), 1);
+	ck_assert_ptr_null(proto_error_lookup("Denied"));
+	ck_assert_str_eq(proto_error_code(PERR__COUNT), "internal");
+	/* What proto_parse says a refused line is. */
+	ck_assert_int_lt(proto_parse("frob", 4, &r, &why), 0);
+	ck_assert_int_eq(r.code, PERR_UNKNOWN_VERB);
+	ck_assert_int_lt(proto_parse("set gain 9", 10, &r, &why), 0);
+	ck_assert_int_eq(r.code, PERR_RANGE);
+	ck_assert_int_lt(proto_parse("set gain x", 10, &r, &why), 0);
+	ck_assert_int_eq(r.code, PERR_USAGE);
+	ck_assert_int_lt(proto_parse("status a b c", 12, &r, &why), 0);
+	ck_assert_int_eq(r.code, PERR_USAGE);
+	ck_assert_int_lt(proto_parse("", 0, &r, &why), 0);
+	ck_assert_int_eq(r.code, PERR_USAGE);
+}
+END_TEST
+
 START_TEST(parse_never_reads_past_len)
 {
 	static const char *const lines[] = {
@@ -532,6 +573,7 @@ Suite *proto_suite(void)
 	tcase_add_test(tc, parse_checks);
 	tcase_add_test(tc, parse_tap_verbs);
 	tcase_add_test(tc, parse_never_reads_past_len);
+	tcase_add_test(tc, error_codes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,7 +4,7 @@
  * roles set (replica 0 primary, the others standbys), and a producer that
  * writes deterministic blocks, spoilt on request, with valid CRCs. Used by
  * tests/unit/check_play.c and tests/bench/vote_bench.c.
- * Does not: create shared memory, spawn anything, or free (test processes).
+ * Does not: create shared memory or spawn anything; fx_free() frees.
  */
 #ifndef RTAUDIO_TESTS_PLAY_FIXTURE_H
 #define RTAUDIO_TESTS_PLAY_FIXTURE_H
@@ -54,6 +54,15 @@ static inline int fx_init(struct fixture *f, uint32_t n, uint32_t frames, uint32
 	}
 	atomic_store(&f->gr.g->leader, layout_leader_make(1, 0));
 	return 0;
+}
+
+/* Free what fx_init allocated (the group page and the rings). */
+static inline void fx_free(struct fixture *f)
+{
+	for (uint32_t i = 0; i < f->gr.n; i++)
+		free(f->gr.ring[i].hdr);
+	free(f->gr.g);
+	f->gr.g = NULL;
 }
 
 static inline void fx_set_primary(struct fixture *f, uint32_t p)

@@ -27,6 +27,10 @@ Suite *crc32c_suite(void);
 Suite *guard_suite(void);
 Suite *client_suite(void);
 Suite *play_suite(void);
+Suite *renderer_suite(void);
+Suite *slot_suite(void);
+Suite *errtext_suite(void);
+Suite *sandbox_suite(void);
 
 /*
  * Map `bytes` (a multiple of 64) of private zeroed memory ending right

@@ -1,0 +1,64 @@
+/*
+ * confine.h - the daemon's side of a replica's confinement: whose user it
+ * runs as, and the limits it inherits.
+ *
+ * What it does: when rtaudiod runs as root, resolves [group] replica_user
+ * to the uid and gid every renderer process (replicas and --check runs)
+ * switches to before exec, with no supplementary groups; drops to them in
+ * a forked child (params.c) or has libuv do it (spawn.c); raises the
+ * daemon's own RLIMIT_RTPRIO and RLIMIT_MEMLOCK so that replicas, which
+ * inherit them and lose root's capabilities, still get SCHED_FIFO and
+ * locked memory.
+ *
+ * What it does not do: the replica's own confinement (limits, seccomp:
+ * lib/renderer_proc.c, told by the arguments params_argv() adds), or log.
+ * A non-root rtaudiod runs its replicas as itself (nothing to drop to).
+ */
+#ifndef RTAUDIOD_CONFINE_H
+#define RTAUDIOD_CONFINE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct confine_cred {
+	bool drop;      /* rtaudiod is root: switch to uid/gid */
+	uid_t uid;
+	gid_t gid;
+};
+
+/*
+ * Fill *cr for config `c`: drop = (geteuid() == 0), and then replica_user's
+ * uid and gid, which must not be root's. Returns 0, -ENOENT (no such user)
+ * or -EPERM (the user is root, uid 0). Loop thread (getpwnam).
+ */
+int confine_user(const struct config *c, struct confine_cred *cr);
+
+/*
+ * In a forked child before exec: setgroups(0), setgid, setuid to *cr (if
+ * cr->drop), and check that root cannot be regained. Async-signal-safe.
+ * Returns 0 or -1 (errno set); the caller must then _exit.
+ */
+int confine_child(const struct confine_cred *cr);
+
+/*
+ * Root only (no-op otherwise): raise this process's RLIMIT_RTPRIO to at
+ * least `rt_priority` and RLIMIT_MEMLOCK to unlimited, soft and hard, so
+ * that children that drop to replica_user inherit them. Harmless for the
+ * daemon itself (root has CAP_SYS_NICE and CAP_IPC_LOCK already). Returns
+ * 0 or -errno.
+ */
+int confine_inheritable_limits(int rt_priority);
+
+/*
+ * Put process `pid` (a replica's render thread: its main thread) on
+ * SCHED_FIFO at `priority`, with SCHED_RESET_ON_FORK, from the daemon: the
+ * way a replica that dropped root gets real-time scheduling when
+ * confine_inheritable_limits() could not give it RLIMIT_RTPRIO (a root
+ * without CAP_SYS_RESOURCE, as in some containers). Returns 0, -ENOTSUP off
+ * Linux, or -errno.
+ */
+int confine_boost(pid_t pid, int priority);
+
+#endif

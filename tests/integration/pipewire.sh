@@ -1,0 +1,113 @@
+#!/bin/sh
+# PipeWire: rtaudiod's jack sink, and its alsa sink through PipeWire's ALSA
+# plugin, under a headless PipeWire server of the test's own: no session
+# manager, no D-Bus, no sound card. The server runs Debian's minimal.conf
+# with its hardware objects replaced by a null sink named "system" (ports
+# system:playback_1..2, what the jack sink connects to) driven by the
+# Dummy-Driver (a real clock), its socket in the test's XDG_RUNTIME_DIR.
+# rtaudiod reaches it through pipewire-jack's libjack (LD_LIBRARY_PATH, as
+# pw-jack does) and pipewire-alsa's `pipewire` PCM. Checks that:
+#   1. jack sink: status reports the server's rate and period; 10 kills of
+#      the primary while `rtaudioctl record` (the tap, independent of the
+#      server) records: 10 crash failovers, 0 lost, 0 underruns, and the
+#      recording is a continuous sine (sinecheck);
+#   2. alsa sink, device = pipewire: the same with 10 kills. NOT RUN unless
+#      RTA_PIPEWIRE_ALSA=1: pipewire-alsa's stream is linked to a sink by the
+#      session manager, and without one (none runs here) the PCM opens
+#      (FLOAT_LE, period 256, buffer 1024) but never advances: the daemon
+#      logs `device lost (no progress for 500 ms)` and reopens, forever.
+#      Linking it by hand (pw-link) is the missing step.
+# What it does not check: what the null sink does with the samples (it
+# discards them; the tap records what the sink was given).
+. "$(dirname "$0")/lib.sh"
+
+command -v pipewire >/dev/null 2>&1 || skip "pipewire is not installed (Debian package pipewire-bin)"
+PWJACK=$(find /usr/lib -path '*pipewire-0.3/jack/libjack.so.0' 2>/dev/null | head -n 1)
+[ -n "$PWJACK" ] || skip "pipewire's libjack is not installed (Debian package pipewire-jack)"
+[ -f /usr/share/pipewire/minimal.conf ] || skip "no /usr/share/pipewire/minimal.conf"
+"$RTAUDIOD" -V | grep -q jack || skip "rtaudiod built without JACK"
+
+# Our own server: socket and lock in the test's directory, never the user's.
+XDG_RUNTIME_DIR="$TMP/run"
+PIPEWIRE_RUNTIME_DIR="$XDG_RUNTIME_DIR"
+PIPEWIRE_REMOTE=pipewire-0
+# The jack clients ask for 256 frames at 48 kHz (what the other tests use).
+PIPEWIRE_QUANTUM=256/48000
+export XDG_RUNTIME_DIR PIPEWIRE_RUNTIME_DIR PIPEWIRE_REMOTE PIPEWIRE_QUANTUM
+mkdir -p "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+sed '/^context.objects/,$d' /usr/share/pipewire/minimal.conf > "$TMP/pw.conf"
+cat >> "$TMP/pw.conf" <<'EOF'
+context.objects = [
+    { factory = metadata args = { metadata.name = default } }
+    { factory = spa-node-factory
+        args = { factory.name = support.node.driver node.name = Dummy-Driver
+                 node.group = pipewire.dummy priority.driver = 20000 } }
+    { factory = adapter
+        args = { factory.name = support.null-audio-sink node.name = "system"
+                 node.description = "system" media.class = "Audio/Sink"
+                 audio.position = [ FL FR ] object.linger = true
+                 node.group = pipewire.dummy
+                 adapter.auto-port-config = { mode = dsp monitor = false control = false position = unknown } } }
+]
+context.exec = [ ]
+EOF
+pipewire -c "$TMP/pw.conf" > "$TMP/pw.log" 2>&1 &
+PWPID=$!
+trap 'kill -TERM $PWPID 2>/dev/null; wait $PWPID 2>/dev/null' EXIT
+pwlsp() { LD_LIBRARY_PATH="${PWJACK%/*}" jack_lsp 2>/dev/null; }
+wait_until 10 sh -c 'LD_LIBRARY_PATH="${0%/*}" jack_lsp 2>/dev/null | grep -q "^system:playback_2$"' "$PWJACK" ||
+	skip "pipewire cannot run here: $(grep -E '^\[E\]' "$TMP/pw.log" | tail -n 3 | tr '\n' ' ')"
+ok "pipewire $(pipewire --version | sed -n 's/.*libpipewire \([0-9.]*\).*/\1/p') running headless: $(pwlsp | tr '\n' ' ')"
+
+# kills_recorded WHAT: 10 kills while the tap records 4 s; checks the result.
+kills_recorded() {
+	ctl record "$TMP/$1.wav" -d 4 > "$TMP/$1.rec" 2>&1 &
+	RPID=$!
+	wait_until 5 grep -q "tap: segments passed" "$DLOG" || die "$1: record did not open its tap"
+	sleep 0.3
+	i=0
+	while [ $i -lt 10 ]; do
+		reply=$(kill_primary) || die "$1: kill-primary $i failed: $reply"
+		kill -0 "$RPID" 2>/dev/null || fail "$1: record ended before kill $i: the test proves nothing"
+		wait_until 10 all_ready || die "$1: replicas not all ready after kill $i"
+		note_pids
+		i=$((i + 1))
+	done
+	wait "$RPID" || fail "$1: record: $(cat "$TMP/$1.rec")"
+	lost=$(st .sink.lost_samples); under=$(st .sink.underruns); n=$(st .failovers.count)
+	crashes=$(failovers_by crash)
+	[ "$crashes" = 10 ] || fail "$1: crash failovers $crashes, expected 10"
+	[ "$lost" = 0 ] || fail "$1: lost $lost samples"
+	[ "$under" = 0 ] || fail "$1: $under underruns"
+	"$SINECHECK" "$TMP/$1.wav" 440 3.5 || fail "$1: the recording is not a continuous sine"
+	ok "$1: 10 kills: failovers $n, lost $lost, underruns $under, rescued $(st .sink.rescued)"
+}
+
+# 1. The jack sink on pipewire-jack.
+LD_LIBRARY_PATH="${PWJACK%/*}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH
+write_conf "[sink]" "type = jack" "[source]" "frequency = 440"
+start_daemon
+ok "jack sink on pipewire: period $(st .stream.frames) frames, ports: $(pwlsp | grep -c '^rtaudiod:')"
+kills_recorded jack
+stop_daemon
+unset LD_LIBRARY_PATH
+
+# 2. The alsa sink through pipewire-alsa's PCM.
+if [ "${RTA_PIPEWIRE_ALSA:-0}" != 1 ]; then
+	echo "note: alsa through pipewire not run (needs a session manager to link the PCM; RTA_PIPEWIRE_ALSA=1 runs it)"
+elif ! "$RTAUDIOD" -V | grep -q alsa; then
+	part_skip "rtaudiod built without ALSA: alsa through pipewire not run"
+elif [ ! -f /usr/share/alsa/alsa.conf.d/50-pipewire.conf ] &&
+	[ ! -f /etc/alsa/conf.d/50-pipewire.conf ]; then
+	part_skip "pipewire-alsa is not installed: alsa through pipewire not run"
+else
+	write_conf "[sink]" "type = alsa" "device = pipewire" "[source]" "frequency = 440"
+	: > "$DLOG"
+	start_daemon
+	ok "alsa sink on pipewire: $(st '.sink.device | "\(.name) \(.format) \(.rate) Hz period \(.period) buffer \(.buffer) up \(.up)"')"
+	kills_recorded alsa
+	stop_daemon
+fi
+finish
