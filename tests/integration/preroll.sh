@@ -8,7 +8,11 @@
 #   delay, preroll = 1  swh delay_n (100 ms, no feedback): its memory is
 #                       shorter than the pre-roll, so the respawned standby
 #                       must be identical from its first block on (0
-#                       diverged);
+#                       diverged); killed 2 s in, so that the pre-roll
+#                       starts mid-stream (on a multiple of preroll_align),
+#                       watched for 1.5 s: longer than delay_n's buffer of
+#                       65536 samples, whose end a block straddles once in
+#                       every 256 (the block a misaligned respawn differs);
 #   delay, preroll = 0  the same plugin without pre-roll: the respawn must
 #                       be reported diverged (its delay line starts empty),
 #                       then identical once 100 ms of input refilled it;
@@ -54,7 +58,7 @@ field() { echo "$SYNC" | jq -r ".$1"; }
 ms_of() { awk -v n="$1" 'BEGIN { printf "%.0f", n * 256 / 48 }'; }
 
 echo "delay 100 ms, preroll = 1:"
-one_kill 1 "[plugin echo]" "uri = $DELAY" "delay_time = 0.1"
+PLAY=2 one_kill 1 "[plugin echo]" "uri = $DELAY" "delay_time = 0.1"
 if [ "$(field diverged)" = 0 ] && [ "$(field identical)" -gt 0 ]; then
 	ok "delay, preroll 1: the respawn identical from its first block ($SYNC)"
 else
