@@ -26,6 +26,7 @@
 #include "group.h"
 #include "play.h"
 #include "rtprio.h"
+#include "rtthread.h"
 
 struct sink;
 
@@ -100,7 +101,7 @@ struct sink {
 	bool play_ready;            /* play_init succeeded */
 	struct play play;
 	uint64_t period_ns;
-	pthread_t thread;
+	struct rtthread thread;     /* clocked backends */
 	bool thread_started;
 	_Atomic int stop;
 	_Atomic int state;          /* enum sink_state */

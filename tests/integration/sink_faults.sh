@@ -3,11 +3,11 @@
 # locked (VmLck in /proc/PID/status, "mlocked" in status) and its SCHED_FIFO
 # sink thread ("rtaudiod-sink", found by name) takes no page fault in steady
 # playing at 64 frames: minflt and majflt from /proc/PID/task/TID/stat over
-# SINK_FAULT_SECONDS (default 10) must not move, before and after a
-# respawn (a kill of the primary). The faults across the respawn itself are
-# printed, not asserted: each fork of a spawn write-protects the sink
-# thread's stack pages for copy-on-write (sink.c says why they cannot be
-# MADV_DONTFORK). Also prints the loop and sink threads' CPU (utime+stime).
+# SINK_FAULT_SECONDS (default 10) must not move, before, across and after a
+# respawn (a kill of the primary): the fork of a spawn write-protects every
+# private page of the daemon, and the pages the sink thread writes (its
+# stack, lib/rtthread.c; its state, rtprio_rt_alloc) are left out of it.
+# Also prints the loop and sink threads' CPU (utime+stime).
 # SKIP with the reason when the daemon may not lock its memory
 # (RLIMIT_MEMLOCK, no CAP_IPC_LOCK) and faults were seen.
 . "$(dirname "$0")/lib.sh"
@@ -39,8 +39,21 @@ fi
 faults() { awk '{print $10, $12}' "/proc/$DPID/task/$1/stat"; }
 cpu() { awk '{print $14 + $15}' "/proc/$DPID/task/$1/stat"; }
 
-# window LABEL: steady playing for SECS; sets MIN MAJ
+# spawns: replicas started so far (a respawn forks the daemon)
+spawns() { st '[.replicas[].restarts] | add'; }
+
+# window LABEL: steady playing for SECS; sets MIN MAJ. A respawn that falls
+# in the window (a stall nobody caused: this kernel's scheduling jitter
+# reaches 10-16 ms, see tests/bench/jitter.sh) is counted and said, not
+# excused: a fork costs the sink thread no fault either.
 window() {
+	sp0=$(spawns)
+	window_once "$1"
+	sp1=$(spawns)
+	[ "$sp1" = "$sp0" ] || echo "$1: $((sp1 - sp0)) respawn(s) fell in the window"
+}
+
+window_once() {
 	set -- "$1" $(faults "$TID") "$(cpu "$TID")" "$(cpu "$DPID")" "$(st .sink.underruns)"
 	sleep "$SECS"
 	set -- "$@" $(faults "$TID") "$(cpu "$TID")" "$(cpu "$DPID")" "$(st .sink.underruns)"
@@ -70,7 +83,12 @@ kill_primary > /dev/null || die "kill-primary failed"
 wait_until 10 all_ready || die "the killed slot did not come back"
 sleep 1
 set -- $before $(faults "$TID")
-echo "across the respawn: minflt $(( $3 - $1 )) majflt $(( $4 - $2 )) (copy-on-write of the stack after fork; a figure)"
+if [ $(( $3 - $1 + $4 - $2 )) -eq 0 ]; then
+	ok "across the respawn: no page fault in the sink thread"
+else
+	[ "$mlocked" = true ] || skip "across the respawn: $(( $3 - $1 )) minor faults, and mlockall was not permitted: $rt"
+	fail "across the respawn: the sink thread took $(( $3 - $1 )) minor and $(( $4 - $2 )) major page faults (the fork of a spawn write-protected a page it writes)"
+fi
 note_pids
 window "after a respawn"
 check_window "after a respawn"
