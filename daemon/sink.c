@@ -77,6 +77,10 @@ uint64_t sink_period(struct sink *s)
 
 	uint64_t now = clock_now_ns();
 	atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
+	/* Awake anyway: look at the heartbeats for the supervisor (watch.h). */
+	struct watch *w = atomic_load_explicit(&s->watch, memory_order_acquire);
+	if (w != NULL)
+		watch_check(w, now);
 	return now;
 }
 

@@ -7,7 +7,8 @@
 # respawn (a kill of the primary): the fork of a spawn write-protects every
 # private page of the daemon, and the pages the sink thread writes (its
 # stack, lib/rtthread.c; its state, rtprio_rt_alloc) are left out of it.
-# Also prints the loop and sink threads' CPU (utime+stime).
+# Also prints the loop and sink threads' CPU (utime+stime), and traces the
+# sink thread (strace) over a standby's stall: clock and futex calls only.
 # SKIP with the reason when the daemon may not lock its memory
 # (RLIMIT_MEMLOCK, no CAP_IPC_LOCK) and faults were seen.
 . "$(dirname "$0")/lib.sh"
@@ -92,4 +93,30 @@ fi
 note_pids
 window "after a respawn"
 check_window "after a respawn"
+
+# The sink thread's system calls while it rings the supervisor's doorbell
+# (daemon/watch.h) for a stalled standby: clock and futex calls only, and
+# the stall is seen within a few periods of the limit.
+if ! command -v strace > /dev/null 2>&1; then
+	part_skip "strace is not installed: sink thread syscall check not run"
+else
+	sb=$(st '.replicas[] | select(.role == "standby") | .pid' | head -n 1)
+	[ -n "$sb" ] || die "no standby to stall"
+	timeout -s INT 2 strace -p "$TID" -o "$TMP/sink.trace" 2> /dev/null &
+	SPID=$!
+	sleep 0.7
+	kill -STOP "$sb"; sleep 0.1; kill -CONT "$sb" 2> /dev/null  # killed by then, as a stalled standby
+	wait "$SPID"
+	late=$(grep -o "standby [0-9]* (pid $sb) late by [0-9]* us\|replica [0-9]* (pid $sb) stalled: no heartbeat for [0-9]* us" "$DLOG" | head -n 1)
+	[ -n "$late" ] || fail "the stalled standby (pid $sb) was not seen while the sink thread was traced"
+	awk '
+	/^<\.\.\. (futex|clock_nanosleep) resumed>/ { next }
+	/^futex\(/ { futex++; next }
+	/^(clock_gettime|clock_nanosleep|restart_syscall)\(/ { next }
+	/^(\+\+\+|---) / { next }
+	{ print "forbidden in the sink thread: " $0; bad++ }
+	END { print "sink thread: " futex + 0 " futex calls over 2 s"; exit (bad || futex < 100) }
+	' "$TMP/sink.trace" > "$TMP/sink.out" && ok "$(cat "$TMP/sink.out"), only clock and futex calls; seen: $late" ||
+		fail "$(cat "$TMP/sink.out")"
+fi
 finish
