@@ -123,10 +123,12 @@ static int check_replica(const struct config *c, const void *v, char *why, size_
 	return config_rule(c->replica[0] == '/', why, len, "'%s' is not an absolute path", c->replica);
 }
 
-static int check_ring_capacity(const struct config *c, const void *v, char *why, size_t len)
+/* ring_capacity (2.. by its range), preroll_align (0 allowed: none). */
+static int check_pow2(const struct config *c, const void *v, char *why, size_t len)
 {
-	return config_rule((c->ring_capacity & (c->ring_capacity - 1)) == 0, why, len,
-	            "%u is not a power of two", c->ring_capacity);
+	unsigned x = *(const unsigned *)v;
+
+	return config_rule((x & (x - 1)) == 0, why, len, "%u is not a power of two", x);
 }
 
 static int check_sink(const struct config *c, const void *v, char *why, size_t len)
@@ -210,6 +212,8 @@ static int check_sandbox(const struct config *c, const void *v, char *why, size_
 	  K_ENUM, replica_core_dumps, 0, 0, names_noyes, NULL) \
 	X("group", "preroll", false, "3", "0..60 seconds a new hot standby pre-renders", \
 	  K_REAL, preroll, 0, 60, NULL, NULL) \
+	X("group", "preroll_align", false, "65536", "0 or a power of two up to 1048576 samples", \
+	  K_UINT, preroll_align, 0, 1048576, NULL, check_pow2) \
 	X("stream", "sample_rate", false, "48000", "8000..384000", \
 	  K_UINT, sample_rate, 8000, 384000, NULL, NULL) \
 	X("stream", "channels", false, "2", "1..8", \
@@ -219,7 +223,7 @@ static int check_sandbox(const struct config *c, const void *v, char *why, size_
 	X("stream", "lead", false, "2", "1..ring_capacity-1", \
 	  K_UINT, lead, 1, 1023, NULL, NULL) \
 	X("stream", "ring_capacity", false, "4", "power of two, 2..1024", \
-	  K_UINT, ring_capacity, 2, 1024, NULL, check_ring_capacity) \
+	  K_UINT, ring_capacity, 2, 1024, NULL, check_pow2) \
 	X("stream", "input_channels", false, "0", "0..8, 0 = no live input", \
 	  K_UINT, input_channels, 0, 8, NULL, NULL) \
 	X("stream", "input_history", false, "2", "0.1..60 seconds", \

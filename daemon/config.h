@@ -65,6 +65,7 @@ struct config {
 	char replica[PATH_MAX];      /* rtaudio-replica program */
 	int rt_priority;             /* 0 (no RT) .. 99, default 80 */
 	double preroll;              /* seconds a new hot standby pre-renders, default 3 */
+	unsigned preroll_align;      /* samples its start aligns on: 0 or a power of two, 65536 */
 	unsigned cpu_affinity;       /* enum cpu_affinity: spread|none */
 	unsigned vote;               /* enum config_vote: auto|majority|off */
 	unsigned vote_strikes;       /* 1..1000, default 3 */
@@ -123,7 +124,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 43
+#define CONFIG_NKEYS 44
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in

@@ -237,6 +237,27 @@ static void config_cross_check(struct load_ctx *x)
 		         "interval_ms (%u)", c->stall_periods, (double)limit_ns / 1e6, c->interval_ms);
 		cross_fail(x, "watchdog", "stall_periods", "watchdog", "interval_ms", why);
 	}
+	/*
+	 * The pre-roll starts on a multiple of lcm(frames, preroll_align)
+	 * samples (renderer_loop.c): with frames not a power of two that is far
+	 * more than preroll_align, and so is the extra pre-roll it may cost.
+	 */
+	if (c->preroll > 0 && c->preroll_align > 1) {
+		uint64_t a = c->preroll_align, b = c->frames;
+		while (b != 0) {
+			uint64_t t = a % b;
+			a = b;
+			b = t;
+		}
+		uint64_t lcm = (uint64_t)c->frames / a * c->preroll_align;
+		if (lcm > 60u * (uint64_t)c->sample_rate) {
+			snprintf(why, sizeof why, "preroll_align = %u with frames = %u aligns the "
+			         "pre-roll on %llu samples (%.0f s, more than 60): choose frames a "
+			         "power of two, or a smaller preroll_align (0: none)", c->preroll_align,
+			         c->frames, (unsigned long long)lcm, (double)lcm / c->sample_rate);
+			cross_fail(x, "group", "preroll_align", "stream", "frames", why);
+		}
+	}
 	/* No general-purpose kernel wakes a thread on time at this rate. */
 	if (c->sink != SINK_JACK && period_ns < CONFIG_MIN_PERIOD_NS) {
 		snprintf(why, sizeof why, "a period of %.3f ms (frames/sample_rate) is shorter than "

@@ -293,6 +293,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 		.period_ns = v->period_ns,
 		.input_channels = v->input_channels,
 		.preroll_blocks = v->preroll_blocks,
+		.preroll_align = v->preroll_align,
 		.input_capacity = v->input_capacity,
 	};
 
@@ -308,7 +309,7 @@ int layout_group_sane(const struct group_seg *g, struct layout_geometry *out)
 	    geo.lead < 1 || geo.lead >= geo.ring_capacity ||
 	    geo.input_channels > LAYOUT_MAX_CHANNELS ||
 	    (geo.input_channels == 0) != (geo.input_capacity == 0) || geo.group_bytes == 0 ||
-	    geo.preroll_blocks > LAYOUT_MAX_PREROLL ||
+	    geo.preroll_blocks > LAYOUT_MAX_PREROLL || geo.preroll_align > LAYOUT_MAX_PREROLL ||
 	    layout_replica_bytes(geo.ring_capacity, geo.block_bytes) == 0)
 		return -EPROTO;
 	return 0;

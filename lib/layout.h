@@ -30,7 +30,8 @@
 #include "ring.h"
 #include "shm.h"
 
-#define LAYOUT_VERSION       4u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll */
+#define LAYOUT_VERSION       5u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll;
+                                    5: pre-roll alignment */
 #define GROUP_MAGIC          0x50475452u /* "RTGP" */
 #define REPLICA_MAGIC        0x50525452u /* "RTRP" */
 #define SHM_KIND_GROUP       1u
@@ -114,7 +115,9 @@ struct group_seg {
 	uint32_t input_capacity;               /* 108: input ring slots (0 iff no input) */
 	int32_t rt_priority;                   /* 112 */
 	uint32_t preroll_blocks;               /* 116: blocks a new hot standby pre-rolls */
-	uint8_t pad0[8];
+	uint32_t preroll_align;                /* 120: its first block is a multiple of this
+	                                          (0, 1: any block; renderer_loop.c says why) */
+	uint8_t pad0[4];
 	/* Hot words, each on its own cache line. */
 	_Atomic uint64_t position;             /* 128: next seq the sink plays */
 	uint8_t pad1[56];
@@ -222,6 +225,7 @@ struct layout_geometry {
 	uint32_t input_bytes;    /* derived: one input block, 0 without input */
 	size_t group_bytes;      /* derived: layout_group_bytes() of the above */
 	uint32_t preroll_blocks; /* 0..LAYOUT_MAX_PREROLL */
+	uint32_t preroll_align;  /* 0..LAYOUT_MAX_PREROLL blocks (0 and 1: none) */
 };
 
 /* Leader word helpers. */
@@ -336,7 +340,7 @@ int layout_replica_sane(const struct replica_seg *r, uint32_t index, const char 
  * the copy: 1..LAYOUT_MAX_REPLICAS replicas, 1..LAYOUT_MAX_CHANNELS
  * channels, LAYOUT_MIN_FRAMES..LAYOUT_MAX_FRAMES frames, a rate in
  * 1..LAYOUT_MAX_RATE, a period in 1 ns..1 s, 1 <= lead < ring_capacity, a
- * pre-roll of at most LAYOUT_MAX_PREROLL blocks, and a
+ * pre-roll of at most LAYOUT_MAX_PREROLL blocks aligned on at most as many, and a
  * ring geometry layout_replica_bytes accepts, and with input channels an
  * input ring geometry layout_group_bytes accepts (without, no input ring).
  * out->group_bytes is what the segment's size must be. Callers then use only *out,

@@ -30,7 +30,8 @@
  * for checking a chain before it goes live.
  *
  * Pre-roll: a hot replica that starts (or falls) behind the sink renders
- * up to the group's preroll_blocks before its first ring block into a
+ * at least the group's preroll_blocks before its first ring block, from a
+ * block that is a multiple of preroll_align (renderer_loop.c), into a
  * scratch buffer, chasing the sink's moving position as fast as it can, so
  * that a renderer with memory (a delay line, a reverb) holds the state the
  * others hold when its first block reaches the ring. Meanwhile it says
@@ -177,6 +178,7 @@ static void replica_map(struct replica *rp, const char *group, struct shm_seg *g
 	uint32_t standby = g->standby;
 	rp->lead = geo.lead;
 	rp->preroll = geo.preroll_blocks;
+	rp->preroll_align = geo.preroll_align > 1 ? geo.preroll_align : 1;
 	rp->period_ns = geo.period_ns;
 
 	if ((rc = layout_params_table(g, rp->table)) < 0)

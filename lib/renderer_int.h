@@ -156,6 +156,7 @@ struct replica {
 	uint64_t period_ns;
 	uint64_t next;            /* next block this replica renders */
 	uint32_t preroll;         /* blocks rendered to scratch before catching up */
+	uint32_t preroll_align;   /* the pre-roll starts on a multiple of it (>= 1) */
 	bool started;             /* the first catch-up is done */
 	float scratch[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS]; /* pre-roll output */
 	uint32_t nparams;         /* the group's table: gain, pan, then the renderer's */

@@ -156,9 +156,26 @@ static void replica_render_one(struct replica *rp, uint64_t seq, float *p, uint3
 
 /*
  * Pre-roll: when rp->next is behind max(sink position, ring head), render
- * the blocks in between into scratch (at most rp->preroll of them, the
- * latest ones), re-reading the moving position after each, so the
- * renderer's state is continuous when the ring's next block is rendered.
+ * the blocks in between into scratch (the latest ones, at least rp->preroll
+ * of them unless fewer are missing, from a block a whole number of
+ * rp->preroll_align blocks after rp->next), re-reading the moving position
+ * after each, so the renderer's state is continuous when the ring's next
+ * block is rendered.
+ *
+ * Why aligned: a renderer's state is not only its memory of the last
+ * blocks but also how many samples it has run since it started: a
+ * plugin's write index into a power-of-two delay buffer, the fill of an
+ * FFT frame, an oscillator's phase. swh delay_n, for one, misplaces the
+ * block that straddles its buffer's end (it restarts its in/out index at
+ * 0 there), so at 256 frames (a 100 ms delay is 18.75 blocks) its output
+ * depends on its sample count modulo its 65536-sample buffer. The replicas
+ * that started with the stream, and the offline render, ran block s as
+ * their s-th; a replica has run a number of blocks congruent to rp->next
+ * (both start at 0, both step by one, and skips here are multiples of
+ * preroll_align), so its sample count stays congruent to theirs modulo
+ * preroll_align x frames ([group] preroll_align samples, rounded up by
+ * the daemon to whole blocks).
+ *
  * A hot replica only: a warm standby promoted to primary must play at once.
  * Heartbeats as it goes (the daemon must not take the pre-roll for a
  * stall). With live input, the blocks come from the input ring's history
@@ -176,8 +193,10 @@ static void replica_catch_up(struct replica *rp, uint64_t pos)
 	if (!rp->hot || rp->next >= target || rp->preroll == 0)
 		return;
 	uint64_t seq = rp->next;
-	if (target - seq > rp->preroll)
-		seq = target - rp->preroll;
+	if (target - seq > rp->preroll) {
+		uint64_t skip = target - rp->preroll - seq;
+		seq += skip - skip % rp->preroll_align;
+	}
 	if (first)
 		atomic_store_explicit(&rp->r->state, RSTATE_CATCHUP, memory_order_release);
 	uint64_t t0 = clock_now_ns();

@@ -44,9 +44,13 @@
  * no threads racing, no uninitialised memory, no dependence on the process
  * (pid, addresses, environment beyond what open read). Blocks are rendered
  * in increasing seq order, but a replica may start at any seq (a respawned
- * standby starts at the sink's position, or `preroll` blocks before it), so
- * a renderer with memory (a delay line, a reverb) converges on the others'
- * state only after its memory has been refilled. The daemon measures the
+ * standby starts at the sink's position, or at least `preroll` blocks
+ * before it on a block whose first sample is a multiple of `preroll_align`),
+ * so a renderer with memory (a delay line, a reverb) converges on the
+ * others' state only after its memory has been refilled, and one that
+ * counts the samples it ran (an index into a power-of-two buffer) agrees
+ * with the others only modulo preroll_align: derive positions and phases
+ * from seq * frames, as the sine does, not from a count. The daemon measures the
  * contract (it compares every replica's CRC of every block it plays) and
  * reports a renderer that breaks it as "diverged"; it never trusts one.
  *

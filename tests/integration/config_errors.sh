@@ -98,6 +98,8 @@ bad bad-cross-wav.conf       2 "key 'type': "
 bad bad-cross-vote.conf      3 "key 'vote': vote = majority needs 3 or more replicas"
 bad bad-vote.conf            2 "key 'vote': "
 bad bad-max-level.conf       2 "key 'max_level': "
+bad bad-preroll-align.conf   2 "key 'preroll_align': 1000 is not a power of two"
+bad bad-cross-preroll-align.conf 4 "key 'frames': preroll_align = 65536 with frames = 1000 aligns the pre-roll on 8192000 samples (171 s, more than 60)"
 
 # A renderer that cannot run: named with the key, exit 78, before anything starts.
 printf '[group]\nreplica = %s/no-such-renderer\n' "$tmp" > "$tmp/norend.conf"

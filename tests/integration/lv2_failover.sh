@@ -3,11 +3,18 @@
 #
 # A file made with sox plays through [plugin amp] (swh amp, stateless) and
 # [plugin echo] (swh delay_n, a 100 ms delay line: memory, no feedback) at
-# 48 kHz, 64 frames, preroll = 1. The primary is killed 20 times; before
-# each kill the respawned standby must be identical to the primary again
-# (the sink's sync check, status .replicas[].sync; the blocks it found
-# diverged since the respawn are printed). Then:
-#   - 0 samples lost, 0 underruns, 20 crash failovers;
+# 48 kHz, preroll = 1, in two parts: 64 frames with 20 kills of the
+# primary, and 256 frames with 10 (a 100 ms delay is 18.75 blocks there,
+# and delay_n's output depends on its sample count since it started modulo
+# its 65536-sample buffer: a respawn whose pre-roll started off [group]
+# preroll_align differs from the primary at the block that straddles the
+# buffer's end, once every 256 blocks). Before each kill the respawned
+# standby must be identical to the primary (the sink's sync check, status
+# .replicas[].sync), and it must never have been found diverged since its
+# respawn: its pre-roll is longer than the delay line's memory. After the
+# last kill the group plays on for 1.5 s (more than one 65536-sample
+# period). Then, in each part:
+#   - 0 samples lost, 0 underruns, as many crash failovers as kills;
 #   - the [sink] type = wav recording equals, sample for sample, the offline
 #     render of the same file through the same chain (rtaudio-replica
 #     --render: the same sources, from block 0); should the wav sink's
@@ -36,10 +43,6 @@ gain = -3
 [plugin echo]
 uri = $DELAY
 delay_time = 0.1"
-write_conf "preroll = 1" "[stream]" "frames = 64" "ring_capacity = 16" \
-	"[sink]" "type = wav" "path = $TMP/rec.wav" \
-	"[source]" "type = file" "path = $TMP/music.wav" "$CHAIN_KEYS"
-start_daemon
 
 # in_sync: every standby identical now (and compared); the sync record goes
 # to $TMP/sync, its diverged count since the respawn to $TMP/diverged.
@@ -50,52 +53,79 @@ in_sync() {
 	jq -r 'map(.diverged) | add' "$TMP/sync" >> "$TMP/diverged"
 }
 
-i=0
-prerolls=""
-while [ $i -lt 20 ]; do
-	wait_until 10 in_sync || { cat "$TMP/sync"; die "standby not in sync before kill $i"; }
-	reply=$(kill_primary) || die "kill-primary $i failed: $reply"
-	wait_until 10 all_ready || die "replicas not all ready after kill $i"
-	killed=$(echo "$reply" | jq -r .killed.index)
-	prerolls="$prerolls $(st ".replicas[$killed].preroll_ms")"
-	note_pids
-	i=$((i + 1))
-done
-wait_until 10 in_sync || fail "standby not in sync after the last kill"
-wait_until 5 settled || fail "last failover never settled"
-lost=$(st .sink.lost_samples); under=$(st .sink.underruns); played=$(st .sink.played)
-crashes=$(failovers_by crash)
-[ "$crashes" = 20 ] || fail "crash failovers $crashes, expected 20"
-# At 64 frames (1.33 ms periods) an ASan build is too slow to promise no
-# underrun; the recording must still equal the offline render (below).
-asan_skip "loss bound at 64 frames" || [ "$lost" = 0 ] || fail "lost $lost samples"
-asan_skip "underrun bound at 64 frames" || [ "$under" = 0 ] || fail "$under underruns"
-ok "20 kills through amp + delay: lost $lost, underruns $under, rescued $(st .sink.rescued)"
-echo "figure: blocks the sync check found diverged per respawn, when identical again: $(tr '\n' ' ' < "$TMP/diverged")"
-echo "$prerolls" | awk '{ for (i = 1; i <= NF; i++) { s += $i; if ($i > m) m = $i }
-	printf "figure: pre-roll of 1 s (750 blocks) took %.2f ms on average, %.2f ms at most\n",
-	s / NF, m }'
-jctl stats | jq -r '.replicas[] | "figure: replica \(.index) render time median \(.busy_median_pct) %, p99 \(.busy_p99_pct) %, max \(.busy_max_pct) % of the period"'
-stop_daemon
+# part FRAMES KILLS: one daemon at FRAMES frames, KILLS kills, then the
+# recording against the offline render.
+part() {
+	fr=$1 kills=$2
+	echo "--- $fr frames, $kills kills ---"
+	: > "$TMP/diverged"
+	rm -f "$TMP/rec.wav"
+	write_conf "preroll = 1" "[stream]" "frames = $fr" "ring_capacity = 16" \
+		"[sink]" "type = wav" "path = $TMP/rec.wav" \
+		"[source]" "type = file" "path = $TMP/music.wav" "$CHAIN_KEYS"
+	start_daemon
+	i=0
+	prerolls=""
+	while [ $i -lt "$kills" ]; do
+		wait_until 10 in_sync || { cat "$TMP/sync"; die "$fr frames: standby not in sync before kill $i"; }
+		reply=$(kill_primary) || die "$fr frames: kill-primary $i failed: $reply"
+		wait_until 10 all_ready || die "$fr frames: replicas not all ready after kill $i"
+		killed=$(echo "$reply" | jq -r .killed.index)
+		prerolls="$prerolls $(st ".replicas[$killed].preroll_ms")"
+		note_pids
+		i=$((i + 1))
+	done
+	wait_until 10 in_sync || fail "$fr frames: standby not in sync after the last kill"
+	wait_until 5 settled || fail "$fr frames: last failover never settled"
+	sleep 1.5
+	in_sync || { cat "$TMP/sync"; fail "$fr frames: standby not in sync 1.5 s after the last kill"; }
+	lost=$(st .sink.lost_samples); under=$(st .sink.underruns); played=$(st .sink.played)
+	crashes=$(failovers_by crash)
+	[ "$crashes" = "$kills" ] || fail "$fr frames: crash failovers $crashes, expected $kills"
+	# At 64 frames (1.33 ms periods) an ASan build is too slow to promise no
+	# underrun; the recording must still equal the offline render (below).
+	if [ "$fr" = 64 ]; then
+		asan_skip "loss bound at 64 frames" || [ "$lost" = 0 ] || fail "$fr frames: lost $lost samples"
+		asan_skip "underrun bound at 64 frames" || [ "$under" = 0 ] || fail "$fr frames: $under underruns"
+	else
+		[ "$lost" = 0 ] || fail "$fr frames: lost $lost samples"
+		[ "$under" = 0 ] || fail "$fr frames: $under underruns"
+	fi
+	ok "$fr frames, $kills kills through amp + delay: lost $lost, underruns $under, rescued $(st .sink.rescued)"
+	div=$(tr '\n' ' ' < "$TMP/diverged")
+	echo "figure: $fr frames: blocks the sync check found diverged per respawn, when identical again: $div"
+	[ "$(awk '{ s += $1 } END { print s + 0 }' "$TMP/diverged")" = 0 ] &&
+		ok "$fr frames: every respawn identical from its first compared block" ||
+		fail "$fr frames: a respawn was found diverged after its pre-roll: $div"
+	echo "$prerolls" | awk -v b="$(awk -v f="$fr" 'BEGIN { printf "%d", (48000 + f - 1) / f }')" \
+		'{ for (i = 1; i <= NF; i++) { s += $i; if ($i > m) m = $i }
+		printf "figure: pre-roll of 1 s (%d blocks and the alignment) took %.2f ms on average, %.2f ms at most\n",
+		b, s / NF, m }'
+	jctl stats | jq -r '.replicas[] | "figure: replica \(.index) render time median \(.busy_median_pct) %, p99 \(.busy_p99_pct) %, max \(.busy_max_pct) % of the period"'
+	stop_daemon
 
-# The offline render of the same keys: as many blocks as were played.
-secs=$(awk -v n="$played" 'BEGIN { printf "%.6f", (n + 8) * 64 / 48000 }')
-set -- --render "$TMP/offline.wav" --seconds "$secs" --rate 48000 --channels 2 --frames 64 \
-	--key source.type=file --key "source.path=$TMP/music.wav" \
-	--key "plugin amp.uri=$AMP" --key "plugin amp.gain=-3" \
-	--key "plugin echo.uri=$DELAY" --key "plugin echo.delay_time=0.1"
-"$REPLICA" "$@" 2> "$TMP/offline.err" || { cat "$TMP/offline.err"; fail "offline render failed"; }
-echo "figure: offline $(cat "$TMP/offline.err")"
-if "$WAVCMP" "$TMP/rec.wav" "$TMP/offline.wav" > "$TMP/cmp"; then
-	ok "recording equals the offline render sample for sample: $(cat "$TMP/cmp")"
-elif "$WAVCMP" --gaps "$TMP/rec.wav" "$TMP/offline.wav" 64 > "$TMP/gaps"; then
-	# The wav sink's writer thread (normal priority) drops the oldest
-	# blocks when it is starved longer than its ring holds (sink_wav.c):
-	# a recorder gap, not a lost sample; every block it wrote must still
-	# be the offline render's, bit for bit.
-	echo "note: the recorder dropped blocks under load: $(tail -n 1 "$TMP/gaps")"
-	ok "every recorded block equals the offline render's, bit for bit ($(tail -n 1 "$TMP/gaps"))"
-else
-	fail "recording differs from the offline render: $(cat "$TMP/cmp"); $(tail -n 1 "$TMP/gaps")"
-fi
+	# The offline render of the same keys: as many blocks as were played.
+	secs=$(awk -v n="$played" -v f="$fr" 'BEGIN { printf "%.6f", (n + 8) * f / 48000 }')
+	set -- --render "$TMP/offline.wav" --seconds "$secs" --rate 48000 --channels 2 --frames "$fr" \
+		--key source.type=file --key "source.path=$TMP/music.wav" \
+		--key "plugin amp.uri=$AMP" --key "plugin amp.gain=-3" \
+		--key "plugin echo.uri=$DELAY" --key "plugin echo.delay_time=0.1"
+	"$REPLICA" "$@" 2> "$TMP/offline.err" || { cat "$TMP/offline.err"; fail "offline render failed"; }
+	echo "figure: $fr frames: offline $(cat "$TMP/offline.err")"
+	if "$WAVCMP" "$TMP/rec.wav" "$TMP/offline.wav" > "$TMP/cmp"; then
+		ok "$fr frames: recording equals the offline render sample for sample: $(cat "$TMP/cmp")"
+	elif "$WAVCMP" --gaps "$TMP/rec.wav" "$TMP/offline.wav" "$fr" > "$TMP/gaps"; then
+		# The wav sink's writer thread (normal priority) drops the oldest
+		# blocks when it is starved longer than its ring holds (sink_wav.c):
+		# a recorder gap, not a lost sample; every block it wrote must still
+		# be the offline render's, bit for bit.
+		echo "note: the recorder dropped blocks under load: $(tail -n 1 "$TMP/gaps")"
+		ok "$fr frames: every recorded block equals the offline render's, bit for bit ($(tail -n 1 "$TMP/gaps"))"
+	else
+		fail "$fr frames: recording differs from the offline render: $(cat "$TMP/cmp"); $(tail -n 1 "$TMP/gaps")"
+	fi
+}
+
+part 64 20
+part 256 10
 finish

@@ -1,14 +1,19 @@
 #!/bin/sh
 # preroll.sh - a respawned standby's sync with the primary, by pre-roll.
 #
-# A file plays through one LV2 plugin; the primary is killed once and the
-# sink's sync check (status .replicas[].sync: the standby's copy of every
-# block played compared with the primary's, counters reset at the respawn)
-# judges the respawned standby. Cases:
+# A file (or the sine) plays through one LV2 plugin; the primary is killed
+# once and the sink's sync check (status .replicas[].sync: the standby's
+# copy of every block played compared with the primary's, counters reset
+# at the respawn) judges the respawned standby. Cases:
 #   delay, preroll = 1  swh delay_n (100 ms, no feedback): its memory is
 #                       shorter than the pre-roll, so the respawned standby
 #                       must be identical from its first block on (0
-#                       diverged);
+#                       diverged); killed 2 s in, so that the pre-roll
+#                       starts mid-stream (on a multiple of preroll_align),
+#                       watched for 1.5 s: longer than delay_n's buffer of
+#                       65536 samples, whose end a block straddles once in
+#                       every 256 (the block a misaligned respawn differs);
+#   sine, delay, pre 1  the same with the sine as the source;
 #   delay, preroll = 0  the same plugin without pre-roll: the respawn must
 #                       be reported diverged (its delay line starts empty),
 #                       then identical once 100 ms of input refilled it;
@@ -36,7 +41,8 @@ PLAY=0.3
 one_kill() {
 	pre=$1; shift
 	write_conf "preroll = $pre" "[stream]" "frames = 256" \
-		"[source]" "type = file" "path = $TMP/music.wav" "$@"
+		"[source]" "type = ${SOURCE:-file}" \
+		"$([ "${SOURCE:-file}" = sine ] && echo "frequency = 441.7" || echo "path = $TMP/music.wav")" "$@"
 	start_daemon
 	sleep "$PLAY"
 	reply=$(kill_primary) || die "kill-primary failed: $reply"
@@ -54,11 +60,19 @@ field() { echo "$SYNC" | jq -r ".$1"; }
 ms_of() { awk -v n="$1" 'BEGIN { printf "%.0f", n * 256 / 48 }'; }
 
 echo "delay 100 ms, preroll = 1:"
-one_kill 1 "[plugin echo]" "uri = $DELAY" "delay_time = 0.1"
+PLAY=2 one_kill 1 "[plugin echo]" "uri = $DELAY" "delay_time = 0.1"
 if [ "$(field diverged)" = 0 ] && [ "$(field identical)" -gt 0 ]; then
 	ok "delay, preroll 1: the respawn identical from its first block ($SYNC)"
 else
 	fail "delay, preroll 1: the respawn is not identical throughout: $SYNC"
+fi
+
+echo "sine through the delay, preroll = 1:"
+SOURCE=sine PLAY=2 one_kill 1 "[plugin echo]" "uri = $DELAY" "delay_time = 0.1"
+if [ "$(field diverged)" = 0 ] && [ "$(field identical)" -gt 0 ]; then
+	ok "sine + delay, preroll 1: the respawn identical from its first block ($SYNC)"
+else
+	fail "sine + delay, preroll 1: the respawn is not identical throughout: $SYNC"
 fi
 
 echo "delay 100 ms, preroll = 0:"

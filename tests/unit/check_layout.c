@@ -402,6 +402,8 @@ static void group_geometry_good(struct group_seg *g)
 	g->ring_capacity = 8;
 	g->replicas = 2;
 	g->period_ns = clock_period_ns(48000, 256);
+	g->preroll_blocks = 188;
+	g->preroll_align = 256;
 }
 
 /* Set one field of a good geometry to `bad`; the check must refuse it. */
@@ -463,6 +465,13 @@ START_TEST(group_sane)
 	EXPECT_GROUP_BAD(ring_capacity, 2);      /* <= lead */
 	EXPECT_GROUP_BAD(ring_capacity, 12);     /* not a power of two */
 	EXPECT_GROUP_BAD(ring_capacity, RING_MAX_CAPACITY * 2);
+	EXPECT_GROUP_BAD(preroll_blocks, LAYOUT_MAX_PREROLL + 1);
+	EXPECT_GROUP_BAD(preroll_align, LAYOUT_MAX_PREROLL + 1);
+	group_geometry_good(g);
+	g->preroll_blocks = LAYOUT_MAX_PREROLL;
+	g->preroll_align = LAYOUT_MAX_PREROLL;
+	ck_assert_int_eq(layout_group_sane(g, &geo), 0);
+	ck_assert_uint_eq(geo.preroll_align, LAYOUT_MAX_PREROLL);
 	munmap(g, GROUP_SEG_BYTES);
 }
 END_TEST
