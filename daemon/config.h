@@ -193,6 +193,12 @@ int config_load(struct config *c, const char *path, bool missing_ok, char *err, 
 #define CONFIG_RISKY_PERIOD_NS 1000000u
 
 /*
+ * The pre-roll's start alignment in whole blocks: lcm(preroll_align,
+ * frames) / frames, 1 when preroll_align is 0 or 1. Pure; any thread.
+ */
+uint32_t config_preroll_align_blocks(const struct config *c);
+
+/*
  * What the file cannot say about itself: the replica is an executable
  * regular file and (socket_too) the socket's directory exists or can be
  * created. 0, or -errno with "key 'K': why" in err. Reads the file system.

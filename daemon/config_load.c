@@ -243,13 +243,7 @@ static void config_cross_check(struct load_ctx *x)
 	 * more than preroll_align, and so is the extra pre-roll it may cost.
 	 */
 	if (c->preroll > 0 && c->preroll_align > 1) {
-		uint64_t a = c->preroll_align, b = c->frames;
-		while (b != 0) {
-			uint64_t t = a % b;
-			a = b;
-			b = t;
-		}
-		uint64_t lcm = (uint64_t)c->frames / a * c->preroll_align;
+		uint64_t lcm = (uint64_t)config_preroll_align_blocks(c) * c->frames;
 		if (lcm > 60u * (uint64_t)c->sample_rate) {
 			snprintf(why, sizeof why, "preroll_align = %u with frames = %u aligns the "
 			         "pre-roll on %llu samples (%.0f s, more than 60): choose frames a "
@@ -265,6 +259,20 @@ static void config_cross_check(struct load_ctx *x)
 		         CONFIG_MIN_PERIOD_NS / 1e6);
 		cross_fail(x, "stream", "frames", "stream", "sample_rate", why);
 	}
+}
+
+uint32_t config_preroll_align_blocks(const struct config *c)
+{
+	uint32_t a = c->preroll_align, b = c->frames;
+
+	if (c->preroll_align <= 1 || c->frames == 0)
+		return 1;
+	while (b != 0) {  /* a = gcd(preroll_align, frames) */
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return c->preroll_align / a;  /* lcm(preroll_align, frames) / frames */
 }
 
 int config_check_env(const struct config *c, bool socket_too, char *err, size_t errlen)

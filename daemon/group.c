@@ -122,13 +122,7 @@ int group_create(struct group *gr, const struct config *cfg, const struct params
 	g->preroll_blocks = (uint32_t)ceil(cfg->preroll * cfg->sample_rate / cfg->frames);
 	/* Its start: on a multiple of preroll_align samples, in whole blocks
 	 * (lcm(frames, preroll_align) / frames; renderer_loop.c says why). */
-	uint32_t a = cfg->preroll_align, b = cfg->frames;
-	while (b != 0) {
-		uint32_t t = a % b;
-		a = b;
-		b = t;
-	}
-	g->preroll_align = cfg->preroll_align > 1 ? cfg->preroll_align / a : 1;
+	g->preroll_align = config_preroll_align_blocks(cfg);
 	g->nparams = pt->n;
 	memcpy(g->decl, pt->decl, pt->n * sizeof g->decl[0]);
 	atomic_store_explicit(&g->position, 0, memory_order_relaxed);
