@@ -112,7 +112,9 @@ part() {
 		--key "plugin echo.uri=$DELAY" --key "plugin echo.delay_time=0.1"
 	"$REPLICA" "$@" 2> "$TMP/offline.err" || { cat "$TMP/offline.err"; fail "offline render failed"; }
 	echo "figure: $fr frames: offline $(cat "$TMP/offline.err")"
-	if "$WAVCMP" "$TMP/rec.wav" "$TMP/offline.wav" > "$TMP/cmp"; then
+	if [ "$lost" != 0 ] && asan_skip "recording comparison at $fr frames after $lost lost samples"; then
+		:  # only reached under ASan, where the loss bound is exempt: the silence differs
+	elif "$WAVCMP" "$TMP/rec.wav" "$TMP/offline.wav" > "$TMP/cmp"; then
 		ok "$fr frames: recording equals the offline render sample for sample: $(cat "$TMP/cmp")"
 	elif "$WAVCMP" --gaps "$TMP/rec.wav" "$TMP/offline.wav" "$fr" > "$TMP/gaps"; then
 		# The wav sink's writer thread (normal priority) drops the oldest
