@@ -107,6 +107,7 @@ struct config {
 	unsigned alsa_period;        /* alsa: frames, 0 = [stream] frames */
 	unsigned alsa_buffer;        /* alsa: frames, 0 = 4 periods */
 	unsigned alsa_format;        /* enum alsa_format */
+	char capture_device[128];    /* alsa: the capture PCM for live input, "" = none */
 };
 
 /* One documented key (for -n, the man page test and the annotated file). */
@@ -123,7 +124,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 43
+#define CONFIG_NKEYS 44
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in

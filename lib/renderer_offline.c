@@ -145,7 +145,7 @@ int rhost_read_input(const char *path, struct rhost_input *in, char *err, size_t
 		if (memcmp(ck, "fmt ", 4) == 0) {
 			fmt_len = len < sizeof fmt ? len : (uint32_t)sizeof fmt;
 			if (fmt_len < 16 || fread(fmt, fmt_len, 1, f) != 1 ||
-			    fseek(f, (long)(len - fmt_len + (len & 1)), SEEK_CUR) != 0)
+			    fseek(f, (long)len - (long)fmt_len + (long)(len & 1), SEEK_CUR) != 0)
 				break;
 			tag = get16(fmt);
 			in->channels = get16(fmt + 2);
