@@ -92,6 +92,12 @@ static int process(jack_nframes_t n, void *arg)
 	return 0;
 }
 
+static void free_bufs(void)
+{
+	free(buf);
+	free(played);
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -175,6 +181,7 @@ int main(int argc, char **argv)
 	played = calloc(want * 2, sizeof(float));
 	if (buf == NULL || played == NULL)
 		return 1;
+	atexit(free_bufs); /* every exit path frees them (LeakSanitizer) */
 	const char *pn[2] = { "play_1", "play_2" }, *rn[2] = { "rec_1", "rec_2" };
 	for (unsigned c = 0; c < 2; c++) {
 		play[c] = jack_port_register(cl, pn[c], JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
@@ -245,6 +252,5 @@ int main(int argc, char **argv)
 	       (unsigned long long)bad, bad ? "" : "\n");
 	if (bad)
 		printf(" (first at frame %llu)\n", (unsigned long long)first_bad);
-	free(buf);
 	return bad == 0 ? 0 : 1;
 }
