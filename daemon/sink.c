@@ -77,6 +77,10 @@ uint64_t sink_period(struct sink *s)
 
 	uint64_t now = clock_now_ns();
 	atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
+	/* Awake anyway: look at the heartbeats for the supervisor (watch.h). */
+	struct watch *w = atomic_load_explicit(&s->watch, memory_order_acquire);
+	if (w != NULL)
+		watch_check(w, now);
 	return now;
 }
 
@@ -203,7 +207,6 @@ static void sink_prefault_group(struct group *gr)
 
 int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
 {
-	pthread_attr_t attr;
 	int rc;
 
 	s->gr = gr;
@@ -240,29 +243,19 @@ int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
 			return rc;
 	} else {
 		/*
-		 * A small stack: under mlockall(MCL_FUTURE) all of it is
-		 * resident, and the sink needs a few pages, not the default
-		 * 8 MiB. It stays glibc's, inherited by fork: glibc keeps the
-		 * thread's descriptor in it and a forked child rewrites the
-		 * thread list there, so it cannot be MADV_DONTFORK. Each spawn
-		 * (fork) therefore costs the sink thread a copy-on-write fault
-		 * on the stack pages it writes (sink_faults.sh counts them);
-		 * what it writes elsewhere is DONTFORK.
+		 * A small stack of our own: the sink needs a few pages, not
+		 * the default 8 MiB, and rtthread keeps a spawn (fork) from
+		 * write-protecting the part its frames use, so a respawn costs
+		 * the sink thread no page fault (sink_faults.sh counts them).
 		 */
-		rc = -pthread_attr_init(&attr);
-		if (rc == 0) {
-			rc = -pthread_attr_setstacksize(&attr, SINK_STACK_BYTES);
-			if (rc == 0)
-				rc = -pthread_create(&s->thread, &attr, sink_main, s);
-			pthread_attr_destroy(&attr);
-		}
+		rc = rtthread_start(&s->thread, SINK_STACK_BYTES, sink_main, s);
 		if (rc < 0) {
 			snprintf(err, errlen, "cannot start the sink thread: %s", strerror(-rc));
 			return rc;
 		}
 		s->thread_started = true;
 		/* Named, so tools (and tests/integration/sink_faults.sh) can find it. */
-		(void)pthread_setname_np(s->thread, SINK_THREAD_NAME);
+		(void)pthread_setname_np(s->thread.tid, SINK_THREAD_NAME);
 	}
 	return 0;
 }
@@ -271,7 +264,7 @@ void sink_stop(struct sink *s)
 {
 	if (s->thread_started) {
 		atomic_store_explicit(&s->stop, 1, memory_order_release);
-		pthread_join(s->thread, NULL);
+		(void)rtthread_join(&s->thread);
 		s->thread_started = false;
 	}
 

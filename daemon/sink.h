@@ -26,6 +26,8 @@
 #include "group.h"
 #include "play.h"
 #include "rtprio.h"
+#include "rtthread.h"
+#include "watch.h"
 
 struct sink;
 
@@ -111,8 +113,10 @@ struct sink {
 	bool play_ready;            /* play_init succeeded */
 	struct play play;
 	uint64_t period_ns;
-	pthread_t thread;
+	struct rtthread thread;     /* clocked backends */
 	bool thread_started;
+	struct watch_bell bell;     /* the supervisor's doorbell (watch.h): rung from here */
+	_Atomic(struct watch *) watch; /* set by super_start; NULL: nothing to check */
 	_Atomic int stop;
 	_Atomic int state;          /* enum sink_state */
 	_Atomic uint64_t beat_ns;   /* last time the sink went round a period */

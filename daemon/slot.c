@@ -430,22 +430,40 @@ void fsm_update(struct fsm *m, struct fsm_actions *out)
 	update(m, out);
 }
 
+enum fsm_watch_mode fsm_watch(const struct fsm *m, uint32_t i, uint64_t *since_ns,
+                             uint64_t *limit_ns)
+{
+	const struct fsm_slot *sl = &m->s[i];
+
+	*since_ns = *limit_ns = 0;
+	if (m->stopping)
+		return FSM_WATCH_NONE;
+	if (sl->state == FSM_STARTING)
+		return FSM_WATCH_READY;  /* polled until it is ready */
+	if (!is_standby_state(sl->state) && !is_primary_state(sl->state))
+		return FSM_WATCH_NONE;
+	/* A heartbeat can only go stale at its time + the limit, never earlier. */
+	bool late = sl->state == FSM_STANDBY_LATE || sl->state == FSM_PRIMARY_LATE;
+	/* The start, not the last heartbeat heard: the watcher reads the newer
+	   heartbeat itself, and a since that moves would be a publish a tick. */
+	*since_ns = sl->spawn_ns;
+	*limit_ns = (late ? FSM_LATE_GRACE : 1u) * m->pol.stall_ns;
+	return FSM_WATCH_HEARTBEAT;
+}
+
 uint64_t fsm_next_due(const struct fsm *m, uint64_t now, uint64_t latest)
 {
 	uint64_t soonest = latest;
 
 	for (uint32_t i = 0; i < m->n; i++) {
-		const struct fsm_slot *sl = &m->s[i];
-		if (sl->state == FSM_STARTING)
-			return now;  /* polled until it is ready */
-		if (!is_standby_state(sl->state) && !is_primary_state(sl->state))
-			continue;
-		/* A heartbeat can only go stale at its time + the limit, never earlier. */
-		bool late = sl->state == FSM_STANDBY_LATE || sl->state == FSM_PRIMARY_LATE;
-		uint64_t due = (sl->hb_ns != 0 ? sl->hb_ns : sl->spawn_ns) +
-		               (late ? FSM_LATE_GRACE : 1u) * m->pol.stall_ns;
-		if (due < soonest)
-			soonest = due;
+		uint64_t since, limit;
+		enum fsm_watch_mode w = fsm_watch(m, i, &since, &limit);
+		if (w == FSM_WATCH_READY)
+			return now;
+		if (m->s[i].hb_ns > since)
+			since = m->s[i].hb_ns;
+		if (w == FSM_WATCH_HEARTBEAT && since + limit < soonest)
+			soonest = since + limit;
 	}
 	return soonest;
 }

@@ -200,7 +200,20 @@ enum replica_role fsm_role(enum fsm_state st);
 /* The restart delay in ms after `quick` quick deaths in a row. Pure. */
 uint64_t fsm_backoff_ms(const struct fsm_policy *pol, unsigned quick);
 
-/* When the watchdog must next look, at the latest `latest`. Pure. */
+/*
+ * What must be watched of slot i between events, for daemon/watch.c's
+ * thread: nothing (no process, or one being killed, or stopping); whether
+ * it became ready (STARTING); or its heartbeat, which is stale once the
+ * newest of (the heartbeat, *since_ns) is older than *limit_ns (the stall
+ * limit, times FSM_LATE_GRACE for a late slot). Only says when to look;
+ * what a look finds is decided by fsm_classify. Pure.
+ */
+enum fsm_watch_mode { FSM_WATCH_NONE, FSM_WATCH_READY, FSM_WATCH_HEARTBEAT };
+enum fsm_watch_mode fsm_watch(const struct fsm *m, uint32_t i, uint64_t *since_ns,
+                             uint64_t *limit_ns);
+
+/* When the watchdog must next look, at the latest `latest` (from fsm_watch:
+ * now while a slot is starting). Pure. */
 uint64_t fsm_next_due(const struct fsm *m, uint64_t now, uint64_t latest);
 
 /* What wait-ready, status "ready" and READY=1 mean: the primary's audio

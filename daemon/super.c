@@ -3,7 +3,8 @@
  *
  * Does: the glue between slot.c's pure machine and the world, on the loop
  * thread. A death comes through spawn.c's exit callback (SIGCHLD), a stall
- * or a late start through the watchdog timer reading heartbeats from
+ * or a late start when watch.c's thread rings (it sleeps until a
+ * heartbeat can be stale) and this thread reads the heartbeats from
  * untrusted replica memory (validated here, handed to the machine with
  * fsm_heard), damage from the segment checks (group_replica_damaged) and
  * the sink's checksum counters, fence requests from judge.c. Each becomes
@@ -33,6 +34,7 @@
 #include "super.h"
 
 #define GRACE_MS           1000                 /* SIGTERM to SIGKILL at shutdown */
+#define SUPER_TICK_MS      100                  /* the slow tick, between events */
 
 static void on_watchdog(uv_timer_t *t);
 
@@ -255,6 +257,7 @@ static void step_at(struct super *s, uint32_t i, enum fsm_event_id ev, int reaso
 	refresh(s, clock_now_ns());
 	fsm_event(&s->m, i, ev, reason, prefer, arg, now, &out);
 	act_all(s, &out);
+	watch_publish(&s->watch, &s->m);
 }
 
 static void step(struct super *s, uint32_t i, enum fsm_event_id ev, int reason, uint32_t prefer,
@@ -296,20 +299,20 @@ static bool damaged(struct super *s, uint32_t i, uint64_t bad, uint64_t now, cha
 }
 
 /*
- * Re-arm the watchdog for the first moment anything can need us: a heartbeat
- * turning stale, a starting replica, a failover record to settle. Detection
- * is as prompt as a fixed 1 ms tick, at a fraction of the wake-ups, because a
- * heartbeat can only go stale at (its time + the limit), never earlier.
+ * Re-arm the slow tick and tell the watcher what to watch. Heartbeats are
+ * the watcher's (watch.c): it rings at the first moment one can be stale,
+ * so between events this thread wakes only for the slow tick (reports,
+ * notes, verdicts, segment checks: SUPER_TICK_MS) or a failover record to
+ * settle.
  */
 static void arm(struct super *s, uint64_t now)
 {
-	uint64_t soonest = fsm_next_due(&s->m, now, now + 100 * NSEC_PER_MSEC);
-
-	soonest = failover_next_due(&s->fo, soonest);
+	uint64_t soonest = failover_next_due(&s->fo, now + SUPER_TICK_MS * NSEC_PER_MSEC);
 	uint64_t ms = (age_ns(now, soonest) + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
 	if (ms < s->cfg->interval_ms)
 		ms = s->cfg->interval_ms;
 	uv_timer_start(&s->watchdog, on_watchdog, ms, 0);
+	watch_publish(&s->watch, &s->m);
 }
 
 /* Slot i at a watchdog tick: damage first, then what its heartbeat says. */
@@ -342,9 +345,9 @@ static void watch_slot(struct super *s, uint32_t i, uint64_t now)
 		step_at(s, i, (enum fsm_event_id)ev, -1, 0, age, now);
 }
 
-static void on_watchdog(uv_timer_t *t)
+/* A look at everything: on the slow tick, and when the watcher rings. */
+static void tick(struct super *s)
 {
-	struct super *s = t->data;
 	uint64_t now = clock_now_ns();
 
 	failover_snapshot(&s->fo, &s->sink->play.st, now);
@@ -358,6 +361,16 @@ static void on_watchdog(uv_timer_t *t)
 	update_state(s);
 	if (!s->m.stopping)
 		arm(s, clock_now_ns());
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+	tick(t->data);
+}
+
+static void on_ring(void *arg)
+{
+	tick(arg);
 }
 
 static void notify_waiters(struct super *s, uint32_t index, int pid)
@@ -452,9 +465,8 @@ static void respawn(struct slot *sl, bool rebuild)
 		return;
 	}
 	s->live++;
+	/* The watcher polls it every interval_ms from here until it is ready. */
 	step_at(s, sl->index, EV_SPAWNED, -1, 0, tainted, t0);
-	/* A starting replica is polled every interval_ms until it is ready. */
-	uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
 	if (s->m.s[sl->index].restarts > 0)
 		emit(s, "respawn", (int)sl->index, NULL);
 }
@@ -490,6 +502,13 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	uv_timer_init(loop, &s->watchdog);
 	uv_timer_init(loop, &s->grace);
 	s->watchdog.data = s->grace.data = s;
+	rc = watch_start(&s->watch, loop, gr, &sink->bell, gr->period_ns,
+	                 (uint64_t)cfg->interval_ms * NSEC_PER_MSEC, on_ring, s);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the heartbeat watcher: %s", strerror(-rc));
+		return rc;
+	}
+	atomic_store_explicit(&sink->watch, &s->watch, memory_order_release);
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct slot *sl = &s->slot[i];
 		sl->sup = s;
@@ -507,6 +526,9 @@ void super_reconfigure(struct super *s)
 {
 	/* [watchdog] stall_periods may have changed: the machine's limit with it. */
 	s->m.pol.stall_ns = (uint64_t)s->cfg->stall_periods * period(s);
+	atomic_store_explicit(&s->watch.poll_ns, (uint64_t)s->cfg->interval_ms * NSEC_PER_MSEC,
+	                      memory_order_relaxed);
+	watch_publish(&s->watch, &s->m);
 	if (!s->m.stopping)
 		uv_timer_start(&s->watchdog, on_watchdog, s->cfg->interval_ms, 0);
 }
@@ -529,6 +551,7 @@ void super_stop(struct super *s)
 		return;
 	step(s, 0, EV_STOP, -1, 0, 0);
 	uv_timer_stop(&s->watchdog);
+	watch_stop(&s->watch);
 	atomic_store_explicit(&s->gr->g->run, GROUP_SHUTDOWN, memory_order_release);
 	group_wake(s->gr);
 	for (uint32_t i = 0; i < s->n; i++) {
@@ -550,6 +573,7 @@ void super_close(struct super *s)
 {
 	uv_close((uv_handle_t *)&s->watchdog, NULL);
 	uv_close((uv_handle_t *)&s->grace, NULL);
+	watch_close(&s->watch);
 	for (uint32_t i = 0; i < s->n; i++)
 		uv_close((uv_handle_t *)&s->slot[i].restart, NULL);
 }

@@ -29,6 +29,7 @@
 #include "sink.h"
 #include "slot.h"
 #include "spawn.h"
+#include "watch.h"
 
 #define SUPER_WAITERS      16u
 
@@ -56,7 +57,8 @@ struct super {
 	struct sink *sink;
 	struct slot slot[LAYOUT_MAX_REPLICAS];
 	uint32_t n;
-	uv_timer_t watchdog;
+	uv_timer_t watchdog;    /* the slow tick, and failover records to settle */
+	struct watch watch;     /* watch.c: rings the loop when a heartbeat goes stale */
 	uint64_t note_window_ns;  /* notes.c's rate limit: window start, count, dropped */
 	unsigned note_count;
 	unsigned note_dropped;

@@ -13,6 +13,10 @@
  */
 #include <errno.h>
 #include <time.h>
+#ifndef __APPLE__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "clock.h"
 
@@ -66,11 +70,20 @@ int clock_sleep_until_ns(uint64_t deadline_ns)
 
 	ts.tv_sec = (time_t)(deadline_ns / NSEC_PER_SEC);
 	ts.tv_nsec = (long)(deadline_ns % NSEC_PER_SEC);
-	/* Absolute deadline: restarting after EINTR with the same ts is exact. */
+	/*
+	 * Absolute deadline: restarting after EINTR with the same ts is exact.
+	 * The raw system call, not glibc's clock_nanosleep(): that wrapper is
+	 * a cancellation point, and glibc (2.34 to 2.36 at least) sets and
+	 * clears the cancel-type bit in the calling thread's descriptor around
+	 * it. The descriptor lives at the top of the thread's stack, so in a
+	 * process that forks (the supervisor spawning a replica) every sleep
+	 * after a spawn would take a copy-on-write page fault there.
+	 */
 	do {
-		rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		rc = (int)syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		rc = rc != 0 ? errno : 0;
 	} while (rc == EINTR);
-	return -rc; /* clock_nanosleep returns the error, it does not set errno */
+	return -rc;
 }
 
 #endif

@@ -277,8 +277,14 @@ START_TEST(lone_primary_late)
 	/* The watchdog next looks when the grace runs out, not before. */
 	ck_assert_uint_eq(fsm_next_due(&w.m, w.now, UINT64_MAX),
 	                  w.m.s[0].hb_ns + FSM_LATE_GRACE * STALL);
+	/* What the watcher is told: the heartbeat, against the grace, from the start. */
+	uint64_t since, limit;
+	ck_assert_int_eq(fsm_watch(&w.m, 0, &since, &limit), FSM_WATCH_HEARTBEAT);
+	ck_assert_uint_eq(limit, FSM_LATE_GRACE * STALL);
+	ck_assert_uint_eq(since, w.m.s[0].spawn_ns);
 	advance(&w, (FSM_LATE_GRACE - 1) * STALL);
 	ck_assert_int_eq(w.m.s[0].state, FSM_FENCING);
+	ck_assert_int_eq(fsm_watch(&w.m, 0, &since, &limit), FSM_WATCH_NONE);  /* awaits its reaping */
 	ck_assert_int_eq(w.m.primary, -1);
 	ck_assert_int_eq(w.fo.to, -1);
 	ck_assert_int_eq(w.m.dstate, DSTATE_DEGRADED);  /* no primary */
@@ -309,6 +315,8 @@ START_TEST(late_start)
 	advance(&w, 100 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_STARTING);
 	ck_assert_uint_eq(fsm_next_due(&w.m, w.now, UINT64_MAX), w.now);  /* polled */
+	uint64_t since, limit;
+	ck_assert_int_eq(fsm_watch(&w.m, 1, &since, &limit), FSM_WATCH_READY);
 	advance(&w, FSM_START_TIMEOUT_NS - 2 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_STARTING);
 	advance(&w, 3 * MS);

@@ -1,0 +1,100 @@
+/*
+ * watch.h - the supervisor's doorbell: stalls and starts reach the loop
+ * thread as events, so that it does not poll heartbeats.
+ *
+ * What it does: the loop publishes, after each change of the state machine,
+ * what is to be watched of each slot (fsm_watch: its heartbeat against a
+ * limit, or whether a starting replica is ready). The sink thread, which is
+ * awake each period anyway, compares the heartbeats with their limits
+ * (watch_check: a few atomic loads) and rings the bell, a futex word, when
+ * one will be stale before its next look, with the moment it will. A small
+ * thread ("rtaudiod-watch") sleeps on the bell until that moment, looks
+ * again (the heartbeat may have come), polls starting replicas every
+ * interval_ms, and wakes the loop (uv_async_send, which the sink thread may
+ * not call) at most once per interval_ms. So a stall is seen when it
+ * happens, as a timer would see it, but with no wake-up while heartbeats
+ * come on time; between events the loop thread wakes only for its slow
+ * tick.
+ * What it does not do: decide anything (the loop's state machine classifies
+ * what it finds: slot.c), log, or read a segment but for the heartbeat and
+ * state words. Without a running sink (before the audio starts, a device
+ * being retried) stalls are seen by the loop's slow tick only.
+ */
+#ifndef RTAUDIOD_WATCH_H
+#define RTAUDIOD_WATCH_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "group.h"
+#include "slot.h"
+
+/* Written by the sink thread: lives in its DONTFORK'd state (struct sink). */
+struct watch_bell {
+	_Atomic uint32_t word;      /* futex word the watcher sleeps on: bumped by a
+	                               publish, a ring and stop */
+	_Atomic uint64_t due_ns;    /* the sink's last ring: when a heartbeat goes stale */
+	uint64_t rung_at;           /* sink thread only: the due time it last rang with */
+	uint64_t period_ns;         /* how far ahead the sink looks: until its next look */
+};
+
+struct watch_slot {
+	_Atomic uint32_t mode;      /* enum fsm_watch_mode */
+	_Atomic uint64_t since_ns;
+	_Atomic uint64_t limit_ns;
+};
+
+struct watch {
+	struct group *gr;
+	struct watch_bell *bell;
+	uv_async_t async;           /* owned; closed by watch_close() */
+	bool async_open;            /* uv_async_init succeeded: watch_close closes it */
+	void (*cb)(void *arg);      /* loop thread, on a ring */
+	void *arg;
+	pthread_t tid;
+	bool started;
+	_Atomic uint64_t poll_ns;   /* a starting replica is looked at this often, and the
+	                               loop woken at most this often */
+	_Atomic uint32_t gen;       /* publishes so far */
+	_Atomic int stop;
+	_Atomic uint64_t wakes;     /* times the loop was woken (a figure) */
+	struct watch_slot slot[LAYOUT_MAX_REPLICAS];
+};
+
+/*
+ * Start the watcher over group `gr` on `loop`, sleeping on *bell (the
+ * sink's, which looks every period_ns); cb(arg) runs on the loop thread each time it rings (coalesced).
+ * Nothing is watched until watch_publish(). *w is owned by the caller and
+ * must stay in place until watch_close()'s handle is closed. Returns 0 or
+ * -errno (uv or pthread errors; nothing left running, watch_close() still
+ * due). Loop thread.
+ */
+int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch_bell *bell,
+                uint64_t period_ns, uint64_t poll_ns, void (*cb)(void *arg), void *arg);
+
+/*
+ * Tell the watcher and the sink what to watch now: each slot's mode, since
+ * and limit as fsm_watch() gives them. Wakes the watcher (one futex wake:
+ * call after state changes, not per period); re-arms the sink's ring. Loop
+ * thread.
+ */
+void watch_publish(struct watch *w, const struct fsm *m);
+
+/*
+ * The sink thread's look, once a period (bell->period_ns apart): ring the
+ * bell if a watched heartbeat will be older than its limit before the next
+ * look (or is from the future), once per such moment. Audio-path safe:
+ * atomic loads, and a futex wake when it rings.
+ */
+void watch_check(struct watch *w, uint64_t now);
+
+/* Stop and join the thread (idempotent). Loop thread. */
+void watch_stop(struct watch *w);
+
+/* Stop, then uv_close the async handle (no callback: *w is the caller's). */
+void watch_close(struct watch *w);
+
+#endif
