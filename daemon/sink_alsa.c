@@ -204,8 +204,12 @@ static int al_xrun(struct sink *s, struct al *a, int err)
 	return 0;
 }
 
-/* A capture overrun: recover and count; linked, the playback was stopped
- * with it and is refilled; else the capture starts again at once. */
+/*
+ * A capture overrun: recover and count. The capture starts again after the
+ * next write (al_cap_start), with the playback's buffer full as at the
+ * first start: the same distance, the same latency. Linked, the playback
+ * was stopped with it and is refilled first.
+ */
 static int al_cap_xrun(struct sink *s, struct al *a, int err)
 {
 	int rc = snd_pcm_recover(a->cap, err, 1);
@@ -214,12 +218,9 @@ static int al_cap_xrun(struct sink *s, struct al *a, int err)
 		return rc;
 	atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->dev.cap_xruns, 1, memory_order_relaxed);
-	if (a->linked) {
-		a->prefill = true;
-		a->cap_run = false;
-		return 0;
-	}
-	return snd_pcm_start(a->cap);
+	a->prefill = a->prefill || a->linked;
+	a->cap_run = false;
+	return 0;
 }
 
 /* After the playback (re)started: start the capture behind it, once. */

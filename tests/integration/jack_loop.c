@@ -42,6 +42,7 @@ static float *buf;                      /* recorded, interleaved */
 static float *played;                   /* what was played, interleaved */
 static uint64_t want, got;              /* frames; process thread only (got) */
 static atomic_int started, done;
+static atomic_uint xruns;               /* the server's, while recording */
 
 /* x_c(k): a hash of (k, c) to a float in (-0.4, 0.4), never 0, exact in float. */
 static float sig(uint64_t k, unsigned c)
@@ -136,6 +137,14 @@ static int two_ports(const char *list, char a[96], char b[96])
 	return 0;
 }
 
+static int on_xrun(void *arg)
+{
+	(void)arg;
+	if (atomic_load(&started) && !atomic_load(&done))
+		atomic_fetch_add(&xruns, 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *ins = NULL, *outs = NULL, *wpath = NULL, *rpath = NULL;
@@ -190,6 +199,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	jack_set_process_callback(cl, process, NULL);
+	jack_set_xrun_callback(cl, on_xrun, NULL);
 	if (jack_activate(cl) != 0)
 		return 1;
 	for (unsigned c = 0; c < 2; c++) {
@@ -223,9 +233,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!check) {
-		printf("jack_loop: %llu frames at %u Hz; first sound at frame %llu (%.3f ms)\n",
-		       (unsigned long long)want, rate, (unsigned long long)n0,
-		       1000.0 * (double)n0 / rate);
+		printf("jack_loop: %llu frames at %u Hz; first sound at frame %llu (%.3f ms); "
+		       "server xruns %u\n", (unsigned long long)want, rate, (unsigned long long)n0,
+		       1000.0 * (double)n0 / rate, atomic_load(&xruns));
 		return 0;
 	}
 	int64_t lat = -1;
@@ -247,10 +257,22 @@ int main(int argc, char **argv)
 			if (buf[n * 2 + c] != 0.5f * sig(n - (uint64_t)lat, c) && bad++ == 0)
 				first_bad = n;
 	printf("jack_loop: %llu frames at %u Hz; input-to-output latency %lld frames (%.3f ms); "
-	       "%llu frames checked, %llu mismatches%s", (unsigned long long)want, rate,
-	       (long long)lat, 1000.0 * (double)lat / rate, (unsigned long long)(want - lat),
-	       (unsigned long long)bad, bad ? "" : "\n");
-	if (bad)
-		printf(" (first at frame %llu)\n", (unsigned long long)first_bad);
+	       "%llu frames checked, %llu mismatches; server xruns %u%s", (unsigned long long)want,
+	       rate, (long long)lat, 1000.0 * (double)lat / rate, (unsigned long long)(want - lat),
+	       (unsigned long long)bad, atomic_load(&xruns), bad ? "" : "\n");
+	if (bad) {
+		/* Where it went: the latency of the last 64 frames, if any fits. */
+		int64_t tail = -1;
+		uint64_t t0 = want - 64;
+		for (uint64_t l = 0; l <= t0 && l < (1u << 17) && tail < 0; l++) {
+			bool match = true;
+			for (uint64_t i = 0; i < 64 && match; i++)
+				match = buf[(t0 + i) * 2] == 0.5f * sig(t0 + i - l, 0);
+			if (match)
+				tail = (int64_t)l;
+		}
+		printf(" (first at frame %llu; latency at the end %lld frames)\n",
+		       (unsigned long long)first_bad, (long long)tail);
+	}
 	return bad == 0 ? 0 : 1;
 }
