@@ -67,6 +67,18 @@ bool sink_prime(struct sink *s)
 	return false;
 }
 
+/* What the supervisor acts on, counted: checksum failures and fence requests. */
+static uint64_t sink_verdicts(const struct sink *s)
+{
+	const struct play *p = &s->play;
+	uint64_t v = atomic_load_explicit(&p->st.bad_blocks, memory_order_relaxed);
+
+	for (uint32_t i = 0; i < s->gr->n; i++)
+		v += atomic_load_explicit(&p->rep[i].fence_outvoted, memory_order_relaxed) +
+		     atomic_load_explicit(&p->rep[i].fence_content, memory_order_relaxed);
+	return v;
+}
+
 uint64_t sink_period(struct sink *s)
 {
 	if (play_next(&s->play) >= 0 &&
@@ -80,7 +92,7 @@ uint64_t sink_period(struct sink *s)
 	/* Awake anyway: look at the heartbeats for the supervisor (watch.h). */
 	struct watch *w = atomic_load_explicit(&s->watch, memory_order_acquire);
 	if (w != NULL)
-		watch_check(w, now);
+		watch_check(w, now, sink_verdicts(s));
 	return now;
 }
 

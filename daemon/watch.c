@@ -59,9 +59,15 @@ static uint64_t watch_due(struct watch *w, uint64_t now)
 	return due;
 }
 
-void watch_check(struct watch *w, uint64_t now)
+void watch_check(struct watch *w, uint64_t now, uint64_t verdicts)
 {
 	struct watch_bell *b = w->bell;
+
+	if (verdicts != b->verdicts_seen) {
+		b->verdicts_seen = verdicts;
+		atomic_fetch_add_explicit(&b->verdict_rings, 1, memory_order_relaxed);
+		watch_bump(b);
+	}
 
 	(void)atomic_load_explicit(&w->gen, memory_order_acquire);  /* the slots as published */
 	uint64_t due = watch_due(w, now);
@@ -95,6 +101,7 @@ static void *watch_main(void *arg)
 	struct watch_bell *b = w->bell;
 	uint32_t gen_seen = atomic_load_explicit(&w->gen, memory_order_acquire);
 	uint64_t handled = 0;      /* the sink's ring last dealt with */
+	uint32_t verdicts_seen = atomic_load_explicit(&b->verdict_rings, memory_order_relaxed);
 	bool ready_sent = false;   /* for this publish */
 	uint64_t quiet_until = 0;  /* the loop is woken at most once per poll_ns */
 
@@ -124,12 +131,14 @@ static void *watch_main(void *arg)
 				wake = watch_due(w, now) <= now;  /* or its heartbeat came after all */
 			}
 		}
-		if (ready || wake) {
+		uint32_t verdicts = atomic_load_explicit(&b->verdict_rings, memory_order_relaxed);
+		if (ready || wake || verdicts != verdicts_seen) {
 			if (now < quiet_until) {
 				wait = quiet_until - now;
 				if (wake)
 					handled = 0;  /* look again then */
 			} else {
+				verdicts_seen = verdicts;
 				ready_sent = ready_sent || ready;
 				quiet_until = now + poll_ns;
 				atomic_fetch_add_explicit(&w->wakes, 1, memory_order_relaxed);
@@ -156,6 +165,8 @@ int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch
 	atomic_store_explicit(&w->poll_ns, poll_ns, memory_order_relaxed);
 	bell->period_ns = period_ns;
 	bell->rung_at = 0;
+	bell->verdicts_seen = 0;
+	atomic_store_explicit(&bell->verdict_rings, 0, memory_order_relaxed);
 	atomic_store_explicit(&bell->due_ns, 0, memory_order_relaxed);
 	rc = uv_async_init(loop, &w->async, watch_on_async);
 	if (rc < 0)

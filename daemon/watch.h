@@ -38,6 +38,8 @@ struct watch_bell {
 	                               publish, a ring and stop */
 	_Atomic uint64_t due_ns;    /* the sink's last ring: when a heartbeat goes stale */
 	uint64_t rung_at;           /* sink thread only: the due time it last rang with */
+	uint64_t verdicts_seen;     /* sink thread only: its verdict count last rung for */
+	_Atomic uint32_t verdict_rings; /* rings for new verdicts so far */
 	uint64_t period_ns;         /* how far ahead the sink looks: until its next look */
 };
 
@@ -86,10 +88,12 @@ void watch_publish(struct watch *w, const struct fsm *m);
 /*
  * The sink thread's look, once a period (bell->period_ns apart): ring the
  * bell if a watched heartbeat will be older than its limit before the next
- * look (or is from the future), once per such moment. Audio-path safe:
- * atomic loads, and a futex wake when it rings.
+ * look (or is from the future), once per such moment, or if `verdicts`
+ * (the sink's count of what the supervisor acts on: blocks that failed
+ * their checksum, fence requests of the vote and the content guard) moved.
+ * Audio-path safe: atomic loads, and a futex wake when it rings.
  */
-void watch_check(struct watch *w, uint64_t now);
+void watch_check(struct watch *w, uint64_t now, uint64_t verdicts);
 
 /* Stop and join the thread (idempotent). Loop thread. */
 void watch_stop(struct watch *w);

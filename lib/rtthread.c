@@ -9,6 +9,7 @@
  * caller has it, locks the mapping; the pages are pre-faulted here).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -125,8 +126,26 @@ int rtthread_start(struct rtthread *t, size_t stack_bytes, void *(*fn)(void *), 
 	if (rc < 0)
 		goto fail;
 	rc = -pthread_attr_setstack(&attr, (unsigned char *)t->map + pg, stack_bytes);
+	/*
+	 * The thread starts with every asynchronous signal blocked (it
+	 * inherits the mask): a process-directed signal (SIGCHLD, SIGTERM)
+	 * must not run its handler, and its system calls, on a real-time
+	 * thread. The synchronous ones stay open: a fault blocked there would
+	 * kill the process instead of reaching a handler (the daemon's SIGBUS
+	 * guard runs in whichever thread touched a cut segment).
+	 */
+	sigset_t block, old;
+	sigfillset(&block);
+	sigdelset(&block, SIGBUS);
+	sigdelset(&block, SIGSEGV);
+	sigdelset(&block, SIGFPE);
+	sigdelset(&block, SIGILL);
+	sigdelset(&block, SIGTRAP);
+	sigdelset(&block, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	if (rc == 0)
 		rc = -pthread_create(&t->tid, &attr, rtthread_entry, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (rc < 0)
 		goto fail;

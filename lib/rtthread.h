@@ -42,7 +42,9 @@ struct rtthread {
 
 /*
  * Start fn(arg) on a new thread with a stack of `stack_bytes` (rounded up
- * to pages; at least 64 KiB) that fork() leaves alone below its top pages.
+ * to pages; at least 64 KiB) that fork() leaves alone below its top pages,
+ * with every signal blocked but the synchronous fault signals (SIGBUS,
+ * SIGSEGV, SIGFPE, SIGILL, SIGTRAP, SIGSYS).
  * *t is owned by the caller and must stay in place until rtthread_join().
  * Returns 0 or -errno (mmap, pthread errors); on error nothing is left
  * mapped or running. Any thread; not for the audio path. Linux: the

@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -179,6 +181,7 @@ static int cmp_u64(const void *a, const void *b)
 
 struct result {
 	uint64_t *lat_ns;
+	uint64_t *exit_ns;      /* SIGKILL: kill() to the process's exit (pidfd), or NULL */
 	int n;
 	long long lost;
 	long long underruns;
@@ -264,6 +267,7 @@ static int cycles(struct bench *b, int n, int sig, struct result *r)
 
 	json_decref(st0);
 	r->lat_ns = calloc((size_t)n, sizeof(uint64_t));
+	r->exit_ns = sig == SIGKILL ? calloc((size_t)n, sizeof(uint64_t)) : NULL;
 	r->n = 0;
 	if (events_open(b, &ev) < 0)
 		return -1;
@@ -277,11 +281,21 @@ static int cycles(struct bench *b, int n, int sig, struct result *r)
 		json_decref(st);
 		if (pid <= 0)
 			break;
-		uint64_t t0 = clock_now_ns();
+		/* The same process's own exit, as its parent could first see it. */
+		int pfd = r->exit_ns != NULL ? (int)syscall(SYS_pidfd_open, (pid_t)pid, 0) : -1;
+		uint64_t t0 = clock_now_ns(), texit = 0;
 		kill((pid_t)pid, sig);
+		if (pfd >= 0) {
+			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			if (poll(&p, 1, 1000) == 1)
+				texit = clock_now_ns();
+			close(pfd);
+		}
 		int64_t det = events_wait(&ev, "failover", -1, 5);
 		if (det < 0 || events_wait(&ev, "ready", (int)primary, 10) < 0)
 			break;
+		if (r->exit_ns != NULL)
+			r->exit_ns[r->n] = texit > t0 ? texit - t0 : 0;
 		r->lat_ns[r->n++] = (uint64_t)det > t0 ? (uint64_t)det - t0 : 0;
 	}
 	close(ev.fd);
@@ -297,6 +311,8 @@ static int cycles(struct bench *b, int n, int sig, struct result *r)
 	snprintf(r->rt, sizeof(r->rt), "%s", rt != NULL ? rt : "?");
 	json_decref(st);
 	qsort(r->lat_ns, (size_t)r->n, sizeof(uint64_t), cmp_u64);
+	if (r->exit_ns != NULL)
+		qsort(r->exit_ns, (size_t)r->n, sizeof(uint64_t), cmp_u64);
 	return 0;
 }
 
@@ -369,30 +385,72 @@ static void idle(struct bench *b, int seconds)
 	       goal(anon_kb >= 0 && anon_kb + shmem_kb < 8 * 1024));
 }
 
+/* A /proc/PID/status field in kB (VmRSS, RssAnon), or -1. */
+static long status_kb(pid_t pid, const char *key)
+{
+	char path[64], line[128];
+	size_t klen = strlen(key);
+	long kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':')
+			kb = atol(line + klen + 1);
+	fclose(f);
+	return kb;
+}
+
 /*
  * The peer: how long this machine takes from kill(SIGKILL) to waitpid()
- * for a trivial child with locked memory, i.e. the floor under any
- * supervisor's crash detection. Measured in the same run.
+ * for a child with `anon_kb` of touched, locked (where allowed) private
+ * memory, i.e. the floor under any supervisor's crash detection for a
+ * process of a replica's size (the kernel frees its pages before the
+ * parent can reap it). Measured in the same run.
  */
-static void floor_peer(int n, struct result *r)
+static void floor_peer(int n, long anon_kb, struct result *r)
 {
 	r->lat_ns = calloc((size_t)n, sizeof(uint64_t));
+	r->exit_ns = NULL;
 	r->n = 0;
 	r->lost = r->underruns = r->rescued = 0;
 	for (int i = 0; i < n; i++) {
 		pid_t p = fork();
 		if (p == 0) {
+			size_t bytes = anon_kb > 0 ? (size_t)anon_kb * 1024 : 0;
+			unsigned char *mem = bytes > 0 ? malloc(bytes) : NULL;
+			if (mem != NULL)
+				memset(mem, 1, bytes);
 			mlockall(MCL_CURRENT | MCL_FUTURE);
 			for (;;)
 				pause();
 		}
-		usleep(5000);
+		usleep(20000);
 		uint64_t t0 = clock_now_ns();
 		kill(p, SIGKILL);
 		waitpid(p, NULL, 0);
 		r->lat_ns[r->n++] = clock_now_ns() - t0;
 	}
 	qsort(r->lat_ns, (size_t)r->n, sizeof(uint64_t), cmp_u64);
+}
+
+/* RssAnon of the group's primary replica, or -1. */
+static long replica_anon_kb(struct bench *b)
+{
+	json_t *st = request(b, "status");
+	json_int_t primary = jint(st, "primary");
+	char path[32];
+	snprintf(path, sizeof(path), "replicas.%d.pid", (int)primary);
+	json_int_t pid = primary >= 0 ? jint(st, path) : -1;
+	json_decref(st);
+	return pid > 0 ? status_kb((pid_t)pid, "RssAnon") : -1;
+}
+
+static double p99_us(const struct result *r)
+{
+	return r->lat_ns[(r->n * 99) / 100 < r->n ? (r->n * 99) / 100 : r->n - 1] / 1e3;
 }
 
 static int env_int(const char *name, int def)
@@ -421,26 +479,51 @@ int main(int argc, char **argv)
 	       "null sink\n", period_us);
 	printf("%-22s %5s %10s %10s %10s %12s %10s %8s\n", "scenario", "n", "median us", "p99 us",
 	       "max us", "lost samples", "underruns", "rescued");
-	floor_peer(kills > 100 ? 100 : kills, &r);
-	report("peer: kill->waitpid", &r, 1000);
-	missed = 0;  /* the machine's floor is a figure, not a goal of ours */
-	double floor_med = r.lat_ns[r.n / 2] / 1e3;
-	free(r.lat_ns);
 	if (start(&b, "hot") < 0)
 		return 1;
+	long anon_kb = replica_anon_kb(&b);
+	floor_peer(kills > 100 ? 100 : kills, anon_kb, &r);
+	char peer_name[40];
+	snprintf(peer_name, sizeof(peer_name), "peer: kill->waitpid %ldM", anon_kb > 0 ? anon_kb / 1024 : 0);
+	report(peer_name, &r, 1000);
+	missed = 0;  /* the machine's floor is a figure, not a goal of ours */
+	double floor_med = r.lat_ns[r.n / 2] / 1e3, floor_p99 = p99_us(&r);
+	free(r.lat_ns);
+	free(r.exit_ns);
+	r.exit_ns = NULL;
 	if (cycles(&b, kills, SIGKILL, &r) == 0) {
 		report("crash (hot, SIGKILL)", &r, 1000);
-		printf("crash detection median / platform floor median: %.2f (%.0f us above it)\n",
-		       r.lat_ns[r.n / 2] / 1e3 / floor_med, r.lat_ns[r.n / 2] / 1e3 - floor_med);
+		printf("crash detection / kill->waitpid peer (a child of the replica's %ld kB "
+		       "RssAnon): median %.2f (%.0f us above it), p99 %.2f\n", anon_kb,
+		       r.lat_ns[r.n / 2] / 1e3 / floor_med, r.lat_ns[r.n / 2] / 1e3 - floor_med,
+		       p99_us(&r) / floor_p99);
+		/*
+		 * The peer that counts: the same replica's kill->exit, timed in the
+		 * same cycle through a pidfd (the moment its parent is signalled).
+		 * The kernel's teardown of a replica is its own cost; what rtaudiod
+		 * adds is the rest.
+		 */
+		struct result ex = r;
+		ex.lat_ns = r.exit_ns;
+		double ratio = p99_us(&r) / p99_us(&ex);
+		printf("crash: the replica's own kill->exit (pidfd): median %.0f us, p99 %.0f us; "
+		       "detection / it: median %.2f, p99 %.2f (goal <= %.1f: %s)\n",
+		       ex.lat_ns[ex.n / 2] / 1e3, p99_us(&ex),
+		       (double)r.lat_ns[r.n / 2] / (double)ex.lat_ns[ex.n / 2], ratio, 1.3 * margin,
+		       goal(ratio <= 1.3 * margin));
 	} else
 		printf("crash cycles failed after %d\n", r.n), missed++;
 	free(r.lat_ns);
+	free(r.exit_ns);
+	r.exit_ns = NULL;
 	if (cycles(&b, stops, SIGSTOP, &r) == 0)
 		report("stall (hot, SIGSTOP)", &r, 2 * period_us + 1000);
 	else
 		printf("stall cycles failed after %d\n", r.n), missed++;
 	printf("replica RT scheduling: %s\n", r.rt);
 	free(r.lat_ns);
+	free(r.exit_ns);
+	r.exit_ns = NULL;
 	idle(&b, idle_s);
 	stop(&b);
 
@@ -451,6 +534,8 @@ int main(int argc, char **argv)
 	else
 		printf("warm crash cycles failed after %d\n", r.n), missed++;
 	free(r.lat_ns);
+	free(r.exit_ns);
+	r.exit_ns = NULL;
 	stop(&b);
 	printf("failover_bench: %d goal(s) MISSED (margin %.1fx on latency and CPU)\n", missed,
 	       margin);
