@@ -326,6 +326,17 @@ static void print_status(FILE *out, json_t *reply, bool utf8)
 		str(sink, "type"), num(sink, "seq", a), num(sink, "underruns", b),
 		num(sink, "rescued", c), num(sink, "lost_samples", d));
 	fprintf(out, "    Sink RT: %s\n", str(sink, "rt"));
+	json_t *dev = json_object_get(sink, "device"), *cap = json_object_get(dev, "capture");
+	if (json_is_object(dev)) {
+		fprintf(out, "     Device: %s %s, period %s, buffer %s, xruns %s%s", str(dev, "name"),
+			str(dev, "format"), num(dev, "period", a), num(dev, "buffer", b),
+			num(dev, "xruns", c), json_is_true(json_object_get(dev, "up")) ? "" : " (lost)");
+		if (json_is_object(cap))
+			fprintf(out, "; capture %s %s, %s ch, xruns %s%s", str(cap, "name"),
+				str(cap, "format"), num(cap, "channels", a), num(cap, "xruns", b),
+				json_is_true(json_object_get(cap, "linked")) ? ", linked" : "");
+		fputc('\n', out);
+	}
 
 	fprintf(out, "  Failovers: %s\n", num(fo, "count", a));
 	if (json_is_object(last))

@@ -87,17 +87,25 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                                                       : json_boolean(fo->sync == SYNC_IDENTICAL));
 }
 
-/* A device sink's device as it is in use now (alsa). */
+/* A device sink's device as it is in use now (alsa), and its capture (or null). */
 static json_t *sink_dev_json(const struct sink_dev *v)
 {
-	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I}", "name", v->name,
+	json_t *cap = v->cap_name[0] == '\0' ? json_null() :
+	    json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:I}", "name", v->cap_name,
+	              "format", sink_format_name(atomic_load(&v->cap_format)),
+	              "channels", (int)atomic_load(&v->cap_channels),
+	              "period", (int)atomic_load(&v->period),
+	              "buffer", (int)atomic_load(&v->cap_buffer),
+	              "linked", atomic_load(&v->cap_linked) != 0,
+	              "xruns", (json_int_t)atomic_load(&v->cap_xruns));
+	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:o}", "name", v->name,
 	                 "up", atomic_load(&v->up) != 0,
 	                 "format", sink_format_name(atomic_load(&v->format)),
 	                 "rate", (int)atomic_load(&v->rate), "period", (int)atomic_load(&v->period),
 	                 "buffer", (int)atomic_load(&v->buffer),
 	                 "xruns", (json_int_t)atomic_load(&v->xruns),
 	                 "losses", (json_int_t)atomic_load(&v->losses),
-	                 "reopens", (json_int_t)atomic_load(&v->reopens));
+	                 "reopens", (json_int_t)atomic_load(&v->reopens), "capture", cap);
 }
 
 /* Status keys added after the main object (kept apart to keep that one readable). */
@@ -163,12 +171,17 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	json_t *stream = o != NULL ? json_object_get(o, "stream") : NULL;
 	if (stream != NULL) {
 		/* Output block s is rendered from input block s, captured lead
-		 * periods earlier, in a period of its own: lead + 1 periods. */
+		 * periods earlier, in a period of its own: lead + 1 periods; a
+		 * device sink (alsa) keeps its buffer full, so a block waits
+		 * behind buffer - period frames there. */
+		double lat = (double)(cfg->lead + 1) * cfg->frames;
+		if (d->sink.has_dev)
+			lat += (double)atomic_load(&d->sink.dev.buffer) -
+			       (double)atomic_load(&d->sink.dev.period);
 		json_object_set_new(stream, "input_channels", json_integer(d->gr.input_channels));
 		json_object_set_new(stream, "input_latency_ms",
 		                    d->gr.input_channels > 0
-		                        ? json_real((double)(cfg->lead + 1) * cfg->frames * 1000.0 /
-		                                    cfg->sample_rate)
+		                        ? json_real(lat * 1000.0 / cfg->sample_rate)
 		                        : json_null());
 	}
 	json_t *sink = o != NULL ? json_object_get(o, "sink") : NULL;

@@ -259,7 +259,9 @@ static int check_sandbox(const struct config *c, const void *v, char *why, size_
 	X("sink", "alsa_buffer", false, "0", "0 (= 4 periods) or 32..65536 frames", \
 	  K_UINT, alsa_buffer, 0, 65536, NULL, check_alsa_buffer) \
 	X("sink", "alsa_format", false, "auto", "auto|float|s32|s24|s16", \
-	  K_ENUM, alsa_format, 0, 0, names_alsa_format, NULL)
+	  K_ENUM, alsa_format, 0, 0, names_alsa_format, NULL) \
+	X("sink", "capture_device", false, "", "an ALSA PCM name, 0..127 bytes; alsa live input", \
+	  K_STR, capture_device, 0, 0, NULL, NULL)
 
 #define DOC_ROW(sec, nm, rl, dv, rg, kd, fld, lo, hi, nms, chk) \
 	{ sec, nm, KT_##kd, rg, dv, rl },

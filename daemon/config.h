@@ -108,6 +108,7 @@ struct config {
 	unsigned alsa_period;        /* alsa: frames, 0 = [stream] frames */
 	unsigned alsa_buffer;        /* alsa: frames, 0 = 4 periods */
 	unsigned alsa_format;        /* enum alsa_format */
+	char capture_device[128];    /* alsa: the capture PCM for live input, "" = none */
 };
 
 /* One documented key (for -n, the man page test and the annotated file). */

@@ -215,6 +215,28 @@ static void config_cross_check(struct load_ctx *x)
 	}
 	if (c->sink == SINK_WAV && c->sink_path[0] == '\0')
 		cross_fail(x, "sink", "type", "sink", "path", "sink type wav needs a path");
+	/* Live input: only a sink that captures it. */
+	if (c->input_channels > 0 && (c->sink == SINK_NULL || c->sink == SINK_WAV)) {
+		snprintf(why, sizeof why, "input_channels = %u: the %s sink captures no live input "
+		         "(the jack sink does, jack_inputs; the alsa sink, capture_device)",
+		         c->input_channels, config_sink_name(c->sink));
+		cross_fail(x, "stream", "input_channels", "sink", "type", why);
+	}
+	if (c->sink == SINK_ALSA && c->input_channels > 0 && c->capture_device[0] == '\0') {
+		/* Named as the key missing, at the later of the two lines asking for it. */
+		int la = x->key_line[config_key_index("stream", "input_channels")];
+		int lb = x->key_line[config_key_index("sink", "type")];
+		load_fail(x, la > lb ? la : lb, "capture_device", "missing: input_channels = %u with "
+		          "the alsa sink needs [sink] capture_device, the ALSA PCM to capture from",
+		          c->input_channels);
+	}
+	if (c->capture_device[0] != '\0' && (c->sink != SINK_ALSA || c->input_channels == 0)) {
+		snprintf(why, sizeof why, "capture_device is the alsa sink's live input: it needs "
+		         "type = alsa and [stream] input_channels (type = %s, input_channels = %u)",
+		         config_sink_name(c->sink), c->input_channels);
+		load_fail(x, x->key_line[config_key_index("sink", "capture_device")],
+		          "capture_device", "%s", why);
+	}
 	/* Checked here, not in the key's rule, so that the default, set by no
 	 * line, is checked too. Only root drops to it (daemon/confine.c). */
 	if (geteuid() == 0 && getpwnam(c->replica_user) == NULL) {

@@ -142,7 +142,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		break;
 	case SIGUSR2:
 		/* Test hook (documented in rtaudiod(8)): hold the sink thread 3 s once. */
-		if (!d->sink.thread_started) {
+		if (!d->sink.thread_started && (d->sink.be == NULL || !d->sink.be->own_thread)) {
 			log_warn("SIGUSR2: ignored: the %s sink runs on its server's thread",
 			         sink_name(&d->sink));
 			break;

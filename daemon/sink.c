@@ -241,7 +241,7 @@ int sink_start(struct sink *s, struct group *gr, char *err, size_t errlen)
 	                s->cfg->vote_strikes, s->cfg->content_strikes, s->cfg->max_level);
 	if (gr->input_channels > 0 && s->be->captures == NULL) {
 		snprintf(err, errlen, "the %s sink has no live input ([stream] input_channels "
-		         "needs the jack sink)", s->be->name);
+		         "needs the jack sink, or the alsa sink with capture_device)", s->be->name);
 		return -ENOTSUP;
 	}
 	sink_input_preroll(s);

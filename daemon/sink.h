@@ -58,8 +58,13 @@ struct sink_backend {
 	 * failed or not having run (s->priv NULL or partial).
 	 */
 	void (*close)(struct sink *s);
-	/* Non-NULL if the backend captures live input (the text says from where). */
+	/*
+	 * Non-NULL if the backend can capture live input (the text says from
+	 * where); its probe then refuses an input it cannot capture.
+	 */
 	const char *captures;
+	/* start runs a sink thread of the backend's own (alsa): SIGUSR2's hook holds it. */
+	bool own_thread;
 };
 
 enum sink_state { SINK_IDLE = 0, SINK_WAITING = 1, SINK_RUNNING = 2, SINK_STOPPED = 3 };
@@ -83,6 +88,12 @@ struct sink_dev {
 	_Atomic uint64_t losses;    /* times the device went away */
 	_Atomic uint64_t reopens;   /* times it came back */
 	_Atomic uint64_t changes;   /* bumped at each loss and return (events) */
+	/* Full duplex (alsa capture_device): the capture PCM beside it. */
+	char cap_name[128];         /* "" without capture; fixed before start */
+	_Atomic uint32_t cap_format;  /* enum sink_format */
+	_Atomic uint32_t cap_channels, cap_buffer;
+	_Atomic int cap_linked;     /* 1: snd_pcm_link()ed to the playback PCM */
+	_Atomic uint64_t cap_xruns; /* overruns (and restarts) recovered */
 };
 
 /*
@@ -116,7 +127,7 @@ struct sink {
 	_Atomic uint64_t slip_ns;   /* the time skipped so, in all */
 	_Atomic uint64_t started_ns;/* when the first real block was played */
 	_Atomic uint64_t stall_ns;  /* test hook: sleep this long once (SIGUSR2 sets it;
-	                               clocked sinks only) */
+	                               the clocked and alsa sinks' threads) */
 	struct rtprio_status rt;    /* the sink thread's scheduling, once rt_ready */
 	_Atomic int rt_ready;       /* the sink (or the device's) thread filled rt */
 	struct rtprio_status mem;   /* the process's memory lock (mlocked fields), loop thread */

@@ -1,39 +1,42 @@
 /*
- * sink_alsa.c - the alsa sink: rtaudiod plays straight into an ALSA PCM.
+ * sink_alsa.c - the alsa sink: rtaudiod plays straight into an ALSA PCM,
+ * and with [sink] capture_device captures the live input from another.
  *
- * Does: before the group exists, open [sink] device for playback, choose a
- * sample format from what it offers (float, S32, S24 in 4 or 3 bytes, S16,
- * in that order, or the one [sink] alsa_format names), the stream's rate and
- * channels, a period of [sink] alsa_period (0: [stream] frames) and a buffer
- * of alsa_buffer frames (0: four periods), or the nearest the device takes;
- * the group follows the device's rate and period, logged, as it follows a
- * JACK server. Then a sink thread of ours, at the group's real-time
- * priority, is the group's clock: it waits (snd_pcm_wait, a poll) until the
- * device has room for one period, plays block `next` (sink_period),
- * converts it to the device's format into a buffer allocated at start, and
- * writes it (snd_pcm_writei). An underrun (-EPIPE, -ESTRPIPE) is recovered
- * with snd_pcm_recover, counted (sink.late, sink.device.xruns), and the
- * buffer refilled with silence to the same latency. A device that fails
- * otherwise, or makes no progress for ALSA_STUCK_MS (a USB device pulled, the
- * JACK server behind alsa-plugins' jack PCM stopped, which leaves writes
- * hanging), is handed to a link thread of ours (normal priority): it logs,
- * closes it, and reopens it with exponential backoff (100 ms .. 5 s) at the
- * group's rate and period; the sink position holds meanwhile, and the loop
- * thread's watchdog turns each change into a `sink` event.
+ * Does: before the group exists, open [sink] device for playback
+ * (sink_alsa_dev.c negotiates format, rate, period, buffer); the group
+ * follows the device's rate and period, logged, as it follows a JACK
+ * server. With [stream] input_channels, open capture_device at exactly
+ * that rate and period (its own format) and snd_pcm_link() it to the
+ * playback if they can be linked. Then a sink thread of ours, at the
+ * group's real-time priority, is the group's clock: it waits (snd_pcm_wait)
+ * until the device has room for a period (full duplex: until the capture
+ * holds one, which it reads with snd_pcm_readi and converts into input
+ * block next + lead, sink_input_begin/commit, as the jack sink does),
+ * plays block `next` (sink_period), converts it and writes it
+ * (snd_pcm_writei). The capture starts right after the playback (with it,
+ * when linked), so the two keep one distance: the input-to-output latency
+ * is constant. An underrun is recovered with snd_pcm_recover, counted
+ * (sink.late, sink.device.xruns), the buffer refilled with silence to the
+ * same latency and the capture restarted behind it; a capture overrun
+ * likewise (sink.device.capture.xruns), its period silence. A device that
+ * fails otherwise, or makes no progress for ALSA_STUCK_MS (a USB device
+ * pulled, the JACK server behind alsa-plugins' jack PCM stopped), is handed
+ * to a link thread of ours (normal priority): it logs, closes both PCMs
+ * and reopens them with backoff (100 ms .. 5 s) at the group's rate and
+ * period; the position holds meanwhile, and the watchdog makes events.
  *
  * The sink thread's system calls: futex and clock calls like every sink,
- * plus the device's own I/O inside alsa-lib (poll, ioctl, read/write on the
- * device or on a plugin's socket). That is the one exception to the audio
- * path's rule, as JACK's own cycle hand-over is for the jack sink: the
- * device's clock has to reach the sink thread somehow. No allocation, lock
- * of ours or log there; libasound's own messages are silenced.
+ * plus the devices' own I/O inside alsa-lib (poll, ioctl, read/write on a
+ * device or a plugin's socket; a plugin's stop and start after an xrun):
+ * the one exception to the audio path's rule, as JACK's cycle hand-over is
+ * for the jack sink. No allocation, lock of ours or log there; libasound's
+ * own messages are silenced.
  *
  * Does not: resample, re-block, use mmap access, or follow a device whose
  * rate or period changed after start (it is not played into; logged).
  */
 #include <alsa/asoundlib.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,28 +45,12 @@
 #include "futex.h"
 #include "log.h"
 #include "sink.h"
+#include "sink_alsa.h"
 
 #define ALSA_STUCK_MS 500u                        /* no progress: the device is gone */
 #define ALSA_BACKOFF_MIN_NS (100 * NSEC_PER_MSEC)
 #define ALSA_BACKOFF_MAX_NS (5000 * NSEC_PER_MSEC)
 #define ALSA_LINK_TICK_NS (100 * NSEC_PER_MSEC)
-
-struct al_fmt {
-	snd_pcm_format_t alsa;
-	unsigned bytes;                  /* per sample */
-	uint32_t id;                     /* enum sink_format */
-	unsigned cfg;                    /* enum alsa_format value that forces it */
-};
-
-/* Preference order of the negotiation. */
-static const struct al_fmt al_fmts[] = {
-	{ SND_PCM_FORMAT_FLOAT_LE, 4, SINK_FMT_FLOAT, ALSA_FMT_FLOAT },
-	{ SND_PCM_FORMAT_S32_LE, 4, SINK_FMT_S32, ALSA_FMT_S32 },
-	{ SND_PCM_FORMAT_S24_LE, 4, SINK_FMT_S24, ALSA_FMT_S24 },
-	{ SND_PCM_FORMAT_S24_3LE, 3, SINK_FMT_S24_3, ALSA_FMT_S24 },
-	{ SND_PCM_FORMAT_S16_LE, 2, SINK_FMT_S16, ALSA_FMT_S16 },
-};
-#define AL_NFMTS (sizeof al_fmts / sizeof al_fmts[0])
 
 struct al {
 	/* Owned by the sink thread while `up`, by the loop/link thread otherwise. */
@@ -72,9 +59,14 @@ struct al {
 	snd_pcm_uframes_t buffer;
 	bool prefill;                    /* write buffer - period of silence first */
 	int failed;                      /* sink thread: the error that lost the device */
+	snd_pcm_t *cap;                  /* capture PCM; NULL without live input */
+	const struct al_fmt *cfmt;
+	bool linked;                     /* cap is snd_pcm_link()ed to pcm */
+	bool cap_run;                    /* sink thread: the capture runs behind the playback */
 	/* Fixed after probe. */
 	unsigned char *conv;             /* one period in the widest format */
 	unsigned char *zero;             /* one period of silence, likewise */
+	unsigned char *craw;             /* one captured period, in the device's format */
 	uint32_t wait_ms;                /* one snd_pcm_wait */
 	/* Hand-over between the two threads. */
 	_Atomic int up;                  /* 1: the sink thread owns pcm */
@@ -85,124 +77,10 @@ struct al {
 	bool thread_started, link_started;
 	/* link thread only */
 	uint64_t down_ns, retry_ns, backoff_ns;
-	uint64_t down_at;                /* sink position when it went */
 	int last_err;                    /* last reopen error logged */
 };
 
-static void al_quiet(const char *file, int line, const char *function, int err,
-                     const char *fmt, ...)
-{
-	(void)file, (void)line, (void)function, (void)err, (void)fmt;
-}
-
 /* ---- opening (loop thread at start, link thread after a loss) ------------ */
-
-struct al_want {
-	unsigned rate, channels;
-	snd_pcm_uframes_t period, buffer;
-	unsigned force;                  /* enum alsa_format */
-	bool exact;                      /* a reopen: rate and period must not move */
-};
-
-static const struct al_fmt *al_pick(snd_pcm_t *pcm, snd_pcm_hw_params_t *hw, unsigned force)
-{
-	for (size_t i = 0; i < AL_NFMTS; i++) {
-		if (force != ALSA_FMT_AUTO && al_fmts[i].cfg != force)
-			continue;
-		if (snd_pcm_hw_params_test_format(pcm, hw, al_fmts[i].alsa) == 0)
-			return &al_fmts[i];
-	}
-	return NULL;
-}
-
-/* Open and configure `device`; on success *w holds what the device took. */
-static int al_open_dev(const char *device, struct al_want *w, snd_pcm_t **out,
-                       const struct al_fmt **fmt, char *err, size_t errlen)
-{
-	snd_pcm_hw_params_t *hw;
-	snd_pcm_sw_params_t *sw;
-	snd_pcm_t *pcm = NULL;
-	unsigned rate = w->rate;
-	snd_pcm_uframes_t period = w->period, buffer = w->buffer;
-	int dir = 0, rc;
-
-	rc = snd_pcm_open(&pcm, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot open ALSA device '%s' for playback: %s", device,
-		         snd_strerror(rc));
-		return rc;
-	}
-	snd_pcm_hw_params_alloca(&hw);
-	snd_pcm_sw_params_alloca(&sw);
-#define AL_TRY(call, what) \
-	do { \
-		if ((rc = (call)) < 0) { \
-			snprintf(err, errlen, "ALSA device '%s': %s: %s", device, what, \
-			         snd_strerror(rc)); \
-			goto fail; \
-		} \
-	} while (0)
-	AL_TRY(snd_pcm_hw_params_any(pcm, hw), "no configuration");
-	AL_TRY(snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED),
-	       "no interleaved read/write access");
-	*fmt = al_pick(pcm, hw, w->force);
-	if (*fmt == NULL) {
-		rc = -EINVAL;
-		snprintf(err, errlen, "ALSA device '%s' offers none of the sample formats %s", device,
-		         w->force == ALSA_FMT_AUTO ? "float, S32, S24, S16"
-		                                   : "that [sink] alsa_format asks for");
-		goto fail;
-	}
-	AL_TRY(snd_pcm_hw_params_set_format(pcm, hw, (*fmt)->alsa), "sample format");
-	if ((rc = snd_pcm_hw_params_set_channels(pcm, hw, w->channels)) < 0) {
-		snprintf(err, errlen, "ALSA device '%s' cannot play %u channels: %s", device,
-		         w->channels, snd_strerror(rc));
-		goto fail;
-	}
-	AL_TRY(snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, &dir), "sample rate");
-	AL_TRY(snd_pcm_hw_params_set_period_size_near(pcm, hw, &period, &dir), "period size");
-	if (buffer < 2 * period)
-		buffer = 2 * period;
-	AL_TRY(snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &buffer), "buffer size");
-	AL_TRY(snd_pcm_hw_params(pcm, hw), "cannot apply the hardware parameters");
-	AL_TRY(snd_pcm_hw_params_get_period_size(hw, &period, &dir), "period size");
-	AL_TRY(snd_pcm_hw_params_get_buffer_size(hw, &buffer), "buffer size");
-	if (w->exact && (rate != w->rate || period != w->period)) {
-		rc = -EINVAL;
-		snprintf(err, errlen, "ALSA device '%s' is back at %u Hz, period %lu, but the group "
-		         "runs at %u Hz, %lu frames", device, rate, (unsigned long)period, w->rate,
-		         (unsigned long)w->period);
-		goto fail;
-	}
-	if (period < LAYOUT_MIN_FRAMES || period > LAYOUT_MAX_FRAMES || buffer < 2 * period) {
-		rc = -EINVAL;
-		snprintf(err, errlen, "ALSA device '%s' takes a period of %lu frames (buffer %lu); "
-		         "rtaudiod needs %u..%u and a buffer of 2 periods or more", device,
-		         (unsigned long)period, (unsigned long)buffer, LAYOUT_MIN_FRAMES,
-		         LAYOUT_MAX_FRAMES);
-		goto fail;
-	}
-	if (rate < 8000 || rate > 384000) {
-		rc = -EINVAL;
-		snprintf(err, errlen, "ALSA device '%s' runs at %u Hz; rtaudiod supports "
-		         "8000..384000", device, rate);
-		goto fail;
-	}
-	/* Start once full: the sink fills it with silence, then one block. */
-	AL_TRY(snd_pcm_sw_params_current(pcm, sw), "software parameters");
-	AL_TRY(snd_pcm_sw_params_set_start_threshold(pcm, sw, buffer), "start threshold");
-	AL_TRY(snd_pcm_sw_params_set_avail_min(pcm, sw, period), "avail_min");
-	AL_TRY(snd_pcm_sw_params(pcm, sw), "cannot apply the software parameters");
-#undef AL_TRY
-	w->rate = rate;
-	w->period = period;
-	w->buffer = buffer;
-	*out = pcm;
-	return 0;
-fail:
-	snd_pcm_close(pcm);
-	return rc < 0 ? rc : -EIO;
-}
 
 static void al_publish(struct sink *s, const struct al_fmt *fmt, const struct al_want *w)
 {
@@ -210,6 +88,33 @@ static void al_publish(struct sink *s, const struct al_fmt *fmt, const struct al
 	atomic_store_explicit(&s->dev.period, (uint32_t)w->period, memory_order_relaxed);
 	atomic_store_explicit(&s->dev.buffer, (uint32_t)w->buffer, memory_order_relaxed);
 	atomic_store_explicit(&s->dev.rate, w->rate, memory_order_relaxed);
+}
+
+/* The playback's parameters for the capture beside it: exact rate and period. */
+static struct al_want al_cap_want(const struct config *cfg, const struct al_want *play)
+{
+	return (struct al_want){
+		.rate = play->rate, .channels = cfg->input_channels, .period = play->period,
+		.buffer = play->buffer, .force = cfg->alsa_format, .exact = true, .capture = true,
+	};
+}
+
+/* Open the capture beside a.pcm and link them if they can be. 0 or -errno, err. */
+static int al_open_cap(struct sink *s, struct al *a, const struct config *cfg,
+                       const struct al_want *play, char *err, size_t errlen)
+{
+	struct al_want c = al_cap_want(cfg, play);
+	int rc = al_open_dev(cfg->capture_device, &c, &a->cap, &a->cfmt, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	a->linked = snd_pcm_link(a->pcm, a->cap) == 0;
+	a->cap_run = false;
+	atomic_store_explicit(&s->dev.cap_format, a->cfmt->id, memory_order_relaxed);
+	atomic_store_explicit(&s->dev.cap_channels, c.channels, memory_order_relaxed);
+	atomic_store_explicit(&s->dev.cap_buffer, (uint32_t)c.buffer, memory_order_relaxed);
+	atomic_store_explicit(&s->dev.cap_linked, a->linked, memory_order_relaxed);
+	return 0;
 }
 
 static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen)
@@ -224,6 +129,11 @@ static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 	}
 	s->priv = a;
 	snd_lib_error_set_handler(al_quiet);
+	if (cfg->input_channels > 0 && cfg->capture_device[0] == '\0') {
+		snprintf(err, errlen, "[stream] input_channels = %u needs [sink] capture_device "
+		         "(the ALSA PCM to capture from)", cfg->input_channels);
+		return -EINVAL;
+	}
 	w = (struct al_want){
 		.rate = cfg->sample_rate,
 		.channels = cfg->channels,
@@ -253,6 +163,15 @@ static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 	log_info("alsa: device '%s': %s, %u Hz, %u channels, period %lu, buffer %lu frames",
 	         cfg->device, snd_pcm_format_name(a->fmt->alsa), w.rate, cfg->channels,
 	         (unsigned long)w.period, (unsigned long)w.buffer);
+	if (cfg->input_channels > 0) {
+		if ((rc = al_open_cap(s, a, cfg, &w, err, errlen)) < 0)
+			return rc;
+		log_info("alsa: capture device '%s': %s, %u channels, buffer %u frames, %s",
+		         cfg->capture_device, snd_pcm_format_name(a->cfmt->alsa),
+		         cfg->input_channels, atomic_load(&s->dev.cap_buffer),
+		         a->linked ? "linked to the playback" : "not linkable: started after it");
+		snprintf(s->dev.cap_name, sizeof s->dev.cap_name, "%s", cfg->capture_device);
+	}
 	a->buffer = w.buffer;
 	snprintf(s->dev.name, sizeof s->dev.name, "%s", cfg->device);
 	s->has_dev = true;
@@ -263,44 +182,8 @@ static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 
 /* ---- the sink thread ------------------------------------------------------ */
 
-static inline float al_clamp(float x)
-{
-	return x > 1.0f ? 1.0f : x < -1.0f ? -1.0f : x != x ? 0.0f : x;
-}
-
-/* Float to the device's format, scaled by 2^(bits-1) - 1, rounded. RT-safe. */
-static const void *al_convert(const struct al *a, const float *in, size_t n)
-{
-	unsigned char *o = a->conv;
-
-	switch (a->fmt->id) {
-	case SINK_FMT_FLOAT:
-		return in;
-	case SINK_FMT_S32:
-		for (size_t i = 0; i < n; i++)
-			((int32_t *)o)[i] = (int32_t)lrint((double)al_clamp(in[i]) * 2147483647.0);
-		break;
-	case SINK_FMT_S24:
-		for (size_t i = 0; i < n; i++)
-			((int32_t *)o)[i] = (int32_t)lrintf(al_clamp(in[i]) * 8388607.0f);
-		break;
-	case SINK_FMT_S24_3:
-		for (size_t i = 0; i < n; i++) {
-			int32_t v = (int32_t)lrintf(al_clamp(in[i]) * 8388607.0f);
-			o[3 * i] = (unsigned char)(v & 0xff);
-			o[3 * i + 1] = (unsigned char)((v >> 8) & 0xff);
-			o[3 * i + 2] = (unsigned char)((v >> 16) & 0xff);
-		}
-		break;
-	default: /* S16 */
-		for (size_t i = 0; i < n; i++)
-			((int16_t *)o)[i] = (int16_t)lrintf(al_clamp(in[i]) * 32767.0f);
-		break;
-	}
-	return o;
-}
-
-/* An xrun: recover, count, refill to the same latency. 0, or the error. */
+/* A playback xrun: recover, count, refill to the same latency, and restart
+ * the capture behind it (linked, the recovery prepared both). 0 or the error. */
 static int al_xrun(struct sink *s, struct al *a, int err)
 {
 	int rc = snd_pcm_recover(a->pcm, err, 1);
@@ -310,7 +193,50 @@ static int al_xrun(struct sink *s, struct al *a, int err)
 	atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->dev.xruns, 1, memory_order_relaxed);
 	a->prefill = true;
+	if (a->cap != NULL && a->cap_run) {
+		if (!a->linked) {
+			(void)snd_pcm_drop(a->cap);
+			if ((rc = snd_pcm_prepare(a->cap)) < 0)
+				return rc;
+		}
+		a->cap_run = false;
+	}
 	return 0;
+}
+
+/*
+ * A capture overrun: recover and count. The capture starts again after the
+ * next write (al_cap_start), with the playback's buffer full as at the
+ * first start: the same distance, the same latency. Linked, the playback
+ * was stopped with it and is refilled first.
+ */
+static int al_cap_xrun(struct sink *s, struct al *a, int err)
+{
+	int rc = snd_pcm_recover(a->cap, err, 1);
+
+	if (rc < 0)
+		return rc;
+	atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->dev.cap_xruns, 1, memory_order_relaxed);
+	a->prefill = a->prefill || a->linked;
+	a->cap_run = false;
+	return 0;
+}
+
+/* After the playback (re)started: start the capture behind it, once. */
+static int al_cap_start(struct al *a)
+{
+	if (a->cap == NULL || a->cap_run)
+		return 0;
+	snd_pcm_state_t st = snd_pcm_state(a->cap);
+	int rc = 0;
+
+	if (st == SND_PCM_STATE_XRUN || st == SND_PCM_STATE_SETUP)
+		rc = snd_pcm_prepare(a->cap);
+	if (rc == 0 && st != SND_PCM_STATE_RUNNING)
+		rc = snd_pcm_start(a->cap);
+	a->cap_run = rc == 0;
+	return rc;
 }
 
 /* Write all of buf (frames frames), waiting for room. 0 or -errno. RT path. */
@@ -353,7 +279,7 @@ static void al_write(struct sink *s, const float *buf)
 
 	if (a->failed != 0)
 		return;
-	const void *data = al_convert(a, buf, (size_t)frames * s->play.channels);
+	const void *data = al_to_dev(a->fmt, a->conv, buf, (size_t)frames * s->play.channels);
 	/* An xrun during the write sets prefill: refill and write the block again, once. */
 	for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
 		if (a->prefill) {
@@ -370,37 +296,81 @@ static void al_write(struct sink *s, const float *buf)
 		if (!a->prefill)
 			break;
 	}
+	if (rc == 0)
+		rc = al_cap_start(a); /* the buffer is full: the playback runs */
 	if (rc < 0)
 		a->failed = rc;
 }
 
-/* Wait until the device takes one period. 0, or the error that lost it. */
-static int al_wait_room(struct sink *s, struct al *a)
+/* Wait until `pcm` can take (or, capture, holds) one period: 0, or the
+ * error that lost it. `cap`: an xrun is the capture's, and one that stops
+ * it (linked) returns at once, to refill the playback. */
+static int al_wait_period(struct sink *s, struct al *a, snd_pcm_t *pcm, bool cap)
 {
 	uint32_t waited = 0;
 
 	for (;;) {
-		snd_pcm_sframes_t av = snd_pcm_avail_update(a->pcm);
-		if (av < 0) {
-			int rc = al_xrun(s, a, (int)av);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		if (a->prefill || (snd_pcm_uframes_t)av >= s->play.frames)
-			return 0;
-		int rc = snd_pcm_wait(a->pcm, (int)a->wait_ms);
-		if (rc < 0) {
-			if ((rc = al_xrun(s, a, rc)) < 0)
-				return rc;
-			continue;
-		}
+		snd_pcm_sframes_t av = snd_pcm_avail_update(pcm);
+		int rc = av < 0 ? (int)av : 0;
 		if (rc == 0) {
-			atomic_store_explicit(&s->beat_ns, clock_now_ns(), memory_order_relaxed);
-			if ((waited += a->wait_ms) >= ALSA_STUCK_MS)
-				return -ETIMEDOUT;
+			if (cap ? !a->cap_run : a->prefill)
+				return 0;
+			if ((snd_pcm_uframes_t)av >= s->play.frames)
+				return 0;
+			rc = snd_pcm_wait(pcm, (int)a->wait_ms);
+			if (rc == 0) {
+				atomic_store_explicit(&s->beat_ns, clock_now_ns(), memory_order_relaxed);
+				if ((waited += a->wait_ms) >= ALSA_STUCK_MS)
+					return -ETIMEDOUT;
+			}
+		}
+		if (rc < 0 && (rc = cap ? al_cap_xrun(s, a, rc) : al_xrun(s, a, rc)) < 0)
+			return rc;
+	}
+}
+
+/*
+ * Full duplex: input block next + lead from one captured period (silence
+ * until the capture runs, or for a period it lost). 0 or the error that
+ * lost the device. RT path.
+ */
+static int al_capture(struct sink *s, struct al *a)
+{
+	float *in = sink_input_begin(s);
+	uint32_t ich = s->gr->input_channels;
+	snd_pcm_uframes_t left = s->play.frames;
+	unsigned char *p = a->craw;
+	size_t fbytes = (size_t)a->cfmt->bytes * ich;
+	uint32_t waited = 0;
+	int rc = 0;
+
+	if (in == NULL)
+		return 0;
+	while (a->cap_run && left > 0 && rc == 0) {
+		snd_pcm_sframes_t n = snd_pcm_readi(a->cap, p, left);
+		if (n == -EAGAIN) {
+			rc = snd_pcm_wait(a->cap, (int)a->wait_ms);
+			if (rc == 0 && (waited += a->wait_ms) >= ALSA_STUCK_MS)
+				rc = -ETIMEDOUT;
+		} else if (n < 0) {
+			rc = (int)n;
+		} else {
+			p += (size_t)n * fbytes;
+			left -= (snd_pcm_uframes_t)n;
+		}
+		if (rc == -EPIPE || rc == -ESTRPIPE || rc == -EINTR) {
+			if ((rc = al_cap_xrun(s, a, rc)) == 0)
+				break; /* this period is lost: silence */
+		} else if (rc > 0) {
+			rc = 0;
 		}
 	}
+	if (left == 0)
+		al_from_dev(a->cfmt, a->craw, in, (size_t)s->play.frames * ich);
+	else
+		memset(in, 0, (size_t)s->play.frames * ich * sizeof(float));
+	sink_input_commit(s, in);
+	return rc;
 }
 
 static void al_hand_to_link(struct sink *s, struct al *a, int err)
@@ -435,10 +405,18 @@ static void *al_main(void *arg)
 				clock_sleep_until_ns(now + period / 4);
 			continue;
 		}
-		int rc = al_wait_room(s, a);
+		/* Duplex: the capture paces (the playback has room by then). */
+		int rc = a->cap != NULL && a->cap_run ? al_wait_period(s, a, a->cap, true)
+		                                      : al_wait_period(s, a, a->pcm, false);
+		if (rc == 0 && a->cap != NULL)
+			rc = al_capture(s, a);
 		if (rc == 0) {
-			sink_period(s); /* calls al_write */
+			uint64_t now = sink_period(s); /* calls al_write */
 			rc = a->failed;
+			/* SIGUSR2's test hook: hold once, as a stuck thread would (xruns). */
+			uint64_t hold = atomic_exchange_explicit(&s->stall_ns, 0, memory_order_relaxed);
+			if (hold != 0)
+				clock_sleep_until_ns(now + hold);
 		}
 		if (rc < 0)
 			al_hand_to_link(s, a, rc);
@@ -447,6 +425,19 @@ static void *al_main(void *arg)
 }
 
 /* ---- the link thread: loss, backoff, reopen -------------------------------- */
+
+static void al_close_pcms(struct al *a)
+{
+	if (a->cap != NULL) {
+		if (a->linked)
+			(void)snd_pcm_unlink(a->cap);
+		snd_pcm_close(a->cap);
+		a->cap = NULL;
+	}
+	if (a->pcm != NULL)
+		snd_pcm_close(a->pcm);
+	a->pcm = NULL;
+}
 
 static void al_reopen(struct sink *s, struct al *a, uint64_t now)
 {
@@ -462,6 +453,9 @@ static void al_reopen(struct sink *s, struct al *a, uint64_t now)
 	char err[256];
 	int rc = al_open_dev(s->cfg->device, &w, &a->pcm, &fmt, err, sizeof(err));
 
+	if (rc == 0 && s->dev.cap_name[0] != '\0' &&
+	    (rc = al_open_cap(s, a, s->cfg, &w, err, sizeof(err))) < 0)
+		al_close_pcms(a);
 	if (rc < 0) {
 		if (rc != a->last_err)
 			log_warn("alsa: %s (retrying, up to every %llu s)", err,
@@ -480,9 +474,10 @@ static void al_reopen(struct sink *s, struct al *a, uint64_t now)
 	a->last_err = 0;
 	al_publish(s, fmt, &w);
 	atomic_fetch_add_explicit(&s->dev.reopens, 1, memory_order_relaxed);
-	log_info("alsa: device '%s' is back after %.1f s (%s, period %lu, buffer %lu); audio "
+	log_info("alsa: device '%s' is back after %.1f s (%s, period %lu, buffer %lu%s%s); audio "
 	         "resumes at block %llu", s->cfg->device, (double)(now - a->down_ns) / 1e9,
 	         snd_pcm_format_name(fmt->alsa), (unsigned long)w.period, (unsigned long)w.buffer,
+	         a->cap != NULL ? ", capture " : "", a->cap != NULL ? s->dev.cap_name : "",
 	         (unsigned long long)group_position(s->gr));
 	atomic_store_explicit(&s->dev.up, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->dev.changes, 1, memory_order_release);
@@ -502,16 +497,17 @@ static void *al_link(void *arg)
 		bool up = atomic_load_explicit(&a->up, memory_order_acquire);
 
 		if (!up && a->pcm != NULL) {
-			log_warn("alsa: device '%s' lost (%s); audio stopped at block %llu, replicas "
-			         "keep running; reopening with backoff", s->cfg->device,
+			log_warn("alsa: device '%s'%s%s%s lost (%s); audio stopped at block %llu, "
+			         "replicas keep running; reopening with backoff", s->cfg->device,
+			         a->cap != NULL ? " or capture device '" : "",
+			         a->cap != NULL ? s->dev.cap_name : "", a->cap != NULL ? "'" : "",
 			         a->failed == -ETIMEDOUT ? "no progress for 500 ms"
 			                                 : snd_strerror(a->failed),
 			         (unsigned long long)group_position(s->gr));
 			atomic_store_explicit(&s->dev.up, 0, memory_order_relaxed);
 			atomic_fetch_add_explicit(&s->dev.losses, 1, memory_order_relaxed);
 			atomic_fetch_add_explicit(&s->dev.changes, 1, memory_order_release);
-			snd_pcm_close(a->pcm);
-			a->pcm = NULL;
+			al_close_pcms(a);
 			a->down_ns = now;
 			a->backoff_ns = ALSA_BACKOFF_MIN_NS;
 			a->retry_ns = now + a->backoff_ns;
@@ -536,7 +532,10 @@ static int al_start(struct sink *s, char *err, size_t errlen)
 
 	a->conv = calloc(1, n);
 	a->zero = calloc(1, n);
-	if (a->conv == NULL || a->zero == NULL) {
+	/* A captured period in any format: at most 4 bytes a sample (1 channel if none). */
+	uint32_t ich = s->gr->input_channels > 0 ? s->gr->input_channels : 1;
+	a->craw = calloc((size_t)s->play.frames * ich, 4);
+	if (a->conv == NULL || a->zero == NULL || a->craw == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -573,13 +572,15 @@ static void al_close(struct sink *s)
 		pthread_join(a->thread, NULL);
 	if (a->link_started)
 		pthread_join(a->link, NULL);
-	if (a->pcm != NULL) {
-		if (atomic_load_explicit(&a->up, memory_order_acquire))
-			snd_pcm_drop(a->pcm);
-		snd_pcm_close(a->pcm);
+	if (a->pcm != NULL && atomic_load_explicit(&a->up, memory_order_acquire)) {
+		if (a->cap != NULL)
+			(void)snd_pcm_drop(a->cap);
+		snd_pcm_drop(a->pcm);
 	}
+	al_close_pcms(a);
 	free(a->conv);
 	free(a->zero);
+	free(a->craw);
 	free(a);
 	s->priv = NULL;
 }
@@ -590,4 +591,6 @@ const struct sink_backend sink_alsa_backend = {
 	.write = al_write,
 	.start = al_start,
 	.close = al_close,
+	.captures = "[sink] capture_device",
+	.own_thread = true,
 };

@@ -24,10 +24,11 @@
  * it calls open and close only and prints the report rtaudiod reads
  * (renderer_int.h: rhost_report), exit 0 or 78. With
  *     PROGRAM --render FILE.wav --seconds S --rate R --channels C --frames F
- *             [--gain G] [--pan P] [--key S.K=V]...
+ *             [--gain G] [--pan P] [--input IN.wav] [--key S.K=V]...
  * it renders blocks 0.. offline, as fast as it can, into a float32 WAV
  * (renderer_offline.c): what a group with these keys plays, for tests and
- * for checking a chain before it goes live.
+ * for checking a chain before it goes live; --input feeds the live input
+ * from a WAV (its channels are the stream's input_channels).
  *
  * Pre-roll: a hot replica that starts (or falls) behind the sink renders
  * at least the group's preroll_blocks before its first ring block, from a
@@ -86,7 +87,7 @@ static void replica_usage(void)
 	        "       %s --check --rate R --channels C --frames F [--input-channels N] "
 	        "[--key SECTION.KEY=VALUE]...\n"
 	        "       %s --render FILE.wav --seconds S --rate R --channels C --frames F "
-	        "[--gain G] [--pan P] [--key SECTION.KEY=VALUE]...\n"
+	        "[--gain G] [--pan P] [--input IN.wav] [--key SECTION.KEY=VALUE]...\n"
 	        "  (started by rtaudiod; --render renders offline)\n",
 	        replica_prog, replica_prog, replica_prog);
 	exit(RTA_EX_USAGE);
@@ -299,6 +300,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		{ "seconds", required_argument, NULL, 's' },
 		{ "gain", required_argument, NULL, 'G' },
 		{ "pan", required_argument, NULL, 'O' },
+		{ "input", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Static: the parameter histories are 16 KiB, and main's frame is
@@ -306,7 +308,7 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	static struct replica rp;
 	static struct rta_host host;
 	uint64_t boot_ns = clock_now_ns();
-	const char *group = NULL, *render_path = NULL;
+	const char *group = NULL, *render_path = NULL, *input_path = NULL;
 	double seconds = 0, gain = 1.0, pan = 0.0;
 	bool have_index = false, have_parent = false, have_cpu = false, check = false;
 	uint32_t parent = 0, cpu = 0, rate = 0, channels = 0, frames = 0, inputs = 0;
@@ -368,6 +370,9 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		case 'O':
 			pan = replica_opt_double(optarg, -1, 1);
 			break;
+		case 'N':
+			input_path = optarg;
+			break;
 		case 'r':
 			rate = replica_opt_u32(optarg, 1, LAYOUT_MAX_RATE);
 			break;
@@ -403,14 +408,33 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 		replica_usage();
 	if (render_path != NULL) {
 		if (check || rate == 0 || channels == 0 || frames == 0 || group != NULL ||
-		    have_index || !(seconds > 0) || inputs != 0)
+		    have_index || !(seconds > 0) || (inputs != 0 && input_path == NULL))
 			replica_usage();
+		struct rhost_input in;
+		char err[512];
+		if (input_path != NULL) {
+			if (rhost_read_input(input_path, &in, err, sizeof err) < 0) {
+				fprintf(stderr, "%s: --input %s\n", replica_prog, err);
+				return 1;
+			}
+			if (in.rate != rate || (inputs != 0 && in.channels != inputs)) {
+				fprintf(stderr, "%s: --input %s: %u Hz, %u channels; the stream runs "
+				        "at %u Hz, %u input channels\n", replica_prog, input_path, in.rate,
+				        in.channels, rate, inputs != 0 ? inputs : in.channels);
+				rhost_free_input(&in);
+				return RTA_EX_USAGE;
+			}
+		}
 		struct rta_stream os = {
 			.sample_rate = rate, .channels = channels, .frames = frames,
+			.input_channels = input_path != NULL ? in.channels : 0,
 			.period_ns = (uint64_t)frames * NSEC_PER_SEC / rate,
 			.flags = RTA_STREAM_OFFLINE,
 		};
-		rc = rhost_run_offline(&host, rd, state, &os, render_path, seconds, gain, pan);
+		rc = rhost_run_offline(&host, rd, state, &os, render_path, seconds, gain, pan,
+		                       input_path != NULL ? &in : NULL);
+		if (input_path != NULL)
+			rhost_free_input(&in);
 		rhost_free(&host);
 		return rc;
 	}

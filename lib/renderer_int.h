@@ -129,12 +129,26 @@ int rhost_open(struct rta_host *h, const struct rta_renderer *rd, void *state,
  * pan (as a group whose [params] set nothing but those plays them), into
  * `path` as a float32 WAV; close. Prints "rendered N blocks in T ms (X us a
  * block, Y % of the period)" on stderr. Returns the exit status (0, 1 on an
- * I/O error, RTA_EX_CONFIG). No live input (the stream must have none).
- * Not real-time.
+ * I/O error, RTA_EX_CONFIG, RTA_EX_USAGE). Live input: `in` (NULL for
+ * none) feeds input block s from its frames s * frames.., silence past its
+ * end; st->input_channels must be in->channels (0 without). Not real-time.
  */
+struct rhost_input {
+	float *buf;             /* interleaved */
+	size_t frames;
+	unsigned channels, rate;
+};
 int rhost_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
                       const struct rta_stream *st, const char *path, double seconds,
-                      double gain, double pan);
+                      double gain, double pan, const struct rhost_input *in);
+
+/*
+ * --input: read a WAV (float32, or 16/24/32-bit PCM, scaled by 2^-(bits-1))
+ * into *in, all of it, as floats. 0, or -errno with err set (nothing held).
+ * rhost_free_input releases it. Not real-time.
+ */
+int rhost_read_input(const char *path, struct rhost_input *in, char *err, size_t errlen);
+void rhost_free_input(struct rhost_input *in);
 
 /* One replica process: everything the loop touches, set up once by
  * rta_renderer_main (renderer.c) before rloop_run (renderer_loop.c). */

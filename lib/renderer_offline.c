@@ -9,8 +9,16 @@
  * from its start (tests compare recordings against it), and it times the
  * renders, which makes it the cheapest way to learn what a chain costs.
  *
- * What it does not do: map segments, apply parameter changes, feed live
- * input, confine the process (it runs by hand), or follow a clock. The WAV is written by hand (float32, WAVE_FORMAT_IEEE_FLOAT), so
+ * With --input IN.wav it feeds the stream's live input from a file, as
+ * the sink's input ring does in a group: input block s is the file's frames
+ * s * frames .. (s + 1) * frames - 1 (silence past its end), its channels
+ * the stream's input_channels. So a recording of a live group whose input
+ * began at a block boundary equals this render of the same input, shifted
+ * by the input-to-output latency.
+ *
+ * What it does not do: map segments, apply parameter changes, confine the
+ * process (it runs by hand), or follow a clock. The WAVs are read and
+ * written by hand (float32 out; float32 or 16/24/32-bit PCM in), so
  * librtaudio needs no audio-file library.
  */
 #include <errno.h>
@@ -83,15 +91,143 @@ static void wav_header(unsigned char *h, uint32_t rate, uint32_t ch, uint64_t fr
 	put32(h + 54, d32);
 }
 
+static uint32_t get16(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return get16(p) | get16(p + 2) << 16;
+}
+
+/* One sample of `bits` (32: float if is_float) at p, as a float. */
+static float wav_sample(const unsigned char *p, unsigned bits, bool is_float)
+{
+	if (is_float) {
+		uint32_t u = get32(p);
+		float f;
+		memcpy(&f, &u, sizeof f);
+		return f;
+	}
+	if (bits == 16)
+		return (float)(int16_t)get16(p) / 32768.0f;
+	if (bits == 24) {
+		int32_t v = (int32_t)(get16(p) | (uint32_t)p[2] << 16);
+		if (v & 0x800000)
+			v -= 0x1000000;
+		return (float)v / 8388608.0f;
+	}
+	return (float)((double)(int32_t)get32(p) / 2147483648.0);
+}
+
+int rhost_read_input(const char *path, struct rhost_input *in, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char hd[12], ck[8], fmt[40];
+	unsigned tag = 0, bits = 0;
+	uint32_t fmt_len = 0;
+	bool have_fmt = false;
+	int rc = -EINVAL;
+
+	memset(in, 0, sizeof *in);
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fread(hd, sizeof hd, 1, f) != 1 || memcmp(hd, "RIFF", 4) != 0 ||
+	    memcmp(hd + 8, "WAVE", 4) != 0) {
+		snprintf(err, errlen, "%s: not a RIFF WAVE file", path);
+		goto out;
+	}
+	while (fread(ck, sizeof ck, 1, f) == 1) {
+		uint32_t len = get32(ck + 4);
+		if (memcmp(ck, "fmt ", 4) == 0) {
+			fmt_len = len < sizeof fmt ? len : (uint32_t)sizeof fmt;
+			if (fmt_len < 16 || fread(fmt, fmt_len, 1, f) != 1 ||
+			    fseek(f, (long)len - (long)fmt_len + (long)(len & 1), SEEK_CUR) != 0)
+				break;
+			tag = get16(fmt);
+			in->channels = get16(fmt + 2);
+			in->rate = get32(fmt + 4);
+			bits = get16(fmt + 14);
+			if (tag == 0xfffe && fmt_len >= 26) /* EXTENSIBLE: the sub-format's tag */
+				tag = get16(fmt + 24);
+			have_fmt = true;
+			continue;
+		}
+		if (memcmp(ck, "data", 4) != 0) {
+			if (fseek(f, (long)len + (len & 1), SEEK_CUR) != 0)
+				break;
+			continue;
+		}
+		bool is_float = tag == 3 && bits == 32;
+		if (!have_fmt || !(is_float || (tag == 1 && (bits == 16 || bits == 24 ||
+		                                             bits == 32)))) {
+			snprintf(err, errlen, "%s: not float32 or 16/24/32-bit PCM", path);
+			goto out;
+		}
+		if (in->channels < 1 || in->channels > LAYOUT_MAX_CHANNELS) {
+			snprintf(err, errlen, "%s: %u channels (1..%u)", path, in->channels,
+			         LAYOUT_MAX_CHANNELS);
+			goto out;
+		}
+		size_t fbytes = (size_t)in->channels * bits / 8;
+		in->frames = len / fbytes;
+		unsigned char *raw = malloc(in->frames * fbytes + 1);
+		in->buf = malloc(in->frames * in->channels * sizeof(float) + 1);
+		if (raw == NULL || in->buf == NULL) {
+			free(raw);
+			rc = -ENOMEM;
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto out;
+		}
+		in->frames = fread(raw, fbytes, in->frames, f); /* a short file: what is there */
+		for (size_t i = 0; i < in->frames * in->channels; i++)
+			in->buf[i] = wav_sample(raw + i * bits / 8, bits, is_float);
+		free(raw);
+		fclose(f);
+		return 0;
+	}
+	snprintf(err, errlen, "%s: no %s chunk", path, have_fmt ? "data" : "fmt");
+out:
+	fclose(f);
+	free(in->buf);
+	in->buf = NULL;
+	return rc;
+}
+
+void rhost_free_input(struct rhost_input *in)
+{
+	free(in->buf);
+	memset(in, 0, sizeof *in);
+}
+
+/* Input block seq of the stream, from the file: silence past its end. */
+static void input_block(const struct rhost_input *in, uint64_t seq, uint32_t frames, float *out)
+{
+	uint64_t first = seq * frames;
+
+	memset(out, 0, (size_t)frames * in->channels * sizeof(float));
+	if (first >= in->frames)
+		return;
+	size_t n = in->frames - first < frames ? (size_t)(in->frames - first) : frames;
+	memcpy(out, in->buf + first * in->channels, n * in->channels * sizeof(float));
+}
+
 int rhost_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *state,
                       const struct rta_stream *st, const char *path, double seconds,
-                      double gain, double pan)
+                      double gain, double pan, const struct rhost_input *in)
 {
 	unsigned char hdr[WAV_HEADER];
 	double pv[RTA_PARAMS_MAX];
 	static float buf[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS];
+	static float ibuf[LAYOUT_MAX_FRAMES * LAYOUT_MAX_CHANNELS];
 
 	if (!(seconds > 0) || seconds > 86400.0)
+		return RTA_EX_USAGE;
+	if ((in != NULL) != (st->input_channels > 0) ||
+	    (in != NULL && in->channels != st->input_channels))
 		return RTA_EX_USAGE;
 	if (rhost_open(h, rd, state, st) != 0) {
 		fprintf(stderr, "[%s] %s: %s\n", h->err_section,
@@ -120,6 +256,10 @@ int rhost_run_offline(struct rta_host *h, const struct rta_renderer *rd, void *s
 			.seq = seq, .frames = st->frames, .channels = st->channels, .out = buf,
 			.params = pv, .nparams = h->nparams,
 		};
+		if (in != NULL) {
+			input_block(in, seq, st->frames, ibuf);
+			b.in = ibuf;
+		}
 		uint64_t t0 = clock_now_ns();
 		rd->render(state, &b);
 		uint64_t t = clock_now_ns() - t0;

@@ -52,7 +52,7 @@ while [ $i -lt 10 ]; do
 done
 wait "$LPID" || fail "jack_loop: $(cat "$TMP/loop.out")"
 cat "$TMP/loop.out"
-frames_lat=$(sed -n 's/.*latency \([0-9]*\) frames.*/\1/p' "$TMP/loop.out")
+frames_lat=$(sed -n 's/.*input-to-output latency \([0-9]*\) frames.*/\1/p' "$TMP/loop.out")
 [ "$frames_lat" = $(( (lead + 1) * fr )) ] ||
 	fail "measured latency $frames_lat frames, expected (lead $lead + 1) x $fr"
 wait_until 5 settled

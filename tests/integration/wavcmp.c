@@ -3,6 +3,7 @@
  *
  *   wavcmp A B [TOLERANCE [SKIP_FRAMES]]
  *   wavcmp --gaps A B BLOCK
+ *   wavcmp --align A B
  *
  * What it does: reads both with libsndfile as float, compares the frames
  * they share (same channel count required), from SKIP_FRAMES on, and
@@ -16,6 +17,13 @@
  * blocks) for an exact match; prints "gap F N" for N frames of B missing
  * at A's frame F, then "blocks K gaps G missing M unmatched U". Exit 0 if
  * every block of A equals, bit for bit, the block of B it maps to.
+ *
+ * --align: A is a recording of B delayed by an unknown latency L (a live
+ * chain recorded, B its offline render): L is the distance between their
+ * first non-silent frames; A must be silent before L and equal, bit for
+ * bit, B[n - L] for every frame both have from there on. Prints "latency L
+ * frames N channels C differing D first_diff F" (F in A's frames). Exit 0
+ * if nothing differs and at least one frame of sound was compared.
  *
  * What it does not do: resample or normalise; without --gaps, a recording
  * that is not sample-aligned with its reference fails, as it should.
@@ -82,12 +90,49 @@ static int gaps(const char *pa, const char *pb, long long block)
 	return bad == 0 ? 0 : 1;
 }
 
+static long long first_sound(const float *a, long long frames, int ch)
+{
+	for (long long i = 0; i < frames * ch; i++)
+		if (a[i] != 0.0f)
+			return i / ch;
+	return -1;
+}
+
+static int align(const char *pa, const char *pb)
+{
+	SF_INFO ia = { 0 }, ib = { 0 };
+	float *a = slurp(pa, &ia), *b = slurp(pb, &ib);
+
+	if (a == NULL || b == NULL || ia.channels != ib.channels)
+		return 2;
+	long long c = ia.channels, sa = first_sound(a, ia.frames, ia.channels);
+	long long sb = first_sound(b, ib.frames, ib.channels);
+	if (sa < 0 || sb < 0 || sa < sb) {
+		printf("no latency: first sound at frame %lld of A, %lld of B\n", sa, sb);
+		return 1;
+	}
+	long long lat = sa - sb, diff = 0, first = -1, n = ia.frames - lat;
+	if (n > ib.frames)
+		n = ib.frames;
+	for (long long f = 0; f < n; f++)
+		for (long long k = 0; k < c; k++)
+			if (a[(f + lat) * c + k] != b[f * c + k] && diff++ == 0)
+				first = f + lat;
+	printf("latency %lld frames %lld channels %lld differing %lld first_diff %lld\n", lat,
+	       n, c, diff, first);
+	free(a);
+	free(b);
+	return diff == 0 && n > sb ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	SF_INFO ia = { 0 }, ib = { 0 };
 
 	if (argc == 5 && strcmp(argv[1], "--gaps") == 0)
 		return gaps(argv[2], argv[3], atoll(argv[4]));
+	if (argc == 4 && strcmp(argv[1], "--align") == 0)
+		return align(argv[2], argv[3]);
 
 	if (argc < 3 || argc > 5) {
 		fprintf(stderr, "usage: wavcmp A B [TOLERANCE [SKIP_FRAMES]]\n");

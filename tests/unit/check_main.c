@@ -32,6 +32,9 @@ int main(void)
 	srunner_add_suite(sr, slot_suite());
 	srunner_add_suite(sr, errtext_suite());
 	srunner_add_suite(sr, sandbox_suite());
+#ifdef HAVE_ALSA
+	srunner_add_suite(sr, alsa_suite());
+#endif
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

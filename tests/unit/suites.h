@@ -31,6 +31,9 @@ Suite *renderer_suite(void);
 Suite *slot_suite(void);
 Suite *errtext_suite(void);
 Suite *sandbox_suite(void);
+#ifdef HAVE_ALSA
+Suite *alsa_suite(void);
+#endif
 
 /*
  * Map `bytes` (a multiple of 64) of private zeroed memory ending right
