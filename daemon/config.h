@@ -125,7 +125,7 @@ struct config_key {
 extern const struct config_key config_keys[];
 
 /* How many keys config_keys[] has (checked against the table at build time). */
-#define CONFIG_NKEYS 44
+#define CONFIG_NKEYS 45
 
 /*
  * Parse `text` for key `k` (an index into config_keys[]) and store it in
