@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "confine.h"
+#include "errtext.h"
 #include "judge.h"
 #include "log.h"
 #include "notes.h"
@@ -37,19 +38,6 @@
 #define SUPER_TICK_MS      100                  /* the slow tick, between events */
 
 static void on_watchdog(uv_timer_t *t);
-
-/* "SIGSEGV" for a log line (a number means nothing to most readers). */
-static const char *signal_name(int sig)
-{
-	static char buf[24];
-	const char *abbrev = sigabbrev_np(sig);  /* glibc >= 2.32; "SEGV" */
-
-	if (abbrev != NULL)
-		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
-	else
-		snprintf(buf, sizeof(buf), "signal %d", sig);
-	return buf;
-}
 
 static void emit(struct super *s, const char *type, int index, const char *detail)
 {
@@ -412,7 +400,8 @@ static void on_reaped(void *arg, int pid, int64_t status, int term_signal)
 		log_warn("replica %u (pid %d) killed by the sandbox: a forbidden system call "
 		         "(SIGSYS; the kernel's audit log names it)", sl->index, pid);
 	else if (term_signal != 0)
-		log_warn("replica %u (pid %d) killed by %s", sl->index, pid, signal_name(term_signal));
+		log_warn("replica %u (pid %d) killed by %s", sl->index, pid,
+		         errtext_signal(term_signal, (char[24]){ 0 }, 24));
 	else if (status == PARAMS_EXIT_CONFIG)
 		/* The renderer refused what the --check run accepted: its keys, or
 		 * a parameter table other than the group's (a renderer must

@@ -2,9 +2,26 @@
  * errtext.c - library error texts, cleaned (see errtext.h).
  * Does not: allocate or look at errno.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "errtext.h"
+
+char *errtext_signal(int sig, char *out, size_t len)
+{
+	const char *abbrev = NULL;
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	abbrev = sigabbrev_np(sig);  /* "SEGV" */
+#endif
+	if (len == 0)
+		return out;
+	if (abbrev != NULL)
+		snprintf(out, len, "SIG%s", abbrev);
+	else
+		snprintf(out, len, "signal %d", sig);
+	return out;
+}
 
 char *errtext_sndfile(const char *raw, char *out, size_t len)
 {

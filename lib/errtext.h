@@ -4,7 +4,8 @@
  * What it does: libsndfile reports a failed open as "System error : No
  * such file or directory." (or "Error : ..."): a label and a full stop that
  * read badly inside "FILE:LINE: key 'path': x.wav: ...". errtext_sndfile()
- * keeps the reason only.
+ * keeps the reason only. errtext_signal() names a signal as a log reader
+ * knows it ("SIGSEGV", not 11).
  * What it does not do: translate, allocate, or know any library's codes.
  */
 #ifndef RTAUDIO_ERRTEXT_H
@@ -18,5 +19,11 @@
  * stop, with control bytes replaced by spaces. Returns out. Pure.
  */
 char *errtext_sndfile(const char *raw, char *out, size_t len);
+
+/*
+ * "SIGSEGV" for signal 11 into out[len] (glibc's abbreviation; elsewhere,
+ * or for a number it does not know, "signal N"). Returns out. Pure.
+ */
+char *errtext_signal(int sig, char *out, size_t len);
 
 #endif

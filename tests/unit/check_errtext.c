@@ -1,7 +1,8 @@
 /*
- * check_errtext.c - the errtext suite: libsndfile's texts, cleaned.
+ * check_errtext.c - the errtext suite: libsndfile's texts, cleaned; signal names.
  */
 #include <check.h>
+#include <signal.h>
 
 #include "errtext.h"
 #include "suites.h"
@@ -23,12 +24,24 @@ START_TEST(sndfile_texts)
 }
 END_TEST
 
+START_TEST(signal_texts)
+{
+	char buf[24];
+
+	ck_assert_str_eq(errtext_signal(SIGKILL, buf, sizeof buf), "SIGKILL");
+	ck_assert_str_eq(errtext_signal(SIGSYS, buf, sizeof buf), "SIGSYS");
+	ck_assert_str_eq(errtext_signal(4242, buf, sizeof buf), "signal 4242");
+	ck_assert_str_eq(errtext_signal(SIGSEGV, buf, 5), "SIGS");  /* truncated, terminated */
+}
+END_TEST
+
 Suite *errtext_suite(void)
 {
 	Suite *s = suite_create("errtext");
 	TCase *tc = tcase_create("sndfile");
 
 	tcase_add_test(tc, sndfile_texts);
+	tcase_add_test(tc, signal_texts);
 	suite_add_tcase(s, tc);
 	return s;
 }
