@@ -73,8 +73,10 @@ struct al {
 	_Atomic uint32_t sink_word;      /* futex: link -> sink (device back, stop) */
 	_Atomic uint32_t link_word;      /* futex: sink -> link (device lost, stop) */
 	_Atomic int stop;
-	pthread_t thread, link;
+	struct rtthread thread;          /* the sink thread (rtthread.h: no fork faults, no signals) */
+	pthread_t link;
 	bool thread_started, link_started;
+	size_t conv_bytes, craw_bytes;   /* rtprio_rt_alloc sizes of conv/zero and craw */
 	/* link thread only */
 	uint64_t down_ns, retry_ns, backoff_ns;
 	int last_err;                    /* last reopen error logged */
@@ -119,11 +121,12 @@ static int al_open_cap(struct sink *s, struct al *a, const struct config *cfg,
 
 static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen)
 {
-	struct al *a = calloc(1, sizeof(*a));
+	struct al *a = NULL;
 	struct al_want w;
 	int rc;
 
-	if (a == NULL) {
+	/* Off the heap and out of forks: the sink thread writes it (rtprio.h). */
+	if (rtprio_rt_alloc(sizeof(*a), (void **)&a) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -530,12 +533,12 @@ static int al_start(struct sink *s, char *err, size_t errlen)
 	size_t n = (size_t)s->play.frames * s->play.channels * sizeof(float);
 	int rc;
 
-	a->conv = calloc(1, n);
-	a->zero = calloc(1, n);
 	/* A captured period in any format: at most 4 bytes a sample (1 channel if none). */
 	uint32_t ich = s->gr->input_channels > 0 ? s->gr->input_channels : 1;
-	a->craw = calloc((size_t)s->play.frames * ich, 4);
-	if (a->conv == NULL || a->zero == NULL || a->craw == NULL) {
+	a->conv_bytes = n;
+	a->craw_bytes = (size_t)s->play.frames * ich * 4;
+	if (rtprio_rt_alloc(n, (void **)&a->conv) < 0 || rtprio_rt_alloc(n, (void **)&a->zero) < 0 ||
+	    rtprio_rt_alloc(a->craw_bytes, (void **)&a->craw) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -547,7 +550,7 @@ static int al_start(struct sink *s, char *err, size_t errlen)
 	rc = -pthread_create(&a->link, NULL, al_link, s);
 	if (rc == 0) {
 		a->link_started = true;
-		rc = -pthread_create(&a->thread, NULL, al_main, s);
+		rc = rtthread_start(&a->thread, SINK_STACK_BYTES, al_main, s);
 		a->thread_started = rc == 0;
 	}
 	if (rc < 0) {
@@ -569,7 +572,7 @@ static void al_close(struct sink *s)
 	atomic_fetch_add_explicit(&a->link_word, 1, memory_order_release);
 	futex_wake(&a->link_word, 1);
 	if (a->thread_started)
-		pthread_join(a->thread, NULL);
+		(void)rtthread_join(&a->thread);
 	if (a->link_started)
 		pthread_join(a->link, NULL);
 	if (a->pcm != NULL && atomic_load_explicit(&a->up, memory_order_acquire)) {
@@ -578,10 +581,10 @@ static void al_close(struct sink *s)
 		snd_pcm_drop(a->pcm);
 	}
 	al_close_pcms(a);
-	free(a->conv);
-	free(a->zero);
-	free(a->craw);
-	free(a);
+	rtprio_rt_free(a->conv, a->conv_bytes);
+	rtprio_rt_free(a->zero, a->conv_bytes);
+	rtprio_rt_free(a->craw, a->craw_bytes);
+	rtprio_rt_free(a, sizeof(*a));
 	s->priv = NULL;
 }
 
