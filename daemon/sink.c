@@ -116,7 +116,7 @@ static void *sink_main(void *arg)
 	/* Resident before the first deadline (and locked, after mlockall). */
 	rtprio_touch_stack(SINK_STACK_TOUCH);
 	if (s->cfg->rt_priority > 0)
-		rtprio_set(s->cfg->rt_priority, period, &s->rt);
+		rtprio_set(sink_rt_priority(s->cfg), period, &s->rt);
 	atomic_store_explicit(&s->rt_ready, 1, memory_order_release);
 
 	/* Start the clock only once the group has rendered `lead` blocks. */

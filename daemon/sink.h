@@ -216,6 +216,18 @@ extern const struct sink_backend sink_jack_backend;
 #endif
 #ifdef HAVE_ALSA
 extern const struct sink_backend sink_alsa_backend;
+/*
+ * The sink thread's SCHED_FIFO priority: one above the replicas'
+ * ([group] rt_priority), at most 99. Its deadline is the audio's, and a
+ * replica pre-rolling (a burst of several periods of CPU at its priority
+ * on a shared core) must not hold it back: among equal SCHED_FIFO
+ * priorities nobody preempts anybody. Pure.
+ */
+static inline int sink_rt_priority(const struct config *cfg)
+{
+	return cfg->rt_priority < 99 ? cfg->rt_priority + 1 : 99;
+}
+
 #endif
 
 #endif

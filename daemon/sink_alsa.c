@@ -393,7 +393,7 @@ static void *al_main(void *arg)
 	(void)pthread_setname_np(pthread_self(), "alsa-sink"); /* for ps and the tests */
 	rtprio_touch_stack(SINK_STACK_TOUCH);  /* resident before the first period */
 	if (s->cfg->rt_priority > 0)
-		rtprio_set(s->cfg->rt_priority, period, &s->rt);
+		rtprio_set(sink_rt_priority(s->cfg), period, &s->rt);
 	atomic_store_explicit(&s->rt_ready, 1, memory_order_release);
 	while (!atomic_load_explicit(&a->stop, memory_order_acquire)) {
 		if (!atomic_load_explicit(&a->up, memory_order_acquire)) {

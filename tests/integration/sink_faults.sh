@@ -27,7 +27,18 @@ ok "sink thread $TID: $(awk '/^policy|^prio/ {printf "%s %s ", $1, $3}' "/proc/$
 
 rt=$(st .sink.rt)
 mlocked=$(st .sink.mlocked)
-case "$rt" in *fifo/*) ;; *) echo "note: sink not SCHED_FIFO here: $rt" ;; esac
+case "$rt" in
+*fifo/*)
+	# One above the replicas: a replica's pre-roll burst at its own priority
+	# must not hold the sink back (equal SCHED_FIFO priorities never preempt).
+	sp=$(echo "$rt" | sed -n 's|.*fifo/\([0-9]*\).*|\1|p')
+	rp=$(st '.replicas[0].rt' | sed -n 's|.*fifo/\([0-9]*\).*|\1|p')
+	if [ -n "$rp" ]; then
+		[ "$sp" = $((rp + 1)) ] || fail "sink at fifo/$sp, replicas at fifo/$rp: the sink must be one above"
+		ok "sink at fifo/$sp, one above the replicas (fifo/$rp)"
+	fi ;;
+*) echo "note: sink not SCHED_FIFO here: $rt" ;;
+esac
 vmlck=$(awk '/^VmLck:/ {print $2}' "/proc/$DPID/status")
 echo "status: sink rt \"$rt\", mlocked $mlocked; VmLck $vmlck kB"
 if [ "$mlocked" = true ]; then
