@@ -141,7 +141,6 @@ static void *watch_main(void *arg)
 				verdicts_seen = verdicts;
 				ready_sent = ready_sent || ready;
 				quiet_until = now + poll_ns;
-				atomic_fetch_add_explicit(&w->wakes, 1, memory_order_relaxed);
 				(void)uv_async_send(&w->async);
 			}
 		}

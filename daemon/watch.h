@@ -62,7 +62,6 @@ struct watch {
 	                               loop woken at most this often */
 	_Atomic uint32_t gen;       /* publishes so far */
 	_Atomic int stop;
-	_Atomic uint64_t wakes;     /* times the loop was woken (a figure) */
 	struct watch_slot slot[LAYOUT_MAX_REPLICAS];
 };
 
