@@ -25,23 +25,9 @@ command -v jackd >/dev/null 2>&1 || skip "jackd is not installed (Debian package
 plug=$(find /usr/lib /usr/local/lib -name libasound_module_pcm_jack.so 2>/dev/null | head -n 1)
 [ -n "$plug" ] || skip "alsa-plugins' jack PCM is not installed (libasound2-plugins)"
 
-JACK_DEFAULT_SERVER="rtaudio-$GROUP"
-JACK_NO_START_SERVER=1
-export JACK_DEFAULT_SERVER JACK_NO_START_SERVER
-JPID=""
-start_jackd() {
-	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 256 >> "$TMP/jackd.log" 2>&1 &
-	JPID=$!
-	wait_until 10 jack_lsp
-}
-stop_jackd() {
-	[ -n "$JPID" ] || return 0
-	kill -TERM "$JPID" 2>/dev/null
-	wait "$JPID" 2>/dev/null
-	JPID=""
-}
+jack_server
 EPID=""
-trap 'stop_jackd; [ -z "$EPID" ] || kill "$EPID" 2>/dev/null; rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_*' EXIT
+trap 'stop_jackd_clean; [ -z "$EPID" ] || kill "$EPID" 2>/dev/null' EXIT
 trap 'stop_jackd; teardown; exit 1' INT TERM
 
 # Our PCMs, on top of the system's configuration.

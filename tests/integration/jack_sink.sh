@@ -26,29 +26,12 @@
 command -v jackd >/dev/null 2>&1 || skip "jackd is not installed (Debian package jackd2)"
 [ -x "${JACK_RECORD:-}" ] || skip "built without JACK (no tests/integration/jack_record)"
 
-# A server of our own, never the user's, and no client may start one.
-JACK_DEFAULT_SERVER="rtaudio-$GROUP"
-JACK_NO_START_SERVER=1
-export JACK_DEFAULT_SERVER JACK_NO_START_SERVER
-JPID=""
-
-# start_jackd [FRAMES]: the dummy driver at 48000 Hz, 256 frames by default;
-# status 1 if the server does not answer within 10 s.
-start_jackd() {
-	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p "${1:-256}" >> "$TMP/jackd.log" 2>&1 &
-	JPID=$!
-	wait_until 10 jack_lsp
-}
+# A server of our own, never the user's, and no client may start one
+# (lib.sh); jackd2 may leave a client's semaphore file behind when it is
+# stopped just after the client left: stop_jackd_clean removes ours.
+jack_server
 jackd_died() { die "jackd did not start: $(tail -n 5 "$TMP/jackd.log")"; }
-stop_jackd() {
-	[ -n "$JPID" ] || return 0
-	kill -TERM "$JPID" 2>/dev/null
-	wait "$JPID" 2>/dev/null
-	JPID=""
-}
-# jackd2 may leave a client's semaphore file behind when it is stopped just
-# after the client left: remove what belongs to our server.
-trap 'stop_jackd; rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_*' EXIT
+trap stop_jackd_clean EXIT
 trap 'stop_jackd; teardown; exit 1' INT TERM
 
 # record_start FILE SECONDS: record rtaudiod's two ports in the background;

@@ -125,6 +125,30 @@ sanitized() { grep -q __asan_init "$RTAUDIOD" 2>/dev/null; }
 # The named exemptions of .ci/sanitize: each call names what it exempts.
 asan_skip() { sanitized || return 1; echo "SKIP (part): $TEST: $* not checked under ASan"; }
 
+# jack_server: our own JACK server for this test, named after the group
+# (never the user's), not started on demand by clients. start_jackd runs it
+# (dummy driver, 48 kHz, 256 frames unless given, synchronous: a loaded machine delays a
+# cycle instead of dropping one) and waits until it answers; stop_jackd
+# stops it; stop_jackd_clean also removes its semaphores (for an EXIT trap).
+jack_server() {
+	JACK_DEFAULT_SERVER="rtaudio-$GROUP"
+	JACK_NO_START_SERVER=1
+	export JACK_DEFAULT_SERVER JACK_NO_START_SERVER
+	JPID=""
+}
+start_jackd() {  # [FRAMES]: 256 by default
+	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p "${1:-256}" >> "$TMP/jackd.log" 2>&1 &
+	JPID=$!
+	wait_until 10 jack_lsp
+}
+stop_jackd() {
+	[ -n "$JPID" ] || return 0
+	kill -TERM "$JPID" 2>/dev/null
+	wait "$JPID" 2>/dev/null
+	JPID=""
+}
+stop_jackd_clean() { stop_jackd; rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_*; }
+
 # failovers_by REASON: how many failovers of that reason (crash, stall,
 # manual, corrupt) the daemon has logged. Tests that cause N crashes count
 # these rather than .failovers.count, to which a loaded machine may add a

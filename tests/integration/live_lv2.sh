@@ -34,13 +34,9 @@ command -v lv2info >/dev/null 2>&1 || skip "lv2info (lilv-utils) is not installe
 lv2info "$DELAY" >/dev/null 2>&1 && lv2info "$AMP" >/dev/null 2>&1 ||
 	skip "swh-lv2 plugins are not installed"
 
-JACK_DEFAULT_SERVER="rtaudio-$GROUP"
-JACK_NO_START_SERVER=1
-export JACK_DEFAULT_SERVER JACK_NO_START_SERVER
-jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 256 > "$TMP/jackd.log" 2>&1 &
-JPID=$!
-trap 'kill -TERM $JPID 2>/dev/null; wait $JPID 2>/dev/null; rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_*' EXIT
-wait_until 10 jack_lsp || skip "jackd cannot run here: $(tail -n 3 "$TMP/jackd.log" | tr '\n' ' ')"
+jack_server
+trap stop_jackd_clean EXIT
+start_jackd || skip "jackd cannot run here: $(tail -n 3 "$TMP/jackd.log" | tr '\n' ' ')"
 
 CHAIN_KEYS="[plugin amp]
 uri = $AMP
