@@ -218,7 +218,12 @@ static int start(struct daemon *d)
 	d->sup.user = d;
 	d->sup.on_event = cmd_event;
 	d->sup.on_stopped = on_super_stopped;
-	super_start(&d->sup, &d->loop, &d->cfg, &d->gr, &d->sink, err, sizeof(err));
+	rc = super_start(&d->sup, &d->loop, &d->cfg, &d->gr, &d->sink, err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s", err);
+		d->exit_code = EXIT_START;
+		return 0;  /* no replica started: the normal shutdown path closes the rest */
+	}
 
 	d->ctl.user = d;
 	d->ctl.on_line = cmd_line;

@@ -477,6 +477,17 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	s->sink = sink;
 	s->n = gr->n;
 	fsm_init(&s->m, s->n, &pol);
+	/* Every handle first: whatever fails below, super_close() closes them all. */
+	uv_timer_init(loop, &s->watchdog);
+	uv_timer_init(loop, &s->grace);
+	s->watchdog.data = s->grace.data = s;
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct slot *sl = &s->slot[i];
+		sl->sup = s;
+		sl->index = i;
+		uv_timer_init(loop, &sl->restart);
+		sl->restart.data = sl;
+	}
 	int rc = confine_user(cfg, &s->cred);
 	if (rc < 0) {
 		snprintf(err, errlen, "key 'replica_user': %s '%s'",
@@ -488,9 +499,6 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 		log_info("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas (%s): rtaudiod "
 		         "will set their SCHED_FIFO itself; their mlockall is bounded",
 		         strerror(-rc));
-	uv_timer_init(loop, &s->watchdog);
-	uv_timer_init(loop, &s->grace);
-	s->watchdog.data = s->grace.data = s;
 	rc = watch_start(&s->watch, loop, gr, &sink->bell, gr->period_ns,
 	                 (uint64_t)cfg->interval_ms * NSEC_PER_MSEC, on_ring, s);
 	if (rc < 0) {
@@ -498,13 +506,6 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 		return rc;
 	}
 	atomic_store_explicit(&sink->watch, &s->watch, memory_order_release);
-	for (uint32_t i = 0; i < s->n; i++) {
-		struct slot *sl = &s->slot[i];
-		sl->sup = s;
-		sl->index = i;
-		uv_timer_init(loop, &sl->restart);
-		sl->restart.data = sl;
-	}
 	fsm_start(&s->m, clock_now_ns(), &out);
 	act_all(s, &out);
 	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);

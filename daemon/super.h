@@ -80,7 +80,12 @@ struct super {
 	struct { super_kill_cb cb; void *arg; int index; int pid; } waiter[SUPER_WAITERS];
 };
 
-/* Initialise the timers and spawn every replica. 0 or -errno with err set. */
+/*
+ * Initialise the timers and the heartbeat watcher (watch.h), and spawn
+ * every replica. 0 or -errno with err set; on an error no replica was
+ * started, and super_stop() and super_close() are still due (every handle
+ * is initialised before anything can fail).
+ */
 int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct group *gr,
                 struct sink *sink, char *err, size_t errlen);
 

@@ -72,6 +72,11 @@ static void *rtthread_entry(void *p)
 	uintptr_t cut = (uintptr_t)&here / pg * pg - pg;
 
 	t->rseq_error = rtthread_drop_rseq();
+	/* Not on our stack (a sanitizer's fake stack frame): mark nothing. */
+	if ((uintptr_t)&here < lo || (uintptr_t)&here >= (uintptr_t)t->map + t->map_bytes) {
+		t->dontfork_error = EFAULT;
+		return rtthread_call(t);
+	}
 	if (cut <= lo || cut - lo < RTTHREAD_MIN_STACK / 2) {
 		t->dontfork_error = ENOSPC;
 		return rtthread_call(t);
