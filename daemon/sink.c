@@ -67,11 +67,15 @@ bool sink_prime(struct sink *s)
 	return false;
 }
 
-/* What the supervisor acts on, counted: checksum failures and fence requests. */
+/*
+ * What the supervisor acts on, counted: checksum failures, fence requests,
+ * and the first block played (the daemon's state becomes running then).
+ */
 static uint64_t sink_verdicts(const struct sink *s)
 {
 	const struct play *p = &s->play;
-	uint64_t v = atomic_load_explicit(&p->st.bad_blocks, memory_order_relaxed);
+	uint64_t v = atomic_load_explicit(&p->st.bad_blocks, memory_order_relaxed) +
+	             (atomic_load_explicit(&s->started_ns, memory_order_relaxed) != 0);
 
 	for (uint32_t i = 0; i < s->gr->n; i++)
 		v += atomic_load_explicit(&p->rep[i].fence_outvoted, memory_order_relaxed) +

@@ -89,7 +89,8 @@ void watch_publish(struct watch *w, const struct fsm *m);
  * bell if a watched heartbeat will be older than its limit before the next
  * look (or is from the future), once per such moment, or if `verdicts`
  * (the sink's count of what the supervisor acts on: blocks that failed
- * their checksum, fence requests of the vote and the content guard) moved.
+ * their checksum, fence requests of the vote and the content guard, its
+ * first block played) moved.
  * Audio-path safe: atomic loads, and a futex wake when it rings.
  */
 void watch_check(struct watch *w, uint64_t now, uint64_t verdicts);

@@ -105,8 +105,10 @@ sanitizer_clean "$TMP/p1.log" || fail "phase 1: sanitizer report: $(grep -m3 -e 
 grep -q 'segment cut under' "$TMP/p1.log" && grep -m1 'segment cut under' "$TMP/p1.log" | sed 's/^/  /'
 ok "phase 1: $attacks attacks (scribble $scrib, shrink0 $shr0, shrinkhalf $shrh): fenced $fenced, corrupt failovers $corrupt_fo, SIGBUS absorbed in $absorbed, segments rebuilt $rebuilt; lost $lost, underruns $under, rescued $rescued, bad blocks $bad"
 check_wav "$TMP/p1.wav" "phase 1"
+# An attacker exits when its replica does; give it a moment to notice.
 for p in $(cat "$CHAOS_PIDS" 2>/dev/null); do
-	alive_pid "$p" && fail "attacker $p outlived its replica" && kill -KILL "$p" 2>/dev/null
+	wait_until 2 sh -c "[ ! -d /proc/$p ] || grep -q '^State:.*Z' /proc/$p/status" ||
+		{ fail "attacker $p outlived its replica"; kill -KILL "$p" 2>/dev/null; }
 done
 unset CHAOS_REPLICA CHAOS_MODE CHAOS_LOG CHAOS_PIDS CHAOS_STOP CHAOS_DELAY_MS CHAOS_UNTIL
 

@@ -42,7 +42,9 @@ NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=1000000 "$RTAUDIOD" -c "$CONF" > 
 DPID=$!
 wait_until 10 all_ready || die "installed daemon not ready"
 wait_until 5 grep -q READY=1 "$TMP/notify.log" || fail "no READY=1"
-grep -q "^[0-9]* STATUS=running, primary [0-9]" "$TMP/notify.log" || fail "no STATUS= line"
+# STATUS= is sent each 100 ms when it changes: "running" may follow READY=1 by one.
+wait_until 2 grep -q "^[0-9]* STATUS=running, primary [0-9]" "$TMP/notify.log" ||
+	fail "no STATUS=running line: $(grep STATUS= "$TMP/notify.log" | tr '\n' ' ')"
 sleep 0.5
 n1=$(grep -c WATCHDOG=1 "$TMP/notify.log")
 [ "$n1" -ge 3 ] || fail "only $n1 WATCHDOG=1 pings in the first second"
