@@ -209,13 +209,6 @@ const char *sink_name(const struct sink *s);
 const char *sink_format_name(uint32_t fmt);
 bool sink_playing(const struct sink *s);
 
-extern const struct sink_backend sink_null_backend;
-extern const struct sink_backend sink_wav_backend;
-#ifdef HAVE_JACK
-extern const struct sink_backend sink_jack_backend;
-#endif
-#ifdef HAVE_ALSA
-extern const struct sink_backend sink_alsa_backend;
 /*
  * The sink thread's SCHED_FIFO priority: one above the replicas'
  * ([group] rt_priority), at most 99. Its deadline is the audio's, and a
@@ -228,6 +221,13 @@ static inline int sink_rt_priority(const struct config *cfg)
 	return cfg->rt_priority < 99 ? cfg->rt_priority + 1 : 99;
 }
 
+extern const struct sink_backend sink_null_backend;
+extern const struct sink_backend sink_wav_backend;
+#ifdef HAVE_JACK
+extern const struct sink_backend sink_jack_backend;
+#endif
+#ifdef HAVE_ALSA
+extern const struct sink_backend sink_alsa_backend;
 #endif
 
 #endif
