@@ -39,8 +39,15 @@ void group_replica_info(const struct group *gr, uint32_t i, struct group_replica
 	out->rendered_seq = (int64_t)LOADR(r->next_seq) - 1;
 	out->state = LOADR(r->state);
 	out->preroll_ns = LOADR(r->preroll_ns);
-	/* Printable ASCII only, bounded; mid-write (odd seqlock): no text. */
-	if (layout_note_read(r, false, out->source) & 1u)
+	/*
+	 * Printable ASCII only, bounded. Mid-write (odd seqlock, or torn):
+	 * read again, a few times (a renderer that updates its status each
+	 * block is often mid-write); then no text.
+	 */
+	unsigned tries = 0;
+	while ((layout_note_read(r, false, out->source) & 1u) && ++tries < 8)
+		;
+	if (tries == 8)
 		out->source[0] = '\0';
 	/* cpu1 is the CPU + 1 (0: not pinned); anything else is garbage. */
 	out->cpu = cpu1 >= 1 && cpu1 <= (int32_t)LAYOUT_MAX_CPUS ? cpu1 - 1 : -1;

@@ -97,6 +97,8 @@ t0=$(date +%s%N)
 start_daemon
 echo "figure: start-up with the playlist decoded (1.5 s resampled + 2 s) $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 "$RTAUDIOCTL" -s "$SOCK" --json events > "$TMP/events" 2>&1 & epid=$!
+# The renderer publishes its status from its render loop: a moment after ready.
+wait_until 2 sh -c "[ -n \"\$(\"$RTAUDIOCTL\" -s \"$SOCK\" --json status | jq -r '.replicas[0].source')\" ]"
 src=$(st '.replicas[0].source')
 case "$src" in
 "1/2 mono44.wav 0:0"*"/0:01 | lv2: amp 0, echo 0") ok "status: $src" ;;
