@@ -253,6 +253,19 @@ static int64_t events_wait(struct events *ev, const char *type, int index, int s
 	return -1;
 }
 
+/* The primary's index (in *primary, -1 if none) and pid (<= 0 if none), from status. */
+static json_int_t primary_pid(struct bench *b, json_int_t *primary)
+{
+	json_t *st = request(b, "status");
+	char path[32];
+
+	*primary = jint(st, "primary");
+	snprintf(path, sizeof(path), "replicas.%d.pid", (int)*primary);
+	json_int_t pid = *primary >= 0 ? jint(st, path) : -1;
+	json_decref(st);
+	return pid;
+}
+
 /*
  * One failover per cycle, caused by `sig` sent to the primary from here.
  * Detection is timed from our kill() to the daemon's failover event, both
@@ -273,12 +286,8 @@ static int cycles(struct bench *b, int n, int sig, struct result *r)
 		return -1;
 	json_decref(events_next(&ev, clock_now_ns() + NSEC_PER_SEC)); /* {"ok":true} */
 	for (int i = 0; i < n; i++) {
-		json_t *st = request(b, "status");
-		json_int_t primary = jint(st, "primary");
-		char path[32];
-		snprintf(path, sizeof(path), "replicas.%d.pid", (int)primary);
-		json_int_t pid = primary >= 0 ? jint(st, path) : -1;
-		json_decref(st);
+		json_int_t primary;
+		json_int_t pid = primary_pid(b, &primary);
 		if (pid <= 0)
 			break;
 		/* The same process's own exit, as its parent could first see it. */
@@ -439,12 +448,9 @@ static void floor_peer(int n, long anon_kb, struct result *r)
 /* RssAnon of the group's primary replica, or -1. */
 static long replica_anon_kb(struct bench *b)
 {
-	json_t *st = request(b, "status");
-	json_int_t primary = jint(st, "primary");
-	char path[32];
-	snprintf(path, sizeof(path), "replicas.%d.pid", (int)primary);
-	json_int_t pid = primary >= 0 ? jint(st, path) : -1;
-	json_decref(st);
+	json_int_t primary;
+	json_int_t pid = primary_pid(b, &primary);
+
 	return pid > 0 ? status_kb((pid_t)pid, "RssAnon") : -1;
 }
 
@@ -484,7 +490,7 @@ int main(int argc, char **argv)
 	long anon_kb = replica_anon_kb(&b);
 	floor_peer(kills > 100 ? 100 : kills, anon_kb, &r);
 	char peer_name[40];
-	snprintf(peer_name, sizeof(peer_name), "peer: kill->waitpid %ldM", anon_kb > 0 ? anon_kb / 1024 : 0);
+	snprintf(peer_name, sizeof(peer_name), "peer: waitpid %ldk", anon_kb > 0 ? anon_kb : 0);
 	report(peer_name, &r, 1000);
 	missed = 0;  /* the machine's floor is a figure, not a goal of ours */
 	double floor_med = r.lat_ns[r.n / 2] / 1e3, floor_p99 = p99_us(&r);
