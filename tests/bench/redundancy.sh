@@ -21,7 +21,7 @@
 #   overhead what rtaudio costs beyond the peer and the extra DSP copies:
 #            CPU - peer CPU - (copies - 1) * DSP, DSP being the peer's CPU
 #            at the load minus at load 0 (measured, not assumed), as % of
-#            the peer's total; goal <= 10%. The peer's two figures are
+#            the peer's total; goal <= 10%. The peer's CPU at the load is
 #            measured again right before each setup (column "peer s/s"):
 #            a shared host drifts by more than the goal within a minute;
 #   max load the highest fraction of the period in REDUNDANCY_RAMP run for
@@ -31,7 +31,7 @@
 #            load; goal for hot2 (2 replicas, 2 cores): >= 90% of the peer's.
 # Environment: REDUNDANCY_FRAMES ("64 256"), REDUNDANCY_CPU_S (1.5),
 # REDUNDANCY_STEP_S (1), REDUNDANCY_LOAD (0.25), REDUNDANCY_RAMP
-# ("0.5 0.7 0.8 0.9 0.95"; 0 below the first), REDUNDANCY_SETUPS ("hot1 hot2 hot3 warm2").
+# ("0.6 0.8 0.9 0.95"; 0 below the first), REDUNDANCY_SETUPS ("hot1 hot2 hot3 warm2").
 # Needs RTAUDIOD RTAUDIOCTL BURN JACK_PEER; prints a SKIP line without
 # jackd, jq or a JACK build.
 set -u
@@ -39,7 +39,7 @@ FRAMES_LIST=${REDUNDANCY_FRAMES:-"64 256"}
 CPU_S=${REDUNDANCY_CPU_S:-1.5}
 STEP_S=${REDUNDANCY_STEP_S:-1}
 LOAD=${REDUNDANCY_LOAD:-0.25}
-RAMP=${REDUNDANCY_RAMP:-"0.5 0.7 0.8 0.9 0.95"}
+RAMP=${REDUNDANCY_RAMP:-"0.6 0.8 0.9 0.95"}
 SETUPS=${REDUNDANCY_SETUPS:-"hot1 hot2 hot3 warm2"}
 RATE=48000
 
@@ -169,8 +169,9 @@ for FRAMES in $FRAMES_LIST; do
 		warm*) n=${s#warm}; sb=warm; copies=1 ;;
 		*) echo "redundancy: unknown setup $s"; continue ;;
 		esac
-		# The machine drifts (a shared host): the peer measured right before.
-		peer_cpu
+		# The host drifts: the peer at the load again, right before.
+		peer=$(peer_step "$P_LOAD")
+		dsp=$(awk -v a="$peer" -v b="$peer0" 'BEGIN { printf "%.4f", a - b }')
 		start_rtaudio "$n" "$sb" "$P_LOAD" "$FRAMES" || { stop_rtaudio; continue; }
 		sleep 0.5
 		pids="$JPID $DPID $(jst status '.replicas[].pid')"
