@@ -91,16 +91,7 @@ lat_ms=$(st .stream.input_latency_ms); fr=$(st .stream.frames); buf=$(st .sink.d
 lead=$(st .stream.lead); rate=$(st .stream.sample_rate)
 ok "status: input latency $lat_ms ms (lead $lead + 1 periods + buffer $buf - 1 period)"
 
-check_sink_calls() {
-	awk '
-	/^<\.\.\. [a-z_0-9]+ resumed>/ { n++; next }
-	/^(futex|clock_gettime|clock_nanosleep|restart_syscall)\(/ { n++; next }
-	/^(poll|ppoll|ioctl|read|write|recvfrom|sendto)\(/ { dev++; next }
-	/^(\+\+\+|---) / { next }
-	{ print "forbidden in the alsa sink thread: " $0; bad++ }
-	END { print "alsa sink thread (duplex): " n + 0 " futex/clock calls, " dev + 0 " device calls"; exit (bad || dev < 50) }
-	' "$1"
-}
+check_sink_calls() { rt_syscalls "$1" "alsa sink thread (duplex)" 50 device; }
 tid=$(ps -L -o tid=,comm= -p "$DPID" | awk '$2 == "alsa-sink" { print $1 }' | head -n 1)
 if ! command -v strace > /dev/null 2>&1; then
 	echo "note: strace is not installed: sink thread syscall check not run"

@@ -91,16 +91,7 @@ grep -q "alsa: device 'rtjack': FLOAT_LE, 48000 Hz, 2 channels, period 256, buff
 	"$DLOG" || fail "device parameters not logged"
 ok "status: device $dev"
 
-check_sink_calls() {
-	awk '
-	/^<\.\.\. [a-z_0-9]+ resumed>/ { n++; next }
-	/^(futex|clock_gettime|clock_nanosleep|restart_syscall)\(/ { n++; next }
-	/^(poll|ppoll|ioctl|read|write|recvfrom|sendto)\(/ { dev++; next }
-	/^(\+\+\+|---) / { next }
-	{ print "forbidden in the alsa sink thread: " $0; bad++ }
-	END { print "alsa sink thread: " n + 0 " futex/clock calls, " dev + 0 " device calls"; exit (bad || dev < 50) }
-	' "$1"
-}
+check_sink_calls() { rt_syscalls "$1" "alsa sink thread" 50 device; }
 printf 'futex(0x1, FUTEX_WAKE, 1) = 1\nmmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0) = 0x1\n' > "$TMP/fake.trace"
 check_sink_calls "$TMP/fake.trace" > /dev/null && fail "the syscall checker accepted an mmap()"
 # The sink thread names itself alsa-sink.

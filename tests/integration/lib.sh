@@ -149,6 +149,39 @@ stop_jackd() {
 }
 stop_jackd_clean() { stop_jackd; rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_*; }
 
+# rt_syscalls TRACE LABEL MIN [device]: check an strace -o TRACE of one
+# real-time thread (the audio path: lib/rtthread.h). Allowed: futex and
+# clock calls; with `device`, also the calls an ALSA PCM makes from the
+# thread that drives it (poll, ioctl, read, write, recvfrom, sendto).
+# Prints "LABEL: N futex calls[, D device calls]"; fails on any other call,
+# or on fewer than MIN futex calls (MIN device calls with `device`): a
+# trace of an idle thread proves nothing.
+rt_syscalls() {
+	awk -v label="$2" -v min="$3" -v device="${4:-}" '
+	BEGIN {
+		rt = "futex|clock_gettime|clock_nanosleep|restart_syscall"
+		dev = "poll|ppoll|ioctl|read|write|recvfrom|sendto"
+	}
+	/^(\+\+\+|---) / { next }
+	{
+		name = $0
+		if (sub(/^<\.\.\. /, "", name)) sub(/ resumed>.*/, "", name)
+		else sub(/\(.*/, "", name)
+		if (name == "futex") { futex++; next }
+		if (name ~ ("^(" rt ")$")) next
+		if (device != "" && name ~ ("^(" dev ")$")) { devcalls++; next }
+		print "forbidden in the " label ": " $0; bad++
+	}
+	END {
+		if (device != "") {
+			printf "%s: %d futex calls, %d device calls\n", label, futex, devcalls
+			exit (bad || devcalls < min)
+		}
+		printf "%s: %d futex calls\n", label, futex
+		exit (bad || futex < min)
+	}' "$1"
+}
+
 # failovers_by REASON: how many failovers of that reason (crash, stall,
 # manual, corrupt) the daemon has logged. Tests that cause N crashes count
 # these rather than .failovers.count, to which a loaded machine may add a

@@ -124,14 +124,7 @@ else
 	wait "$SPID"
 	late=$(grep -o "standby [0-9]* (pid $sb) late by [0-9]* us\|replica [0-9]* (pid $sb) stalled: no heartbeat for [0-9]* us" "$DLOG" | head -n 1)
 	[ -n "$late" ] || fail "the stalled standby (pid $sb) was not seen while the sink thread was traced"
-	awk '
-	/^<\.\.\. (futex|clock_nanosleep) resumed>/ { next }
-	/^futex\(/ { futex++; next }
-	/^(clock_gettime|clock_nanosleep|restart_syscall)\(/ { next }
-	/^(\+\+\+|---) / { next }
-	{ print "forbidden in the sink thread: " $0; bad++ }
-	END { print "sink thread: " futex + 0 " futex calls over 2 s"; exit (bad || futex < 100) }
-	' "$TMP/sink.trace" > "$TMP/sink.out" && ok "$(cat "$TMP/sink.out"), only clock and futex calls; seen: $late" ||
+	rt_syscalls "$TMP/sink.trace" "sink thread (2 s)" 100 > "$TMP/sink.out" && ok "$(cat "$TMP/sink.out"), only clock and futex calls; seen: $late" ||
 		fail "$(cat "$TMP/sink.out")"
 fi
 finish

@@ -43,12 +43,19 @@ wait_until 10 seq_past $((LIE_FROM + 200)) || die "the stream did not reach the 
 wait_until 10 all_ready || die "replicas not all ready after the lie"
 note_pids
 [ "$(fences outvoted 2)" -ge 1 ] || fail "the lying standby was not fenced as outvoted"
-[ "$(st .primary)" = "$p" ] || fail "the primary changed ($p -> $(st .primary))"
+# The lie must not move the primary; a loaded machine may (a stall
+# failover: lib.sh failovers_by), and that is the watchdog's business.
+kept="primary $p kept"
+if [ "$(st .primary)" != "$p" ]; then
+	[ "$(grep -c 'failover (' "$DLOG")" = "$(failovers_by stall)" ] ||
+		fail "the primary changed ($p -> $(st .primary)): $(grep 'failover (' "$DLOG")"
+	kept="primary $p -> $(st .primary) by $(failovers_by stall) stall failover(s), none for the lie"
+fi
 jctl status | jq -e '.failovers.count >= 1' >/dev/null || fail "the fence was not recorded"
 grep -q "failover (outvoted)" "$DLOG" && fail "a failover happened: $(grep 'failover (' "$DLOG")"
 lost=$(st .sink.lost_samples)
 [ "$lost" = 0 ] || fail "lost $lost samples"
-ok "standby lies: fenced $(fences outvoted 2)x, primary $p kept, lost $lost"
+ok "standby lies: fenced $(fences outvoted 2)x, $kept, lost $lost"
 stop_daemon
 exact "$TMP/standby.wav" || fail "standby lies: the recording is not the sine"
 finish

@@ -134,6 +134,16 @@ START_TEST(installed_conf_is_the_defaults)
 }
 END_TEST
 
+/* The next .Ss or .Sh line after p (not .Sx, a cross-reference), or NULL. */
+static const char *next_heading(const char *p)
+{
+	const char *ss = strstr(p, "\n.Ss "), *sh = strstr(p, "\n.Sh ");
+
+	if (ss == NULL || (sh != NULL && sh < ss))
+		return sh;
+	return ss;
+}
+
 START_TEST(man_page_documents_every_key)
 {
 	char path[4096], needle[128];
@@ -155,7 +165,7 @@ START_TEST(man_page_documents_every_key)
 
 		snprintf(sec, sizeof sec, "\n.Ss \\&[%s\\&]\n", k->section);
 		start = strstr(text, sec);
-		end = strstr(start + 1, "\n.S");  /* next .Ss or .Sh */
+		end = next_heading(start + 1);
 		snprintf(needle, sizeof needle, "\n.It Cm %s ", k->name);
 		hit = strstr(start, needle);
 		ck_assert_msg(hit != NULL && (end == NULL || hit < end),
