@@ -22,7 +22,6 @@
 
 #define WATCH_STACK_BYTES (64u * 1024u)
 #define WATCH_IDLE_NS     (1000ull * NSEC_PER_MSEC)  /* nothing pending: look again in 1 s */
-#define WATCH_MARGIN_NS   (500ull * NSEC_PER_USEC)   /* see watch_check */
 
 static void watch_on_async(uv_async_t *a)
 {
@@ -71,17 +70,8 @@ void watch_check(struct watch *w, uint64_t now, uint64_t verdicts)
 	}
 
 	(void)atomic_load_explicit(&w->gen, memory_order_acquire);  /* the slots as published */
-	/*
-	 * A replica heartbeats when our ring wakes it, so a healthy one's next
-	 * due is about one period on, at our next look, give or take the
-	 * moment it woke: looking as far as the next look would ring for most
-	 * of them. So only a due this margin before the next look is rung for;
-	 * one later is seen at that look, at most the margin late, and one a
-	 * ring renewed falls at a look (a stalled replica's, exactly).
-	 */
-	uint64_t margin = b->period_ns / 2 < WATCH_MARGIN_NS ? b->period_ns / 2 : WATCH_MARGIN_NS;
 	uint64_t due = watch_due(w, now);
-	if (due > now + b->period_ns - margin || due == b->rung_at)
+	if (due > now + b->period_ns || due == b->rung_at)
 		return;  /* fresh until our next look, or rung for already */
 	b->rung_at = due;
 	atomic_store_explicit(&b->due_ns, due, memory_order_relaxed);

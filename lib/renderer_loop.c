@@ -274,7 +274,7 @@ void rloop_run(struct replica *rp)
 	struct replica_seg *r = rp->r;
 	/* futex_wait only reads the word; the group mapping is read-only. */
 	_Atomic uint32_t *wake = (_Atomic uint32_t *)&g->wake;
-	bool ready = false, missed = false;
+	bool ready = false;
 
 	while (!rloop_stop) {
 		atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
@@ -298,19 +298,10 @@ void rloop_run(struct replica *rp)
 		}
 		if (rloop_stop)
 			break;
-		/*
-		 * The sink's ring wakes us every period, and that wake is the
-		 * heartbeat: a time-out of our own each half period would double
-		 * the wake-ups (make bench's redundancy figures: at 64 frames a
-		 * wake-up costs more than the sink's own period). So sleep until
-		 * half a period after the
-		 * ring is due; once a ring is missing (the sink stopped: a device
-		 * gone, a server away), every half period, so the heartbeat never
-		 * ages past the daemon's stall limit (2 periods) for want of rings.
-		 */
-		int64_t tmo = (int64_t)(missed ? rp->period_ns / 2 : rp->period_ns * 3 / 2);
-		int rc = futex_wait(wake, w, tmo);
-		missed = rc == -ETIMEDOUT;
+		/* Half a period: the heartbeat then never ages past one period
+		 * plus scheduling latency, twice the margin below the daemon's
+		 * stall limit (2 periods) that one wake a period would leave. */
+		int rc = futex_wait(wake, w, (int64_t)(rp->period_ns / 2));
 		if (rc == -ETIMEDOUT)
 			replica_count(&r->timeouts, 1);
 		else if (rc != -EINTR)
