@@ -10,13 +10,20 @@ write_conf
 start_daemon
 "$RTAUDIOCTL" -s "$SOCK" --json events > "$TMP/events.txt" 2>&1 & epid=$!
 wait_until 5 grep -q streaming "$TMP/events.txt" || fail "events: no acknowledgement"
-[ "$(st .sink.slips)" = 0 ] || fail "slips before any pause: $(st .sink.slips)"
+# A loaded host can hold the sink thread for a few periods, and that is a
+# real slip; what must not come before a pause is seconds of them.
+s0=$(st .sink.slips); ms0=$(st .sink.slip_ms)
+[ "$ms0" -le 200 ] || fail "slips before any pause: $s0, $ms0 ms skipped"
+[ "$s0" = 0 ] || echo "note: $s0 slip(s), $ms0 ms, before any pause: the host held the sink"
+ev0=$(grep -c '"event":"slip"' "$TMP/events.txt")
 
 kill -STOP "$DPID"; sleep 2; kill -CONT "$DPID"
-wait_until 5 grep -q '"event":"slip"' "$TMP/events.txt" || fail "SIGSTOP 2 s: no slip event"
+slip_event() { [ "$(grep -c '"event":"slip"' "$TMP/events.txt")" -gt "$ev0" ]; }
+wait_until 5 slip_event || fail "SIGSTOP 2 s: no slip event"
 ms=$(st .sink.slip_ms)
-[ "$ms" -ge 1500 ] && [ "$ms" -le 10000 ] || fail "SIGSTOP 2 s: slip_ms $ms"
-grep -q "sink: behind its clock 1 time(s), [0-9.]* ms skipped" "$DLOG" || fail "no log line for the slip"
+[ $((ms - ms0)) -ge 1500 ] && [ $((ms - ms0)) -le 10000 ] || fail "SIGSTOP 2 s: slip_ms $ms0 -> $ms"
+grep -Eq "sink: behind its clock [0-9]+ time\(s\), [0-9]{4,}\.[0-9] ms skipped" "$DLOG" ||
+	fail "no log line for the slip"
 ok "SIGSTOP 2 s: $(st .sink.slips) slip(s), $ms ms skipped: $(grep '"slip"' "$TMP/events.txt" | jq -r .detail)"
 
 kill -USR2 "$DPID"
