@@ -114,15 +114,6 @@ static void shm_stamp(void *base, size_t size, uint32_t magic, uint32_t version,
 	h->magic = magic;
 }
 
-/* Size a fresh segment's fd and map it shared, read-write: 0 or -errno. */
-static int shm_size_map(int fd, size_t size, void **base)
-{
-	if (ftruncate(fd, (off_t)size) != 0)
-		return -errno;
-	*base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	return *base == MAP_FAILED ? -errno : 0;
-}
-
 int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mode,
                    uint32_t magic, uint32_t version, uint32_t kind, uint32_t index,
                    const char *group)
@@ -153,9 +144,15 @@ int shm_seg_create(struct shm_seg *seg, const char *name, size_t size, mode_t mo
 		if (fstat(fd, &st) != 0 || (st.st_mode & 0777) != mode)
 			goto fail;
 	}
-	err = shm_size_map(fd, size, &base);
-	if (err < 0)
+	if (ftruncate(fd, (off_t)size) != 0) {
+		err = -errno;
 		goto fail;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
 	close(fd);
 	shm_stamp(base, size, magic, version, kind, index, group);
 
@@ -244,9 +241,15 @@ int shm_anon_create(struct shm_seg *seg, const char *tag, size_t size, uint32_t 
 	fd = shm_anon_open(tag, &ro);
 	if (fd < 0)
 		return fd;
-	err = shm_size_map(fd, size, &base);
-	if (err < 0)
+	if (ftruncate(fd, (off_t)size) != 0) {
+		err = -errno;
 		goto fail;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
 	shm_stamp(base, size, magic, version, kind, index, group);
 	seg->base = base;
 	seg->size = size;
