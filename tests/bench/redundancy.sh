@@ -181,6 +181,13 @@ for FRAMES in $FRAMES_LIST; do
 		# shellcheck disable=SC2086
 		c1=$(cpu_ns $pids); t1=$(now_ns)
 		cpu=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c / t }')
+		# A replica replaced in the window (a stall on a busy host) took its
+		# CPU with it: no figure rather than a wrong one.
+		if [ "$pids" != "$JPID $DPID $(jst status '.replicas[].pid')" ]; then
+			echo "$s: a replica was replaced while its CPU was measured (see the log): no figure"
+			stop_rtaudio
+			continue
+		fi
 		max=$(ramp_rtaudio)
 		stop_rtaudio
 		awk -v s="$s" -v cpu="$cpu" -v peer="$peer" -v dsp="$dsp" -v k="$copies" \
