@@ -299,35 +299,6 @@ static int jk_activate(struct sink *s, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * The replicas' SCHED_FIFO priority, below JACK's client threads. Our
- * periods run on JACK's process thread, not on a sink thread one above the
- * replicas: a replica woken (or pre-rolling) at a higher priority on that
- * thread's CPU would preempt it mid-cycle and hold up the whole JACK graph,
- * and the scheduler only places a woken real-time task on another CPU when
- * the one it last ran on is busy at an equal or higher priority. Before the
- * group exists, so the segment and every spawn get the capped value;
- * d.loaded keeps the file's, for reload's comparison.
- */
-static void jk_cap_priority(struct jk *j, struct config *cfg)
-{
-	if (cfg->rt_priority <= 0)
-		return;
-	if (!jack_is_realtime(j->client)) {
-		log_warn("jack: server '%s' runs without real-time scheduling: replicas at "
-		         "SCHED_FIFO %d can hold up its process thread ([group] rt_priority = 0 "
-		         "to run them without)", jk_server_name(), cfg->rt_priority);
-		return;
-	}
-	int jp = jack_client_real_time_priority(j->client);
-	int cap = jp > 1 ? jp - 1 : 1;
-	if (cfg->rt_priority > cap) {
-		log_info("jack: replicas at SCHED_FIFO %d, one below JACK's client threads (%d; "
-		         "config said %d)", cap, jp, cfg->rt_priority);
-		cfg->rt_priority = cap;
-	}
-}
-
 static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen)
 {
 	/*
@@ -375,7 +346,6 @@ static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 	}
 	log_info("jack: client '%s' of server '%s', %u Hz, %u frames per period",
 	         jack_get_client_name(j->client), jk_server_name(), rate, frames);
-	jk_cap_priority(j, cfg);
 	return 0;
 }
 

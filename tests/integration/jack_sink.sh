@@ -6,7 +6,6 @@
 #      44100 Hz, 128 frames; the server runs 48000 Hz, 256) and logs it; a
 #      second daemon asking for the same client name is refused (exit 1);
 #      JACK's process thread in rtaudiod makes no syscall but futex (strace);
-#      the replicas run one SCHED_FIFO priority below that thread;
 #   2. a recording of rtaudiod's ports made while the primary is killed five
 #      times is a continuous sine (sinecheck), with no lost sample, no underrun;
 #   3. when jackd dies the daemon logs it, keeps supervising (a failover while
@@ -67,20 +66,6 @@ rate=$(st .stream.sample_rate); frames=$(st .stream.frames); type=$(st .sink.typ
 grep -q "jack: following the server: 48000 Hz, 256 frames (config said 44100 Hz, 128" "$DLOG" ||
 	fail "no 'following the server' line in the log"
 ok "follows the server: $rate Hz, $frames frames"
-
-# 1a. The replicas run below JACK's process thread (rtaudiod.conf(5)
-# rt_priority): at [group] rt_priority's default, 80, above the client
-# threads of any jackd, they would preempt it mid-cycle on its CPU.
-sprio=$(st .sink.rt | sed -n 's|^fifo/\([0-9]*\).*|\1|p')
-rprio=$(st '[.replicas[].rt] | map(capture("^fifo/(?<p>[0-9]+)").p | tonumber) | max')
-if [ -n "$sprio" ] && [ "$rprio" != null ]; then
-	[ "$rprio" -lt "$sprio" ] || fail "replicas at SCHED_FIFO $rprio, JACK's thread at $sprio"
-	grep -q "jack: replicas at SCHED_FIFO $rprio, one below JACK's client threads ($sprio" "$DLOG" ||
-		fail "the priority cap is not logged"
-	ok "replicas at SCHED_FIFO $rprio, below JACK's process thread ($sprio)"
-else
-	echo "note: JACK's thread or the replicas are not SCHED_FIFO here (sink $(st .sink.rt)); cap not checked"
-fi
 
 # A second daemon (another group) asking for the same JACK client name.
 sed -e "s|^name = .*|name = ${GROUP}b|" -e "s|^socket = .*|socket = $TMP/b.sock|" \
