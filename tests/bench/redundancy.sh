@@ -118,14 +118,15 @@ ramp_rtaudio() {
 	echo "$best"
 }
 
-# peer_cpu -> peer0, peer, dsp: the peer's CPU at load 0 and at P_LOAD, one
-# client run each (one step: an xrun neither repeats nor ends it).
+# peer_step PASSES: the peer's CPU (s per s) at PASSES, one client run
+# (one step: an xrun neither repeats nor ends it).
 peer_step() {
 	"$JACK_PEER" "$JPID" "$CPU_S" "$1" |
 		awk '/^step/ { v = ($9 + $11) / ($5 * 1e9) } END { printf "%.4f", v }'
 }
-peer_cpu() {
-	peer0=$(peer_step 0)
+# peer_load -> peer, dsp: the peer at the load now, and the DSP's share of
+# it (peer0, at load 0, measured once per period size).
+peer_load() {
 	peer=$(peer_step "$P_LOAD")
 	dsp=$(awk -v a="$peer" -v b="$peer0" 'BEGIN { printf "%.4f", a - b }')
 }
@@ -147,7 +148,8 @@ for FRAMES in $FRAMES_LIST; do
 
 	# The peer: CPU at load 0 and at LOAD (again beside each setup, below),
 	# then the ramp.
-	peer_cpu
+	peer0=$(peer_step 0)
+	peer_load
 	peer_first=$peer
 	set --
 	for f in $RAMP; do set -- "$@" "$(passes_for "$f")"; done
@@ -170,8 +172,7 @@ for FRAMES in $FRAMES_LIST; do
 		*) echo "redundancy: unknown setup $s"; continue ;;
 		esac
 		# The host drifts: the peer at the load again, right before.
-		peer=$(peer_step "$P_LOAD")
-		dsp=$(awk -v a="$peer" -v b="$peer0" 'BEGIN { printf "%.4f", a - b }')
+		peer_load
 		start_rtaudio "$n" "$sb" "$P_LOAD" "$FRAMES" || { stop_rtaudio; continue; }
 		sleep 0.5
 		pids="$JPID $DPID $(jst status '.replicas[].pid')"
