@@ -102,7 +102,20 @@ run_case() {
 		[ "$(st '.replicas[0].role')" = standby ] || fail "stop: slot 0 is $(st '.replicas[0].role')"
 		got="$got; SIGCONT to $pid0: gone, primary stays 1, slot 0 standby"
 	fi
-	grep -q "hostile: $mode: trying" "$DLOG" || fail "$mode ($sb): the renderer never got its cue"
+	if ! grep -q "hostile: $mode: trying" "$DLOG"; then
+		# A stall nobody caused (this kernel's wake-ups reach 10-20 ms
+		# late) fenced replica 0 before block $AT, and its successor
+		# starts past the cue: the case did not run. Once more, then it
+		# is a failure.
+		if [ -z "${AGAIN:-}" ] && grep -q "failover (stall): primary 0 " "$DLOG"; then
+			echo "case $mode (sandbox $sb): a host stall fenced replica 0 before its cue; running it again"
+			note_pids; stop_daemon; CASES=$((CASES - 1))
+			AGAIN=1 run_case "$sb" "$expect" "$mode" "$@"
+			AGAIN=
+			return 0
+		fi
+		fail "$mode ($sb): the renderer never got its cue"
+	fi
 	[ "$mode:$sb" != proc_fd:off ] || grep -q ': 0 opened' "$DLOG" ||
 		fail "proc_fd ($sb): opened the daemon's descriptors: $(hostile_lines proc_fd)"
 	[ ! -e "$TMP/written" ] || fail "$mode ($sb): the file was written"

@@ -234,9 +234,10 @@ cleanup_files() { [ -z "${RTAUDIO_KEEP_TMP:-}" ] || { echo "kept $TMP"; return 0
 
 # Everything a test leaves behind must be nothing.
 teardown() {
-	if [ -n "$DPID" ]; then
-		kill -KILL "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=""
-	fi
+	# A test that died with the daemon still up: stop it the way a user
+	# would, so the checks below judge its shutdown, not a SIGKILL's
+	# leftovers (stop_daemon kills it if SIGTERM does not end it).
+	stop_daemon
 	sleep 0.1
 	left=$(ls /dev/shm 2>/dev/null | grep -F "rtaudio-$GROUP-" || true)
 	[ -z "$left" ] || fail "segments left behind: $left"

@@ -95,7 +95,8 @@ check_window "steady"
 
 before=$(faults "$TID")
 kill_primary > /dev/null || die "kill-primary failed"
-wait_until 10 all_ready || die "the killed slot did not come back"
+# 20 s: on a loaded host a false stall may replace a slot again meanwhile.
+wait_until 20 all_ready || die "the killed slot did not come back"
 sleep 1
 set -- $before $(faults "$TID")
 if [ $(( $3 - $1 + $4 - $2 )) -eq 0 ]; then
@@ -115,6 +116,8 @@ check_window "after a respawn"
 if ! command -v strace > /dev/null 2>&1; then
 	part_skip "strace is not installed: sink thread syscall check not run"
 else
+	# A standby that is up: a host stall may have just had one replaced.
+	wait_until 20 all_ready || die "no ready standby to stall"
 	sb=$(st '.replicas[] | select(.role == "standby") | .pid' | head -n 1)
 	[ -n "$sb" ] || die "no standby to stall"
 	timeout -s INT 2 strace -p "$TID" -o "$TMP/sink.trace" 2> /dev/null &
