@@ -14,7 +14,9 @@
  * activates and connects again, and the group's sequence carries on where it
  * stopped. It also reports buffer-size changes. The loop thread never makes
  * a JACK call after start-up: jack_client_open() blocks for as long as a
- * hung server does not answer, and the loop must keep supervising.
+ * hung server does not answer, and the loop must keep supervising. For the
+ * same reason the link thread closes the client at shutdown, and shutdown
+ * waits for it for JK_JOIN_NS at most.
  *
  * Does not: start a JACK server, resample or re-block (a server whose rate or
  * buffer size differs from the group's plays silence until they match again
@@ -39,6 +41,13 @@
 #define JK_DOWN_TICK_NS (100 * NSEC_PER_MSEC)
 #define JK_UP_TICK_NS (1000 * NSEC_PER_MSEC)
 #define JK_REASON_MAX 128
+/*
+ * How long shutdown waits for the link thread. It may be inside
+ * jack_client_open() against a server that accepted the connection and
+ * then hung: libjack does not bound that wait, and a daemon that ignores
+ * SIGTERM for as long gets SIGKILLed by its service manager instead.
+ */
+#define JK_JOIN_NS (2000 * NSEC_PER_MSEC)
 
 struct jk {
 	/* The loop thread until the link thread starts, then only the link thread. */
@@ -50,6 +59,7 @@ struct jk {
 	_Atomic uint32_t server_frames;           /* buffer-size callback -> link */
 	_Atomic uint32_t wake;                    /* futex word the link thread waits on */
 	_Atomic int stop;                         /* loop -> link: exit */
+	_Atomic uint32_t exited;                  /* link -> loop: returned (futex word) */
 	char reason[JK_REASON_MAX];               /* written before `gone` is set */
 	pthread_t link;
 	bool link_started;
@@ -359,6 +369,9 @@ static void jk_reconnect(struct sink *s, uint64_t now)
 		log_debug("jack: %s", err);
 		return;
 	}
+	/* Shutdown may have given up waiting for this open (jk_close): touch nothing but j. */
+	if (atomic_load_explicit(&j->stop, memory_order_acquire))
+		return;
 	unsigned rate = jack_get_sample_rate(j->client);
 	unsigned frames = jack_get_buffer_size(j->client);
 	if (rate != s->cfg->sample_rate || frames != s->play.frames) {
@@ -432,7 +445,25 @@ static void *jk_link(void *arg)
 		}
 		futex_wait(&j->wake, seen, j->client == NULL ? JK_DOWN_TICK_NS : JK_UP_TICK_NS);
 	}
+	/* Closing talks to the server too, which may hang: here, not in the loop. */
+	jk_client_close(j);
+	atomic_store_explicit(&j->exited, 1, memory_order_release);
+	futex_wake(&j->exited, 1);
 	return NULL;
+}
+
+/* Wait up to JK_JOIN_NS for the link thread to return; true if it did. */
+static bool jk_link_exited(struct jk *j)
+{
+	uint64_t end = clock_now_ns() + JK_JOIN_NS;
+
+	while (atomic_load_explicit(&j->exited, memory_order_acquire) == 0) {
+		uint64_t now = clock_now_ns();
+		if (now >= end)
+			return false;
+		(void)futex_wait(&j->exited, 0, (int64_t)(end - now));
+	}
+	return true;
 }
 
 static int jk_start(struct sink *s, char *err, size_t errlen)
@@ -469,10 +500,22 @@ static void jk_close(struct sink *s)
 		atomic_store_explicit(&j->stop, 1, memory_order_release);
 		atomic_fetch_add_explicit(&j->wake, 1, memory_order_release);
 		futex_wake(&j->wake, 1);
-		pthread_join(j->link, NULL);
 		j->link_started = false;
+		if (!jk_link_exited(j)) {
+			/*
+			 * Stuck in libjack (an open or the close). The thread owns j
+			 * and its client from here on, and touches nothing else once
+			 * `stop` is set: both are left to the process's exit.
+			 */
+			log_warn("jack: server '%s' does not answer (hung?); shutting down without "
+			         "waiting for it", jk_server_name());
+			(void)pthread_detach(j->link);
+			s->priv = NULL;
+			return;
+		}
+		pthread_join(j->link, NULL);
 	}
-	jk_client_close(j);
+	jk_client_close(j);  /* start-up failed before the link thread took it over */
 	rtprio_rt_free(j, sizeof(*j));
 	s->priv = NULL;
 }

@@ -13,7 +13,8 @@
 #   4. when jackd comes back it reconnects and plays on from where it stopped,
 #      again a continuous sine without a lost sample;
 #   5. a server back at another buffer size is not played into (logged), and a
-#      daemon starting against a 2048-frame server is refused (exit 1).
+#      daemon starting against a 2048-frame server is refused (exit 1);
+#   6. a hung server (SIGSTOP) holds up no shutdown beyond its 2 s bound.
 # jackd runs synchronous (-S): the dummy driver has no hardware deadline, and
 # in sync mode a scheduling hiccup of a loaded machine delays a JACK cycle
 # instead of dropping one, so the recording shows exactly the block sequence
@@ -166,6 +167,22 @@ if [ "$rc" = 1 ] && grep -q "2048 frames per period; rtaudiod supports 16..1024"
 then ok "2048-frame server: refused while running and at start-up (exit $rc)"
 else fail "start against a 2048-frame server: exit $rc, $(cat "$TMP/c.log")"; fi
 
+# 6. A hung server holds up no shutdown: back at 256 frames it is
+# reconnected to, then stopped (SIGSTOP: its socket still accepts, nothing
+# answers). SIGTERM ends the daemon within its 2 s bound plus slack, status
+# 0; libjack, which may be in the middle of a reconnect or of the close,
+# gets left behind with a warning.
+stop_jackd  # the 2048-frame one, which rtaudiod is not a client of
+start_jackd || jackd_died
+back_twice() { [ "$(grep -c "jack: reconnected" "$DLOG")" -ge 2 ]; }
+wait_until 20 back_twice || fail "no reconnect to the 256-frame server"
+kill -STOP "$JPID"
+t0=$(date +%s%N)
 stop_daemon
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$ms" -gt 10000 ]; then fail "shutdown with a hung server took $ms ms"
+elif grep -q "jack: server .* does not answer" "$DLOG"; then ok "hung server: shut down in $ms ms, leaving libjack behind (logged)"
+else ok "hung server: shut down in $ms ms (libjack's close returned)"; fi
+kill -CONT "$JPID"
 stop_jackd
 finish
