@@ -98,7 +98,7 @@ struct fsm_actions {
 
 /* The rules' numbers ([watchdog] of rtaudiod.conf(5), the period). */
 struct fsm_policy {
-	uint64_t stall_ns;          /* stall_periods x period */
+	uint64_t stall_ns;          /* layout_stall_limit_ns(stall_periods, period) */
 	uint64_t backoff_ms;        /* restart_backoff_ms */
 	uint64_t backoff_max_ms;    /* restart_backoff_max_ms */
 	unsigned start_limit;

@@ -464,7 +464,7 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
                 struct sink *sink, char *err, size_t errlen)
 {
 	struct fsm_policy pol = {
-		.stall_ns = (uint64_t)cfg->stall_periods * gr->period_ns,
+		.stall_ns = layout_stall_limit_ns(cfg->stall_periods, gr->period_ns),
 		.backoff_ms = cfg->restart_backoff_ms,
 		.backoff_max_ms = cfg->restart_backoff_max_ms,
 		.start_limit = cfg->start_limit,
@@ -515,7 +515,7 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 void super_reconfigure(struct super *s)
 {
 	/* [watchdog] stall_periods may have changed: the machine's limit with it. */
-	s->m.pol.stall_ns = (uint64_t)s->cfg->stall_periods * period(s);
+	s->m.pol.stall_ns = layout_stall_limit_ns(s->cfg->stall_periods, period(s));
 	atomic_store_explicit(&s->watch.poll_ns, (uint64_t)s->cfg->interval_ms * NSEC_PER_MSEC,
 	                      memory_order_relaxed);
 	watch_publish(&s->watch, &s->m);

@@ -243,6 +243,40 @@ static inline uint32_t layout_block_bytes(uint32_t frames, uint32_t channels)
 }
 
 /*
+ * The heartbeat contract: the render loop's cadence and the daemon's stall
+ * limit, which must agree. A replica beats at every wake of its loop: the
+ * sink's ring, once a period, and a futex time-out. Above LAYOUT_ONE_BEAT_NS
+ * the time-out comes half a period after the ring, so a heartbeat ages P/2
+ * plus latency at most, and the limit is stall_periods x P. At or below it
+ * (64 frames at 44.1 or 48 kHz) that second wake would double the loop's
+ * wake-ups, which costs a measurable share of a core (tests/bench/
+ * redundancy.sh), so the loop beats at the ring only and the limit grows by
+ * half a period instead. Either way a stall is declared only when a beat is
+ * 1.5 periods later than expected, and detection stays within the goal of
+ * stall_periods x P + 1 ms. When a ring does not come (the sink is late or
+ * not playing) the loop's time-out is 1.5 P, then P/2 until one does.
+ */
+#define LAYOUT_ONE_BEAT_NS 1500000u
+
+/* The stall limit for a period: what the daemon's watchdog compares a heartbeat's age with. Pure. */
+static inline uint64_t layout_stall_limit_ns(uint32_t stall_periods, uint64_t period_ns)
+{
+	uint64_t limit = (uint64_t)stall_periods * period_ns;
+	return period_ns <= LAYOUT_ONE_BEAT_NS ? limit + period_ns / 2 : limit;
+}
+
+/*
+ * The render loop's futex time-out after a wake; `rang`: that wake was the
+ * sink's ring (or the ring came before the wait), not a time-out. Pure.
+ */
+static inline int64_t layout_beat_timeout_ns(uint64_t period_ns, bool rang)
+{
+	if (period_ns > LAYOUT_ONE_BEAT_NS || !rang)
+		return (int64_t)(period_ns / 2);
+	return (int64_t)(period_ns + period_ns / 2);
+}
+
+/*
  * Total bytes of a group segment with an input ring of `capacity` slots of
  * `input_bytes` (capacity 0: no input ring, GROUP_SEG_BYTES); 0 if the ring
  * geometry is invalid. Pure.

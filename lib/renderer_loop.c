@@ -275,6 +275,7 @@ void rloop_run(struct replica *rp)
 	/* futex_wait only reads the word; the group mapping is read-only. */
 	_Atomic uint32_t *wake = (_Atomic uint32_t *)&g->wake;
 	bool ready = false;
+	bool rang = true;  /* the last wake was the sink's ring */
 
 	while (!rloop_stop) {
 		atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
@@ -298,10 +299,9 @@ void rloop_run(struct replica *rp)
 		}
 		if (rloop_stop)
 			break;
-		/* Half a period: the heartbeat then never ages past one period
-		 * plus scheduling latency, twice the margin below the daemon's
-		 * stall limit (2 periods) that one wake a period would leave. */
-		int rc = futex_wait(wake, w, (int64_t)(rp->period_ns / 2));
+		/* The cadence the daemon's stall limit counts on (layout.h). */
+		int rc = futex_wait(wake, w, layout_beat_timeout_ns(rp->period_ns, rang));
+		rang = rc == 0 || rc == -EAGAIN;
 		if (rc == -ETIMEDOUT)
 			replica_count(&r->timeouts, 1);
 		else if (rc != -EINTR)

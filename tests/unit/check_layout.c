@@ -65,6 +65,35 @@ START_TEST(replica_bytes)
 }
 END_TEST
 
+/*
+ * The heartbeat contract (layout.h): wherever the loop beats once a period,
+ * the limit leaves the same 1.5 periods of lateness as two beats a period
+ * do, and stays within stall_periods x P + 1 ms.
+ */
+START_TEST(heartbeat_contract)
+{
+	const uint64_t p64 = 1333333, p256 = 5333333, p128_96k = 1333333, p128 = 2666666;
+
+	/* 256 frames: two beats a period, the limit is stall_periods x P. */
+	ck_assert_uint_eq(layout_stall_limit_ns(2, p256), 2 * p256);
+	ck_assert_int_eq(layout_beat_timeout_ns(p256, true), (int64_t)p256 / 2);
+	ck_assert_int_eq(layout_beat_timeout_ns(p128, true), (int64_t)p128 / 2);
+	/* 64 frames: one beat a period, half a period more. */
+	ck_assert_uint_eq(layout_stall_limit_ns(2, p64), 2 * p64 + p64 / 2);
+	ck_assert_uint_eq(layout_stall_limit_ns(2, p128_96k), 2 * p128_96k + p128_96k / 2);
+	ck_assert_int_eq(layout_beat_timeout_ns(p64, true), (int64_t)(p64 + p64 / 2));
+	/* A ring that did not come: back to half a period. */
+	ck_assert_int_eq(layout_beat_timeout_ns(p64, false), (int64_t)p64 / 2);
+	for (uint64_t p = 100000; p <= 50000000; p += 1000) {
+		uint64_t gap = p > LAYOUT_ONE_BEAT_NS ? p / 2 : p;  /* between beats */
+		uint64_t limit = layout_stall_limit_ns(2, p);
+		ck_assert_uint_ge(limit - gap, p + p / 2 - 1);     /* the margin */
+		ck_assert_uint_le(limit, 2 * p + 1000000);         /* the goal */
+		ck_assert_uint_ge(layout_stall_limit_ns(1, p), p);
+	}
+}
+END_TEST
+
 START_TEST(publish_order_and_lookup)
 {
 	struct group_seg *g = group_new();
@@ -483,6 +512,7 @@ Suite *layout_suite(void)
 	TCase *tx = tcase_create("concurrent");
 
 	tcase_add_test(tc, replica_bytes);
+	tcase_add_test(tc, heartbeat_contract);
 	tcase_add_test(tc, publish_order_and_lookup);
 	tcase_add_test(tc, drop_unneeded);
 	tcase_add_test(tc, full_is_busy);
