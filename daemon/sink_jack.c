@@ -309,6 +309,40 @@ static int jk_activate(struct sink *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The replicas run below JACK's process thread where JACK's priority
+ * allows it, as with the other sinks they run one below the sink thread:
+ * that thread is the group's sink, and a replica its ring wakes on the
+ * same CPU at a higher priority preempts the very cycle that woke it (767
+ * involuntary switches a second at 64 frames, README), where one below it
+ * waits for the cycle or is pushed to the other CPU. Never below
+ * JK_CAP_FLOOR: under jackd's default priority (its clients at 5) the
+ * replicas would sit beneath every other real-time thread of the machine
+ * and starve beside them; there the log says what to change instead.
+ * Changes cfg->rt_priority, as the rate and block size above (a reload
+ * compares restart-only keys with the file, cmd.c).
+ */
+#define JK_CAP_FLOOR 50
+
+static void jk_cap_replicas(struct jk *j, struct config *cfg)
+{
+	if (cfg->rt_priority <= 0 || !jack_is_realtime(j->client))
+		return;
+	int jp = jack_client_real_time_priority(j->client);
+	if (jp <= 0 || jp > cfg->rt_priority)
+		return;
+	if (jp - 1 >= JK_CAP_FLOOR) {
+		log_info("jack: replicas at SCHED_FIFO %d, one below JACK's process thread (%d; "
+		         "[group] rt_priority = %d)", jp - 1, jp, cfg->rt_priority);
+		cfg->rt_priority = jp - 1;
+	} else {
+		log_info("jack: JACK's process thread runs at SCHED_FIFO %d, not above the "
+		         "replicas (%d): a replica woken on its CPU preempts the JACK cycle; with "
+		         "the server's thread at %d or more the replicas run below it", jp,
+		         cfg->rt_priority, JK_CAP_FLOOR + 1);
+	}
+}
+
 static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen)
 {
 	/*
@@ -356,6 +390,7 @@ static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 	}
 	log_info("jack: client '%s' of server '%s', %u Hz, %u frames per period",
 	         jack_get_client_name(j->client), jk_server_name(), rate, frames);
+	jk_cap_replicas(j, cfg);
 	return 0;
 }
 

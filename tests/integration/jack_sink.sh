@@ -14,7 +14,9 @@
 #      again a continuous sine without a lost sample;
 #   5. a server back at another buffer size is not played into (logged), and a
 #      daemon starting against a 2048-frame server is refused (exit 1);
-#   6. a hung server (SIGSTOP) holds up no shutdown beyond its 2 s bound.
+#   6. a hung server (SIGSTOP) holds up no shutdown beyond its 2 s bound;
+#   7. the replicas run one below JACK's process thread when it is at 51 or
+#      more (jackd -P 70), and keep rt_priority below that (jackd's default).
 # jackd runs synchronous (-S): the dummy driver has no hardware deadline, and
 # in sync mode a scheduling hiccup of a loaded machine delays a JACK cycle
 # instead of dropping one, so the recording shows exactly the block sequence
@@ -67,6 +69,13 @@ rate=$(st .stream.sample_rate); frames=$(st .stream.frames); type=$(st .sink.typ
 grep -q "jack: following the server: 48000 Hz, 256 frames (config said 44100 Hz, 128" "$DLOG" ||
 	fail "no 'following the server' line in the log"
 ok "follows the server: $rate Hz, $frames frames"
+# jackd's default priority puts its clients' threads at 5: below the floor
+# (50) the replicas keep rt_priority, and the log says why.
+if grep -q "jack: JACK's process thread runs at SCHED_FIFO [0-9]*, not above the replicas" "$DLOG"; then
+	ok "low-priority server: replicas keep rt_priority ($(st '.replicas[0].rt')), logged"
+elif grep -q "one below JACK's process thread" "$DLOG"; then
+	fail "replicas capped below a default-priority server: $(grep "one below JACK" "$DLOG")"
+fi
 
 # A second daemon (another group) asking for the same JACK client name.
 sed -e "s|^name = .*|name = ${GROUP}b|" -e "s|^socket = .*|socket = $TMP/b.sock|" \
@@ -184,5 +193,30 @@ if [ "$ms" -gt 10000 ]; then fail "shutdown with a hung server took $ms ms"
 elif grep -q "jack: server .* does not answer" "$DLOG"; then ok "hung server: shut down in $ms ms, leaving libjack behind (logged)"
 else ok "hung server: shut down in $ms ms (libjack's close returned)"; fi
 kill -CONT "$JPID"
+stop_jackd
+
+# 7. A server whose process thread runs at 51 or more (jackd -P 70: its
+# clients at 65): the replicas run one below that thread, so a ring does
+# not make them preempt the JACK cycle that rang it.
+jackd -S -n "$JACK_DEFAULT_SERVER" -R -P 70 -d dummy -r 48000 -p 256 >> "$TMP/jackd.log" 2>&1 &
+JPID=$!
+wait_until 10 jack_lsp || jackd_died
+start_daemon
+jp=$(sed -n "s/.*one below JACK's process thread (\([0-9]*\);.*/\1/p" "$DLOG" | head -n 1)
+tid=$(ps -L -o tid=,cls= -p "$DPID" | awk '$2 == "FF" { print $1 }' | head -n 1)
+if [ -z "$tid" ]; then
+	part_skip "jackd -R -P 70 did not run real-time here: the replicas' cap not checked"
+elif [ -z "$jp" ]; then
+	fail "server at -P 70: no cap logged: $(grep "jack:" "$DLOG")"
+else
+	cb=$(ps -L -o tid=,rtprio= -p "$DPID" | awk -v t="$tid" '$1 == t { print $2 }')
+	[ "$cb" = "$jp" ] || fail "the log says JACK's thread is at $jp, ps says $cb"
+	for i in 0 1; do
+		[ "$(st ".replicas[$i].rt" | sed -n 's|fifo/\([0-9]*\).*|\1|p')" = $((jp - 1)) ] ||
+			fail "replica $i at $(st ".replicas[$i].rt"), not fifo/$((jp - 1))"
+	done
+	ok "server thread at fifo/$jp: replicas at $(st '.replicas[0].rt' | cut -d, -f1), one below"
+fi
+stop_daemon
 stop_jackd
 finish
