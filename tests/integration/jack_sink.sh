@@ -37,6 +37,14 @@ jackd_died() { die "jackd did not start: $(tail -n 5 "$TMP/jackd.log")"; }
 trap stop_jackd_clean EXIT
 trap 'stop_jackd; teardown; exit 1' INT TERM
 
+# link_stack: the jack link thread's stack (gdb), where libjack holds it.
+link_stack() {
+	command -v gdb > /dev/null 2>&1 || return 0
+	gdb -p "$DPID" -batch -ex "thread apply all bt" 2> /dev/null |
+		awk '/^Thread /{t = $0; n = 0} {buf[n++] = $0} /jk_link/ {print t; for (i = 1; i < n; i++) print buf[i]}' |
+		head -n 40
+}
+
 # record_start FILE SECONDS: record rtaudiod's two ports in the background;
 # record_wait FILE MIN_SECONDS: wait for it and check the file is a continuous sine.
 record_start() {
@@ -164,9 +172,11 @@ stop_jackd
 lost_twice() { [ "$(grep -c "jack: server .* went away" "$DLOG")" -ge 2 ]; }
 wait_until 5 lost_twice || fail "second loss not logged"
 start_jackd 2048 || jackd_died
-# 20 s: libjack's client open can hang on a server still starting.
+# 20 s: libjack's client open can hang on a server still starting (and
+# then never return: seen in about 1 of 10 runs here, not reproduced on
+# its own); where the link thread waits is printed for the next look.
 wait_until 20 grep -q "is back at 48000 Hz, 2048 frames, but the group runs at 48000 Hz, 256" \
-	"$DLOG" || fail "server with another buffer size not reported"
+	"$DLOG" || { fail "server with another buffer size not reported"; link_stack; }
 s3=$(st .sink.seq); sleep 0.3
 [ "$(st .sink.seq)" = "$s3" ] || fail "played into a server with another buffer size"
 { cat "$TMP/b.conf"; printf '[sink]\njack_client = second\n'; } > "$TMP/c.conf"
