@@ -319,8 +319,8 @@ static int jk_activate(struct sink *s, char *err, size_t errlen)
  * JK_CAP_FLOOR: under jackd's default priority (its clients at 5) the
  * replicas would sit beneath every other real-time thread of the machine
  * and starve beside them; there the log says what to change instead.
- * Changes cfg->rt_priority, as the rate and block size above (a reload
- * compares restart-only keys with the file, cmd.c).
+ * Changes cfg->rt_priority, as jk_probe changes the rate and block size (a
+ * reload compares restart-only keys with the file, cmd.c).
  */
 #define JK_CAP_FLOOR 50
 

@@ -252,9 +252,10 @@ static inline uint32_t layout_block_bytes(uint32_t frames, uint32_t channels)
  * wake-ups, which costs a measurable share of a core (tests/bench/
  * redundancy.sh), so the loop beats at the ring only and the limit grows by
  * half a period instead. Either way a stall is declared only when a beat is
- * 1.5 periods later than expected, and detection stays within the goal of
- * stall_periods x P + 1 ms. When a ring does not come (the sink is late or
- * not playing) the loop's time-out is 1.5 P, then P/2 until one does.
+ * stall_periods - 1/2 periods later than expected (1.5 at the default 2),
+ * and detection stays within the goal of stall_periods x P + 1 ms. When a
+ * ring does not come (the sink is late or not playing) the loop's time-out
+ * is 1.5 P, then P/2 until one does.
  */
 #define LAYOUT_ONE_BEAT_NS 1500000u
 
