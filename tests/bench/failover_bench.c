@@ -270,11 +270,6 @@ static json_int_t primary_pid(struct bench *b, json_int_t *primary)
 }
 
 /*
- * One failover per cycle, caused by `sig` sent to the primary from here.
- * Detection is timed from our kill() to the daemon's failover event, both
- * CLOCK_MONOTONIC; nothing polls the daemon while it works.
- */
-/*
  * Sum the lost_samples of the failover records detected at or after
  * `since` (CLOCK_MONOTONIC), once all of them have settled (up to 3 s).
  * -1 if the daemon does not answer.
@@ -305,6 +300,11 @@ static long long failover_lost(struct bench *b, uint64_t since)
 	}
 }
 
+/*
+ * One failover per cycle, caused by `sig` sent to the primary from here.
+ * Detection is timed from our kill() to the daemon's failover event, both
+ * CLOCK_MONOTONIC; nothing polls the daemon while it works.
+ */
 static int cycles(struct bench *b, int n, int sig, struct result *r)
 {
 	uint64_t since = clock_now_ns();

@@ -208,9 +208,7 @@ stop_jackd
 # 7. A server whose process thread runs at 51 or more (jackd -P 70: its
 # clients at 65): the replicas run one below that thread, so a ring does
 # not make them preempt the JACK cycle that rang it.
-jackd -S -n "$JACK_DEFAULT_SERVER" -R -P 70 -d dummy -r 48000 -p 256 >> "$TMP/jackd.log" 2>&1 &
-JPID=$!
-wait_until 10 jack_lsp || jackd_died
+start_jackd 256 "-R -P 70" || jackd_died
 start_daemon
 jp=$(sed -n "s/.*one below JACK's process thread (\([0-9]*\);.*/\1/p" "$DLOG" | head -n 1)
 tid=$(ps -L -o tid=,cls= -p "$DPID" | awk '$2 == "FF" { print $1 }' | head -n 1)

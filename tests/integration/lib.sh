@@ -136,8 +136,9 @@ jack_server() {
 	export JACK_DEFAULT_SERVER JACK_NO_START_SERVER
 	JPID=""
 }
-start_jackd() {  # [FRAMES]: 256 by default
-	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p "${1:-256}" >> "$TMP/jackd.log" 2>&1 &
+start_jackd() {  # [FRAMES [JACKD_OPTIONS]]: 256 frames by default
+	# shellcheck disable=SC2086
+	jackd -S -n "$JACK_DEFAULT_SERVER" ${2:-} -d dummy -r 48000 -p "${1:-256}" >> "$TMP/jackd.log" 2>&1 &
 	JPID=$!
 	wait_until 10 jack_lsp
 }

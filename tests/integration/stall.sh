@@ -12,12 +12,14 @@
 # frames (the ring is its only beat; the limit is half a period longer).
 . "$(dirname "$0")/lib.sh"
 
+ONE_BEAT_NS=1500000  # lib/layout.h LAYOUT_ONE_BEAT_NS: one beat a period at or below
+
 # cadence FRAMES PERIOD T0 W0 T1 W1: the primary's time-outs and ring wakes
 # over 2 s, against the cadence its period calls for.
 cadence() {
 	per=$(awk -v t=$(( $5 - $3 )) -v p="$2" 'BEGIN {printf "%.2f", t / (2e9 / p)}')
 	rings=$(awk -v w=$(( $6 - $4 )) -v p="$2" 'BEGIN {printf "%.2f", w / (2e9 / p)}')
-	if [ "$1" -le 64 ]; then
+	if [ "$2" -le "$ONE_BEAT_NS" ]; then
 		awk -v x="$per" 'BEGIN {exit !(x <= 0.25)}' ||
 			fail "$1 frames: $per time-outs a period (one beat a period expected)"
 	else
@@ -54,9 +56,9 @@ run() {
 	wait_until 5 ours || die "$frames frames: no stall failover from slot $idx after SIGSTOP: $(jctl history | jq -c .failovers)"
 	rec=$(jctl history | jq -c --argjson i "$idx" '[.failovers[] | select(.reason == "stall" and .from == $i)][0]')
 	det=$(echo "$rec" | jq .detect_us)
-	# The limit (stall_periods 2, plus half a period at 64 frames), one
+	# The limit (stall_periods 2, plus half a period at one beat), one
 	# period more, plus 1 ms.
-	if [ "$frames" -le 64 ]; then limit=$(( 5 * period / 2 )); else limit=$(( 2 * period )); fi
+	if [ "$period" -le "$ONE_BEAT_NS" ]; then limit=$(( 5 * period / 2 )); else limit=$(( 2 * period )); fi
 	goal=$(( (limit + period) / 1000 + 1000 ))
 	[ "$det" -le $((10 * goal)) ] || fail "$frames frames: stall detected after $det us (10x the goal of $goal us)"
 	ok "$frames frames: stall of slot $idx detected in $det us (goal $goal us$( [ "$det" -le "$goal" ] && echo ", met" || echo ", missed: a late wake-up"))"
