@@ -38,6 +38,7 @@ struct load_ctx {
 	size_t len, pos;
 	const char *path;
 	int line;                 /* line the reader handed to inih last */
+	int line_max;             /* longest line inih's buffer holds */
 	int key_line[CONFIG_NKEYS];  /* where each key was set, 0 = not in the file */
 	int err_line;             /* line of the recorded error, -1 = none */
 	char *err;
@@ -81,6 +82,7 @@ static char *config_reader(char *str, int num, void *stream)
 	if (x->pos >= x->len)
 		return NULL;
 	x->line++;
+	x->line_max = num - 3;
 	/* One line: up to and including '\n', at most num - 1 bytes kept. */
 	while (x->pos < x->len) {
 		char ch = x->buf[x->pos++];
@@ -95,7 +97,7 @@ static char *config_reader(char *str, int num, void *stream)
 			break;
 	}
 	if (len >= (size_t)num) {
-		load_fail(x, x->line, NULL, "line too long (at most %d characters)", num - 3);
+		load_fail(x, x->line, NULL, "line too long (at most %d characters)", x->line_max);
 		str[0] = '\0';
 		return str;
 	}
@@ -143,6 +145,15 @@ static int config_handler(void *user, const char *section, const char *name, con
 			load_fail(x, x->line, name, "not in a section (keys follow a [section] line)");
 		else  /* already reported at the header; kept for safety */
 			load_fail(x, x->line, NULL, "unknown section [%s]", section);
+		return 0;
+	}
+	/*
+	 * Every setting must survive `rtaudiod -n`, which prints it back as
+	 * "key = value": a line that fitted without the blanks may not with them.
+	 */
+	if (strlen(name) + 3 + strlen(value) > (size_t)x->line_max) {
+		load_fail(x, x->line, name, "'%s = value' is too long (at most %d characters)", name,
+		          x->line_max);
 		return 0;
 	}
 	if (config_section_renderer(section)) {

@@ -465,6 +465,37 @@ START_TEST(print_round_trip_leading_semicolon)
 }
 END_TEST
 
+/*
+ * Found by fuzz_config: "xe =VALUE" fitted inih's line, and "xe = VALUE" as
+ * -n printed it did not. The limit is inih's build's: read it from the
+ * error for a line one character too long, then fill a line exactly.
+ */
+START_TEST(line_that_prints_too_long)
+{
+	struct config c;
+	char path[64], err[512], text[1024], want[256];
+	const char *at;
+	int max;
+
+	memset(text, 'a', sizeof text);
+	memcpy(text, "[source]\nxe =", 13);
+	strcpy(text + sizeof text - 2, "\n");
+	ck_assert_int_eq(load_text(text, &c, path, err, sizeof err), -EINVAL);
+	at = strstr(err, "at most ");
+	ck_assert_msg(at != NULL && sscanf(at, "at most %d", &max) == 1 && max > 10 &&
+	              max < 1000, "no limit in: %s", err);
+	/* "xe =" and max - 4 more: the longest line inih takes */
+	snprintf(text + 9 + max, sizeof text - 9 - (size_t)max, "\n");
+	ck_assert_int_eq(load_text(text, &c, path, err, sizeof err), -EINVAL);
+	snprintf(want, sizeof want, "%s:2: key 'xe': 'xe = value' is too long (at most %d characters)",
+	         path, max);
+	ck_assert_str_eq(err, want);
+	/* two characters fewer, and it prints back as a line that fits */
+	snprintf(text + 9 + max - 2, sizeof text - 7 - (size_t)max, "\n");
+	ck_assert_msg(load_text(text, &c, path, err, sizeof err) == 0, "refused: %s", err);
+}
+END_TEST
+
 START_TEST(print_has_every_key)
 {
 	struct config c;
@@ -561,6 +592,7 @@ Suite *config_suite(void)
 	tc = tcase_create("print");
 	tcase_add_test(tc, print_load_round_trip);
 	tcase_add_test(tc, print_round_trip_leading_semicolon);
+	tcase_add_test(tc, line_that_prints_too_long);
 	tcase_add_test(tc, print_has_every_key);
 	tcase_add_test(tc, apply_reload_copies_params_and_watchdog_only);
 	tcase_add_test(tc, enum_names);
