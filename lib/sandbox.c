@@ -14,8 +14,10 @@
  * filters are not available and say so (-ENOSYS); the limits always are.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -144,8 +146,48 @@ static int load(scmp_filter_ctx ctx)
 	return rc < 0 ? rc : 0;
 }
 
+#ifdef __GLIBC__
+/*
+ * glibc's malloc reads /proc/sys/vm/overcommit_memory once, when a
+ * non-main arena's heap first shrinks (arena.c, check_may_shrink_heap),
+ * and keeps the answer. Make that happen here: a thread of our own fills
+ * its arena with small blocks (under the mmap threshold) and frees them,
+ * which leaves a top chunk far over the trim threshold, which shrinks the
+ * heap. Found by hostile.sh's alloc case: a worker thread freeing what it
+ * allocated was killed for the open. The file is a sysctl anyone may read.
+ */
+static void *prime_shrink(void *arg)
+{
+	/* 2 MiB, well over M_TRIM_THRESHOLD's 128 KiB, in blocks too big for
+	 * the thread cache (whose blocks next to the top would keep the rest
+	 * from merging into it) and far under the 128 KiB mmap threshold. */
+	enum { N = 512, SZ = 4096 };
+	static void *p[N];
+
+	for (int i = 0; i < N; i++)
+		p[i] = malloc(SZ);
+	for (int i = 0; i < N; i++)
+		free(p[i]);
+	return arg;
+}
+
+static void prime_libc(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, prime_shrink, NULL) == 0)
+		pthread_join(t, NULL);
+}
+#else
+static void prime_libc(void)
+{
+}
+#endif
+
 int sandbox_guard(void)
 {
+	prime_libc();  /* before the renderer's open: see sandbox.h */
+
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	uint64_t self = (uint64_t)getpid();
 	struct scmp_arg_cmp other = arg_cmp(0, SCMP_CMP_NE, self, 0);

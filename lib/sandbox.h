@@ -50,7 +50,12 @@ int sandbox_limits(const struct sandbox_limits *l);
  * rt_tgsigqueueinfo aimed at any process but this one, tkill,
  * pidfd_send_signal, pidfd_getfd, ptrace and process_vm_readv/writev kill
  * this process; everything else is allowed. Applies to every thread and to
- * what the process execs (no_new_privs). Returns 0, -ENOSYS when
+ * what the process execs (no_new_privs). First it makes the C library read
+ * the file glibc opens lazily the first time a thread's heap shrinks
+ * (/proc/sys/vm/overcommit_memory), which the lock would forbid: a renderer
+ * that only freed memory in a worker thread would be killed for that open.
+ * Here, before the renderer's open, malloc's trim threshold is still its
+ * default, which the priming relies on. Returns 0, -ENOSYS when
  * !sandbox_available(), or -errno from libseccomp.
  */
 int sandbox_guard(void);
