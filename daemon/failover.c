@@ -164,6 +164,16 @@ const struct failover_rec *failover_last(const struct failover_log *fl)
 	return &fl->rec[(fl->count - 1) % FAILOVER_LOG];
 }
 
+bool failover_amend(struct failover_log *fl, int from, int was, int now)
+{
+	struct failover_rec *r = fl->count > 0 ? &fl->rec[(fl->count - 1) % FAILOVER_LOG] : NULL;
+
+	if (r == NULL || r->from != from || r->reason != was)
+		return false;
+	r->reason = now;
+	return true;
+}
+
 void failover_note_sync(struct failover_log *fl, int sync)
 {
 	if (fl->count > 0)

@@ -111,6 +111,13 @@ const struct failover_rec *failover_last(const struct failover_log *fl);
  */
 void failover_note_sync(struct failover_log *fl, int sync);
 
+/*
+ * The most recent record, if it is a failover from `from` for `was`: its
+ * reason becomes `now` (a death first told as a crash, whose reap then
+ * said sandbox). True if it did. Loop thread only.
+ */
+bool failover_amend(struct failover_log *fl, int from, int was, int now);
+
 /* "crash", "stall", "manual", "corrupt", "outvoted", "content", "sandbox"
  * (killed by its seccomp filter: SIGSYS), or "unknown"; a static string. */
 const char *failover_reason_name(int reason);

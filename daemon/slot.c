@@ -221,6 +221,36 @@ static void stale(struct fsm *m, uint32_t i, uint64_t age, uint64_t now, struct 
 	take_out(m, i, REASON_STALL, 0, age_ns(age, now), now, out);
 }
 
+/* A death of the primary (or of the one kill-primary is killing): hand over. */
+static void died(struct fsm *m, uint32_t i, int reason, enum fsm_state next, uint64_t now,
+                 struct fsm_actions *out)
+{
+	struct fsm_slot *sl = &m->s[i];
+
+	if (is_primary_state(sl->state) || sl->state == FSM_KILLING) {
+		/* Killed by kill-primary: the fault began with our kill. */
+		uint64_t fault = sl->kill_ns != 0 ? sl->kill_ns : sl->hb_ns != 0 ? sl->hb_ns
+		                                                                   : sl->spawn_ns;
+		failover(m, i, reason >= 0 ? reason : REASON_CRASH, next, fault, 0, now, out);
+	} else {
+		enter(m, i, next, out);
+	}
+}
+
+/*
+ * The kernel says the process is exiting (its life lock): the failover
+ * need not wait for the reap, which comes once its memory is freed. Until
+ * then the slot is FENCING; the SIGKILL costs nothing to a dying process
+ * and ends one that is not. kill_ns stays as it was: a crash counts toward
+ * the backoff at its EV_EXITED as it would have.
+ */
+static void dying(struct fsm *m, uint32_t i, int reason, uint64_t now, struct fsm_actions *out)
+{
+	m->s[i].healthy_ns = 0;
+	died(m, i, reason, FSM_FENCING, now, out);
+	push(out, ACT_FENCE, (int)i, -1, reason >= 0 ? reason : REASON_CRASH, 0);
+}
+
 static void exited(struct fsm *m, uint32_t i, int reason, uint64_t now,
                    struct fsm_actions *out)
 {
@@ -232,14 +262,7 @@ static void exited(struct fsm *m, uint32_t i, int reason, uint64_t now,
 		enter(m, i, FSM_EMPTY, out);
 		return;
 	}
-	if (is_primary_state(sl->state) || sl->state == FSM_KILLING) {
-		/* Killed by kill-primary: the fault began with our kill. */
-		uint64_t fault = sl->kill_ns != 0 ? sl->kill_ns : sl->hb_ns != 0 ? sl->hb_ns
-		                                                                   : sl->spawn_ns;
-		failover(m, i, reason >= 0 ? reason : REASON_CRASH, FSM_BACKOFF, fault, 0, now, out);
-	} else {
-		enter(m, i, FSM_BACKOFF, out);
-	}
+	died(m, i, reason, FSM_BACKOFF, now, out);
 	/* A fence or kill-primary is not the replica's fault: no backoff growth. */
 	sl->quick_deaths = quick && sl->kill_ns == 0 ? sl->quick_deaths + 1 : 0;
 	sl->kill_ns = 0;
@@ -338,6 +361,11 @@ void fsm_event(struct fsm *m, uint32_t i, enum fsm_event_id ev, int reason, uint
 	case EV_FENCE_REQUEST:
 		if (fsm_live(m, i))
 			take_out(m, i, reason, prefer, now, now, out);
+		break;
+	case EV_DYING:
+		/* Not while stopping (replicas exit then), nor twice. */
+		if (!m->stopping && fsm_has_process(m, i) && st != FSM_FENCING)
+			dying(m, i, reason, now, out);
 		break;
 	case EV_EXITED:
 		if (fsm_has_process(m, i))
@@ -486,7 +514,8 @@ const char *fsm_event_name(enum fsm_event_id ev)
 {
 	static const char *const names[FSM__EVENTS] = {
 		"spawned", "spawn-failed", "ready", "heartbeat-fresh", "heartbeat-stale",
-		"start-timeout", "damaged", "fence-request", "exited", "backoff-expired", "stop",
+		"start-timeout", "damaged", "fence-request", "dying", "exited", "backoff-expired",
+		"stop",
 	};
 	return (unsigned)ev < FSM__EVENTS ? names[ev] : "unknown";
 }

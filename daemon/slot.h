@@ -51,6 +51,7 @@ enum fsm_event_id {
 	EV_START_TIMEOUT,   /* not ready within FSM_START_TIMEOUT_NS of its spawn */
 	EV_DAMAGED,         /* its segment or its blocks are corrupt */
 	EV_FENCE_REQUEST,   /* the sink judged its output wrong: reason, prefer mask */
+	EV_DYING,           /* its process is exiting, by its life lock: reason crash or sandbox */
 	EV_EXITED,          /* its process was reaped: reason crash or sandbox */
 	EV_BACKOFF_EXPIRED, /* the respawn delay is over */
 	EV_STOP,            /* the daemon shuts down */
@@ -143,7 +144,7 @@ void fsm_heard(struct fsm *m, uint32_t i, uint64_t hb_ns);
 
 /*
  * THE transition function: event `ev` for slot i at `now`. `reason`
- * (enum failover_reason) matters to EV_FENCE_REQUEST and EV_EXITED (the
+ * (enum failover_reason) matters to EV_FENCE_REQUEST, EV_DYING and EV_EXITED (the
  * failover's reason if it was the primary: crash, or sandbox for a death
  * by its seccomp filter; -1 means crash); `prefer` to EV_FENCE_REQUEST
  * only (the bit mask of replicas agreeing with the majority, preferred as

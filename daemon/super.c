@@ -187,6 +187,8 @@ static void act(struct super *s, const struct fsm_action *a, uint64_t now)
 		          (unsigned long long)a->arg, s->m.s[sl->index].quick_deaths);
 		break;
 	case ACT_READY:
+		/* It took its life lock before its renderer's open. */
+		watch_life(&s->watch, sl->index, sl->proc.pid > 0 ? (uint32_t)sl->proc.pid : 0);
 		boost(s, sl->index);
 		log_info("replica %u (pid %d) ready", sl->index, sl->proc.pid);
 		emit(s, "ready", (int)sl->index, NULL);
@@ -333,6 +335,30 @@ static void watch_slot(struct super *s, uint32_t i, uint64_t now)
 		step_at(s, i, (enum fsm_event_id)ev, -1, 0, age, now);
 }
 
+/*
+ * A death the watcher heard of through the life lock: the process is
+ * exiting (its exit code says how), and is failed over now. What it died
+ * of is logged at the reap, as for any exit.
+ */
+static void dying_slot(struct super *s, uint32_t i)
+{
+	struct slot *sl = &s->slot[i];
+	uint32_t pid;
+	int code;
+
+	if (!watch_dying(&s->watch, i, &pid, &code) || sl->proc.pid <= 0 ||
+	    (uint32_t)sl->proc.pid != pid)
+		return;
+	/* SIGSYS: the seccomp lock's kill, as at the reap (on_reaped). An exit
+	 * code we may not read (a daemon that is not root) is a crash until
+	 * the reap says otherwise. */
+	bool sandboxed = (code & 0x7f) == SIGSYS;
+	sl->died_unsure = code == 0;
+	log_debug("replica %u (pid %d) is exiting (exit code %#x): failing over before the reap",
+	          i, sl->proc.pid, (unsigned)code);
+	step(s, i, EV_DYING, sandboxed ? REASON_SANDBOX : REASON_CRASH, 0, 0);
+}
+
 /* A look at everything: on the slow tick, and when the watcher rings. */
 static void tick(struct super *s)
 {
@@ -340,6 +366,8 @@ static void tick(struct super *s)
 
 	failover_snapshot(&s->fo, &s->sink->play.st, now);
 	refresh(s, now);
+	for (uint32_t i = 0; i < s->n; i++)
+		dying_slot(s, i);
 	for (uint32_t i = 0; i < s->n; i++)
 		watch_slot(s, i, now);
 	judge_tick(s, now);
@@ -386,6 +414,7 @@ static void on_reaped(void *arg, int pid, int64_t status, int term_signal)
 	struct super *s = sl->sup;
 
 	s->live--;
+	watch_life(&s->watch, sl->index, 0);
 	sl->last_exit = term_signal != 0 ? -term_signal : (int)status;
 	if (s->m.stopping) {
 		step(s, sl->index, EV_EXITED, -1, 0, 0);
@@ -396,6 +425,9 @@ static void on_reaped(void *arg, int pid, int64_t status, int term_signal)
 	/* SIGSYS is what the seccomp lock kills with (lib/sandbox.h); a
 	 * renderer could raise it itself, but then it only lies about itself. */
 	bool sandboxed = term_signal == SIGSYS;
+	if (sandboxed && sl->died_unsure)
+		(void)failover_amend(&s->fo, (int)sl->index, REASON_CRASH, REASON_SANDBOX);
+	sl->died_unsure = false;
 	if (sandboxed)
 		log_warn("replica %u (pid %d) killed by the sandbox: a forbidden system call "
 		         "(SIGSYS; the kernel's audit log names it)", sl->index, pid);

@@ -42,6 +42,7 @@ struct slot {
 	struct spawn_proc proc; /* spawn.c: the process, if any */
 	uv_timer_t restart;     /* embedded; closed by super_close() */
 	int last_exit;          /* exit status or -signal of the last death */
+	bool died_unsure;       /* failed over by its life lock, the reason not known */
 	uint64_t bad_seen;      /* sink's bad_from[index] already acted on */
 	uint32_t event_seen;    /* its event seqlock value already handled (notes.c) */
 	struct judge_slot judge;/* judge.c: the sink's verdicts already acted on */

@@ -7,17 +7,25 @@
  * slots and then bumps `gen` (release); readers load `gen` (acquire) first,
  * so a torn read can only make one look early or late, and the next
  * publish corrects it.
- * Does not: read anything of a segment but heartbeat_ns and state (the
- * mappings stay in place for the daemon's life: a rebuild rewrites them),
- * log, allocate after start, or take locks.
+ * Life locks: the watcher sleeps on the bell and every watched life word
+ * at once (futex_wait_any); where that call is missing, on the bell alone,
+ * and deaths are heard at the reap.
+ * Does not: read anything of a segment but heartbeat_ns, state and the
+ * life word (the mappings stay in place for the daemon's life: a rebuild
+ * rewrites them), log, allocate after start, or take locks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "futex.h"
 #include "layout.h"
+#include "life.h"
 #include "watch.h"
 
 #define WATCH_STACK_BYTES (64u * 1024u)
@@ -95,6 +103,82 @@ static bool watch_ready(struct watch *w, bool *poll)
 	return ready;
 }
 
+#define WATCH_PF_EXITING 0x4u  /* include/linux/sched.h: the task is in do_exit() */
+
+/*
+ * Whether process `pid` is exiting, by /proc/PID/stat: its flags (field 9,
+ * PF_EXITING) or its state (field 3, a zombie or dead); and *code, its exit
+ * code (field 52, set by do_exit() before the memory is freed), which the
+ * kernel shows only to who may trace it (0 then, as for "not yet").
+ */
+static bool watch_exiting(uint32_t pid, int *code)
+{
+	char path[32], buf[1024];
+	ssize_t n;
+	int fd;
+
+	*code = 0;
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* After the command's ')' (which may itself hold blanks) come fields 3.. */
+	char *p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ')
+		return false;
+	char state = p[2];
+	unsigned long flags = 0;
+	for (int field = 2; field < 52 && p != NULL; field++) {
+		p = strchr(p + 1, ' ');
+		if (p != NULL && field + 1 == 9)
+			flags = strtoul(p + 1, NULL, 10);
+		if (p != NULL && field + 1 == 52)
+			*code = atoi(p + 1);
+	}
+	return (flags & WATCH_PF_EXITING) != 0 || state == 'Z' || state == 'X';
+}
+
+/*
+ * Look at each watched life word: add the held ones to the wait
+ * (words/expect from index *n on), report a marked one whose process is
+ * exiting. True if one was reported.
+ */
+static bool watch_lives(struct watch *w, _Atomic uint32_t **words, uint32_t *expect,
+                        unsigned *n)
+{
+	bool died = false;
+
+	for (uint32_t i = 0; i < w->gr->n && i < LAYOUT_MAX_REPLICAS; i++) {
+		struct watch_slot *ws = &w->slot[i];
+		uint32_t pid = atomic_load_explicit(&ws->life_pid, memory_order_acquire);
+
+		if (pid == 0 || pid == w->life_done[i])
+			continue;
+		_Atomic uint32_t *word = life_word(w->gr->r[i]);
+		enum life_look look = life_look(atomic_load_explicit(word, memory_order_acquire), pid);
+		if (look == LIFE_ALIVE) {
+			if (*n < FUTEX_ANY_MAX) {
+				words[*n] = word;
+				expect[(*n)++] = life_alive(pid);
+			}
+			continue;
+		}
+		w->life_done[i] = pid;
+		int code;
+		if (look != LIFE_DEAD || !watch_exiting(pid, &code))
+			continue;  /* a scribble, a lie, or gone already: the reap tells */
+		atomic_store_explicit(&ws->dying_code, code, memory_order_relaxed);
+		atomic_store_explicit(&ws->dying_pid, pid, memory_order_release);
+		died = true;
+	}
+	return died;
+}
+
 static void *watch_main(void *arg)
 {
 	struct watch *w = arg;
@@ -131,6 +215,12 @@ static void *watch_main(void *arg)
 				wake = watch_due(w, now) <= now;  /* or its heartbeat came after all */
 			}
 		}
+		_Atomic uint32_t *words[FUTEX_ANY_MAX] = { &b->word };
+		uint32_t expect[FUTEX_ANY_MAX] = { word };
+		unsigned nw = 1;
+		/* A death is told at once, whatever the rate limit. */
+		if (!w->life_off && watch_lives(w, words, expect, &nw))
+			(void)uv_async_send(&w->async);
 		uint32_t verdicts = atomic_load_explicit(&b->verdict_rings, memory_order_relaxed);
 		if (ready || wake || verdicts != verdicts_seen) {
 			if (now < quiet_until) {
@@ -144,7 +234,12 @@ static void *watch_main(void *arg)
 				(void)uv_async_send(&w->async);
 			}
 		}
-		(void)futex_wait(&b->word, word, (int64_t)wait);
+		int rc = nw > 1 ? futex_wait_any(words, expect, nw, (int64_t)wait) : -ENOSYS;
+		if (rc == -ENOSYS && nw > 1)
+			w->life_off = true;  /* an old kernel: the reap tells from now on */
+		/* -EFAULT: a cut segment; the next look reads zeros there (guard.c). */
+		if (rc == -ENOSYS || rc == -EFAULT)
+			(void)futex_wait(&b->word, word, (int64_t)wait);
 	}
 	return NULL;
 }
@@ -177,8 +272,17 @@ int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch
 		return rc;
 	/* Small: under mlockall(MCL_FUTURE) every page of it is locked. */
 	rc = -pthread_attr_setstacksize(&attr, WATCH_STACK_BYTES);
-	/* Signals stay with the loop thread, where libuv handles them. */
+	/*
+	 * Signals stay with the loop thread, where libuv handles them; but not
+	 * the synchronous ones: a bus error on a cut segment (this thread reads
+	 * heartbeats and life words) that is blocked kills the process instead
+	 * of reaching guard.c's handler.
+	 */
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (rc == 0)
 		rc = -pthread_create(&w->tid, &attr, watch_main, w);
@@ -215,6 +319,27 @@ void watch_publish(struct watch *w, const struct fsm *m)
 	atomic_fetch_add_explicit(&w->gen, 1, memory_order_release);
 	if (w->bell != NULL)
 		watch_bump(w->bell);
+}
+
+void watch_life(struct watch *w, uint32_t i, uint32_t pid)
+{
+	if (i >= LAYOUT_MAX_REPLICAS)
+		return;
+	atomic_store_explicit(&w->slot[i].life_pid, pid, memory_order_release);
+	if (w->bell != NULL)
+		watch_bump(w->bell);
+}
+
+bool watch_dying(struct watch *w, uint32_t i, uint32_t *pid, int *code)
+{
+	if (i >= LAYOUT_MAX_REPLICAS)
+		return false;
+	uint32_t p = atomic_exchange_explicit(&w->slot[i].dying_pid, 0, memory_order_acquire);
+	if (p == 0)
+		return false;
+	*pid = p;
+	*code = atomic_load_explicit(&w->slot[i].dying_code, memory_order_relaxed);
+	return true;
 }
 
 void watch_stop(struct watch *w)

@@ -15,9 +15,12 @@
  * happens, as a timer would see it, but with no wake-up while heartbeats
  * come on time; between events the loop thread wakes only for its slow
  * tick.
+ * It also sleeps on each ready replica's life lock (lib/life.h), which the
+ * kernel marks when the replica's process dies, before its memory is freed
+ * and long before the reap: a crash wakes the loop at once (watch_life).
  * What it does not do: decide anything (the loop's state machine classifies
- * what it finds: slot.c), log, or read a segment but for the heartbeat and
- * state words. Without a running sink (before the audio starts, a device
+ * what it finds: slot.c), log, or read a segment but for the heartbeat,
+ * state and life lock words. Without a running sink (before the audio starts, a device
  * being retried) stalls are seen by the loop's slow tick only.
  */
 #ifndef RTAUDIOD_WATCH_H
@@ -47,6 +50,9 @@ struct watch_slot {
 	_Atomic uint32_t mode;      /* enum fsm_watch_mode */
 	_Atomic uint64_t since_ns;
 	_Atomic uint64_t limit_ns;
+	_Atomic uint32_t life_pid;  /* loop: the process whose life lock to watch (0: none) */
+	_Atomic uint32_t dying_pid; /* watcher: that process is exiting (0: nothing new) */
+	_Atomic int32_t dying_code; /* its exit code, as waitpid would say it */
 };
 
 struct watch {
@@ -63,6 +69,8 @@ struct watch {
 	_Atomic uint32_t gen;       /* publishes so far */
 	_Atomic int stop;
 	struct watch_slot slot[LAYOUT_MAX_REPLICAS];
+	uint32_t life_done[LAYOUT_MAX_REPLICAS]; /* watcher only: pid reported or given up on */
+	bool life_off;              /* watcher only: no futex_waitv here */
 };
 
 /*
@@ -94,6 +102,28 @@ void watch_publish(struct watch *w, const struct fsm *m);
  * Audio-path safe: atomic loads, and a futex wake when it rings.
  */
 void watch_check(struct watch *w, uint64_t now, uint64_t verdicts);
+
+/*
+ * Watch process `pid` of slot i through its life lock (lib/life.h), or
+ * nothing (pid 0): the watcher sleeps on the lock's word with the bell,
+ * and when the kernel marks it, checks in /proc/PID/stat that the process
+ * is exiting and reads its exit code (set before its memory is freed, so
+ * already there, but shown only to a daemon that may trace the replica:
+ * root), and wakes the loop at once; watch_dying() then has it. A lock the
+ * process does not hold as expected, or a mark with no exit under way (a
+ * replica that lies), is given up on without a word: the reap still tells.
+ * Call once the replica is ready (it took the lock before its renderer's
+ * open). Loop thread.
+ */
+void watch_life(struct watch *w, uint32_t i, uint32_t pid);
+
+/*
+ * The death the watcher heard of in slot i since the last call, if any:
+ * true with *pid and *code (the exit code, as waitpid's status: a signal
+ * number, | 0x80 with a core dump, or status << 8; 0: not ours to read).
+ * Loop thread.
+ */
+bool watch_dying(struct watch *w, uint32_t i, uint32_t *pid, int *code);
 
 /* Stop and join the thread (idempotent). Loop thread. */
 void watch_stop(struct watch *w);

@@ -9,6 +9,8 @@
  * with OS_SYNC_WAIT_ON_ADDRESS_SHARED (macOS 14.4+), else the private but
  * long-stable __ulock_wait/__ulock_wake with UL_COMPARE_AND_WAIT_SHARED.
  *
+ * futex_wait_any is futex_waitv(2), several words at once (Linux 5.16+).
+ *
  * What it does not do: modify the word, loop on spurious wake-ups (callers
  * re-check), or allocate. Only the futex syscall: audio-path safe.
  */
@@ -58,6 +60,36 @@ int futex_wake(_Atomic uint32_t *word, int n)
 	if (rc < 0)
 		return -errno;
 	return (int)rc;
+}
+
+int futex_wait_any(_Atomic uint32_t *const words[], const uint32_t expected[], unsigned n,
+                   int64_t timeout_ns)
+{
+#ifdef SYS_futex_waitv
+	struct futex_waitv w[FUTEX_ANY_MAX];
+	struct timespec ts, *tsp = NULL;
+
+	if (n == 0 || n > FUTEX_ANY_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		/* FUTEX_32 without FUTEX_PRIVATE_FLAG: keyed like futex_wait's. */
+		w[i] = (struct futex_waitv){ .val = expected[i],
+		                             .uaddr = (uint64_t)(uintptr_t)words[i],
+		                             .flags = FUTEX_32 };
+	if (timeout_ns >= 0) {
+		/* futex_waitv's time-out is absolute. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t ns = (int64_t)ts.tv_nsec + timeout_ns % FUTEX_NSEC_PER_SEC;
+		ts.tv_sec += (time_t)(timeout_ns / FUTEX_NSEC_PER_SEC + ns / FUTEX_NSEC_PER_SEC);
+		ts.tv_nsec = (long)(ns % FUTEX_NSEC_PER_SEC);
+		tsp = &ts;
+	}
+	long rc = syscall(SYS_futex_waitv, w, n, 0, tsp, CLOCK_MONOTONIC);
+	return rc >= 0 ? (int)rc : -errno;
+#else
+	(void)words, (void)expected, (void)n, (void)timeout_ns;
+	return -ENOSYS;
+#endif
 }
 
 #elif defined(__APPLE__)
@@ -195,6 +227,14 @@ int futex_wake(_Atomic uint32_t *word, int n)
 #else
 	return futex_ulock_wake(word, n);
 #endif
+}
+
+/* No wait on several addresses here: the caller falls back to futex_wait. */
+int futex_wait_any(_Atomic uint32_t *const words[], const uint32_t expected[], unsigned n,
+                   int64_t timeout_ns)
+{
+	(void)words, (void)expected, (void)n, (void)timeout_ns;
+	return -ENOSYS;
 }
 
 #else

@@ -25,6 +25,20 @@
 int futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
 
 /*
+ * Sleep while every words[i] == expected[i] (n of them, 1..FUTEX_ANY_MAX),
+ * for at most timeout_ns (relative; < 0: forever): Linux futex_waitv(2),
+ * 5.16 and later, keyed as futex_wait is, so futex_wake (or the kernel's
+ * robust-futex release of a dead owner) wakes it. Returns the index of a
+ * word that was woken (or spuriously 0), -EAGAIN if a word already
+ * differed, -ETIMEDOUT, -EINTR, -EFAULT (a word's page is gone), -ENOSYS
+ * where there is no such call (older kernels, macOS: use futex_wait).
+ * Audio-path safe, but meant for helper threads.
+ */
+#define FUTEX_ANY_MAX 16u
+int futex_wait_any(_Atomic uint32_t *const words[], const uint32_t expected[], unsigned n,
+                   int64_t timeout_ns);
+
+/*
  * Wake up to `n` waiters on word (n < 0: all). Returns the number woken
  * (0 where the platform cannot tell) or -errno. Audio-path safe.
  */

@@ -7,8 +7,8 @@
  *    (epoch + primary index), the sink position and the futex word replicas
  *    wait on;
  *  - the REPLICA segment (replica i writes, daemon reads): heartbeat,
- *    progress, RT status, counters, render-time histogram, then the ring of
- *    rendered blocks.
+ *    progress, RT status, counters, render-time histogram, its life lock,
+ *    then the ring of rendered blocks.
  * and the few functions that read and write them consistently: parameter
  * publication and lookup by sequence number, the sanity checks the daemon
  * applies to what a replica wrote, and the check replicas and taps apply to
@@ -30,8 +30,8 @@
 #include "ring.h"
 #include "shm.h"
 
-#define LAYOUT_VERSION       5u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll;
-                                    5: pre-roll alignment */
+#define LAYOUT_VERSION       6u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll;
+                                    5: pre-roll alignment; 6: the life lock */
 #define GROUP_MAGIC          0x50475452u /* "RTGP" */
 #define REPLICA_MAGIC        0x50525452u /* "RTRP" */
 #define SHM_KIND_GROUP       1u
@@ -196,6 +196,9 @@ struct replica_seg {
 	_Atomic uint32_t event_seq;            /* 920 */
 	uint32_t reserved3;
 	char event[LAYOUT_NOTE_TEXT];          /* 928 */
+	/* The process's life lock (lib/life.h): a robust mutex it holds until
+	 * it dies, whose word the kernel marks then, before the reap. */
+	_Alignas(64) unsigned char life[64];   /* 1152 */
 	/* The ring starts at REPLICA_RING_OFFSET. */
 };
 _Static_assert(offsetof(struct replica_seg, heartbeat_ns) == 64, "replica_seg.heartbeat offset");
@@ -206,6 +209,7 @@ _Static_assert(offsetof(struct replica_seg, render_hist) == 192, "replica_seg.re
 _Static_assert(offsetof(struct replica_seg, late_renders) == 704, "replica_seg.late_renders offset");
 _Static_assert(offsetof(struct replica_seg, status) == 728, "replica_seg.status offset");
 _Static_assert(offsetof(struct replica_seg, event) == 928, "replica_seg.event offset");
+_Static_assert(offsetof(struct replica_seg, life) == 1152, "replica_seg.life offset");
 
 #define REPLICA_RING_OFFSET 4096u
 _Static_assert(sizeof(struct replica_seg) <= REPLICA_RING_OFFSET, "replica_seg header fits a page");

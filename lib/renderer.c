@@ -66,6 +66,7 @@
 #include "crc32c.h"
 #include "futex.h"
 #include "layout.h"
+#include "life.h"
 #include "outstage.h"
 #include "renderer_int.h"
 #include "ring.h"
@@ -459,6 +460,10 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 
 	atomic_store_explicit(&r->pid, (uint32_t)getpid(), memory_order_relaxed);
 	atomic_store_explicit(&r->boot_ns, boot_ns, memory_order_relaxed);
+	/* From the main thread, which renders: the daemon hears of its death from
+	 * the kernel's mark on this lock, before the reap. Without it (not
+	 * Linux/glibc), from the reap. */
+	(void)life_hold(r);
 	atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
 
 	if (replica_open(&rp) != 0) {

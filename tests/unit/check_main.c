@@ -30,6 +30,8 @@ int main(void)
 	srunner_add_suite(sr, play_suite());
 	srunner_add_suite(sr, renderer_suite());
 	srunner_add_suite(sr, slot_suite());
+	srunner_add_suite(sr, slot_life_suite());
+	srunner_add_suite(sr, life_suite());
 	srunner_add_suite(sr, errtext_suite());
 	srunner_add_suite(sr, sandbox_suite());
 #ifdef HAVE_ALSA

@@ -22,148 +22,17 @@
 #include <string.h>
 
 #include "slot.h"
+#include "slot_world.h"
 #include "suites.h"
-
-#define MS 1000000ull
-#define PERIOD (5 * MS)
-#define STALL (4 * PERIOD) /* stall_periods 4 */
-
-struct world {
-	struct fsm m;
-	uint64_t now;
-	bool ready[LAYOUT_MAX_REPLICAS];     /* what the fake replica says */
-	bool beating[LAYOUT_MAX_REPLICAS];   /* heartbeats on every advance */
-	bool killed[LAYOUT_MAX_REPLICAS];
-	bool timer[LAYOUT_MAX_REPLICAS];
-	uint64_t timer_at[LAYOUT_MAX_REPLICAS];
-	uint64_t last_delay_ms[LAYOUT_MAX_REPLICAS];
-	bool rebuild[LAYOUT_MAX_REPLICAS];   /* the last ACT_SPAWN asked for it */
-	bool spawn_fails;
-	unsigned failovers;
-	struct fsm_action fo;                /* the last ACT_FAILOVER */
-	unsigned count[FSM__ACTIONS];
-	int degraded, recovered;
-};
-
-static void run(struct world *w, const struct fsm_actions *out);
-
-static void ev(struct world *w, uint32_t i, enum fsm_event_id e, int reason, uint32_t prefer,
-               uint64_t arg)
-{
-	struct fsm_actions out = { 0 };
-
-	fsm_event(&w->m, i, e, reason, prefer, arg, w->now, &out);
-	run(w, &out);
-}
-
-/* The fake process operations and timers. */
-static void run(struct world *w, const struct fsm_actions *out)
-{
-	for (unsigned k = 0; k < out->n; k++) {
-		const struct fsm_action *a = &out->a[k];
-		w->count[a->id]++;
-		switch (a->id) {
-		case ACT_SPAWN:
-			w->rebuild[a->slot] = a->arg != 0;
-			w->killed[a->slot] = false;
-			ev(w, (uint32_t)a->slot, w->spawn_fails ? EV_SPAWN_FAILED : EV_SPAWNED, -1, 0, 0);
-			break;
-		case ACT_FENCE:
-			w->killed[a->slot] = true;
-			break;
-		case ACT_RESPAWN_IN:
-			w->timer[a->slot] = true;
-			w->timer_at[a->slot] = w->now + a->arg * MS;
-			w->last_delay_ms[a->slot] = a->arg;
-			break;
-		case ACT_FAILOVER:
-			w->failovers++;
-			w->fo = *a;
-			break;
-		case ACT_STATE:
-			if (a->to == 1)
-				w->degraded++;
-			if (a->to == 2)
-				w->recovered++;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-/* The watchdog: heartbeats handed in, each live slot classified. */
-static void tick(struct world *w)
-{
-	for (uint32_t i = 0; i < w->m.n; i++) {
-		uint64_t age;
-		int e;
-		if (!fsm_live(&w->m, i))
-			continue;
-		e = fsm_classify(&w->m, i, w->ready[i], w->now, &age);
-		if (e >= 0)
-			ev(w, i, (enum fsm_event_id)e, -1, 0, age);
-	}
-}
-
-/* Time passes in 1 ms steps: beating replicas beat, timers fire, the watchdog looks. */
-static void advance(struct world *w, uint64_t ns)
-{
-	for (uint64_t t = 0; t < ns; t += MS) {
-		w->now += MS;
-		for (uint32_t i = 0; i < w->m.n; i++) {
-			if (w->beating[i] && fsm_has_process(&w->m, i) && !w->killed[i])
-				fsm_heard(&w->m, i, w->now);
-			if (w->timer[i] && w->now >= w->timer_at[i]) {
-				w->timer[i] = false;
-				ev(w, i, EV_BACKOFF_EXPIRED, -1, 0, 0);
-			}
-		}
-		tick(w);
-	}
-}
-
-/* The fake kernel reaps slot i. */
-static void reap(struct world *w, uint32_t i)
-{
-	w->killed[i] = false;
-	ev(w, i, EV_EXITED, -1, 0, 0);
-}
-
-/* n replicas started, all ready and beating, slot 0 primary, the sink playing. */
-static void boot(struct world *w, uint32_t n)
-{
-	struct fsm_policy pol = { .stall_ns = STALL, .backoff_ms = 100, .backoff_max_ms = 1000,
-	                          .start_limit = 3 };
-	struct fsm_actions out = { 0 };
-
-	memset(w, 0, sizeof(*w));
-	w->now = 1000 * MS;
-	fsm_init(&w->m, n, &pol);
-	w->m.playing = true;
-	fsm_start(&w->m, w->now, &out);
-	run(w, &out);
-	for (uint32_t i = 0; i < n; i++) {
-		ck_assert_int_eq(w->m.s[i].state, FSM_STARTING);
-		w->ready[i] = w->beating[i] = true;
-	}
-	advance(w, 2 * MS);
-	ck_assert_int_eq(w->m.primary, 0);
-	ck_assert_int_eq(w->m.s[0].state, FSM_PRIMARY);
-	for (uint32_t i = 1; i < n; i++)
-		ck_assert_int_eq(w->m.s[i].state, FSM_STANDBY);
-	ck_assert_int_eq(w->m.dstate, DSTATE_RUNNING);
-	ck_assert_uint_eq(w->m.epoch, 1);
-}
 
 START_TEST(primary_crash)
 {
 	struct world w;
 
-	boot(&w, 3);
-	advance(&w, 1500 * MS);  /* lived long enough: not a quick death */
+	world_boot(&w, 3);
+	world_advance(&w, 1500 * MS);  /* lived long enough: not a quick death */
 	uint64_t hb = w.m.s[0].hb_ns;
-	reap(&w, 0);
+	world_reap(&w, 0);
 	ck_assert_int_eq(w.m.primary, 1);  /* the lowest-index healthy standby */
 	ck_assert_int_eq(w.m.s[1].state, FSM_PRIMARY);
 	ck_assert_uint_eq(w.m.epoch, 2);
@@ -175,7 +44,7 @@ START_TEST(primary_crash)
 	ck_assert_int_eq(w.m.s[0].state, FSM_BACKOFF);
 	ck_assert_uint_eq(w.last_delay_ms[0], 100);
 	ck_assert_uint_eq(w.m.s[0].quick_deaths, 0);
-	advance(&w, 102 * MS);
+	world_advance(&w, 102 * MS);
 	ck_assert_int_eq(w.m.s[0].state, FSM_STANDBY);  /* respawned, ready, not primary */
 	ck_assert_uint_eq(w.m.s[0].restarts, 1);
 	ck_assert_int_eq(w.m.primary, 1);
@@ -187,11 +56,11 @@ START_TEST(sandbox_death)
 {
 	struct world w;
 
-	boot(&w, 2);
-	ev(&w, 0, EV_EXITED, REASON_SANDBOX, 0, 0);  /* SIGSYS: its seccomp filter */
+	world_boot(&w, 2);
+	world_ev(&w, 0, EV_EXITED, REASON_SANDBOX, 0, 0);  /* SIGSYS: its seccomp filter */
 	ck_assert_int_eq(w.fo.reason, REASON_SANDBOX);
 	ck_assert_int_eq(w.m.primary, 1);
-	ev(&w, 1, EV_EXITED, -1, 0, 0);             /* no reason given: a crash */
+	world_ev(&w, 1, EV_EXITED, -1, 0, 0);             /* no reason given: a crash */
 	ck_assert_int_eq(w.fo.reason, REASON_CRASH);
 	ck_assert_int_eq(w.fo.to, -1);
 }
@@ -201,9 +70,9 @@ START_TEST(standby_crash)
 {
 	struct world w;
 
-	boot(&w, 3);
-	advance(&w, 1500 * MS);
-	reap(&w, 2);
+	world_boot(&w, 3);
+	world_advance(&w, 1500 * MS);
+	world_reap(&w, 2);
 	ck_assert_int_eq(w.m.primary, 0);
 	ck_assert_uint_eq(w.m.epoch, 1);
 	ck_assert_uint_eq(w.failovers, 0);
@@ -211,7 +80,7 @@ START_TEST(standby_crash)
 	ck_assert(w.timer[2]);
 	/* An exit of a slot with no process means nothing. */
 	unsigned acts = w.count[ACT_RESPAWN_IN];
-	reap(&w, 2);
+	world_reap(&w, 2);
 	ck_assert_uint_eq(w.count[ACT_RESPAWN_IN], acts);
 }
 END_TEST
@@ -220,20 +89,20 @@ START_TEST(primary_stall)
 {
 	struct world w;
 
-	boot(&w, 3);
-	advance(&w, 1500 * MS);
+	world_boot(&w, 3);
+	world_advance(&w, 1500 * MS);
 	w.beating[0] = false;
 	uint64_t last = w.m.s[0].hb_ns;
-	advance(&w, STALL);
+	world_advance(&w, STALL);
 	ck_assert_int_eq(w.m.s[0].state, FSM_PRIMARY);  /* at the limit: not yet */
-	advance(&w, MS);
+	world_advance(&w, MS);
 	ck_assert_uint_eq(w.count[ACT_STALLED], 1);
 	ck_assert_int_eq(w.m.s[0].state, FSM_FENCING);
 	ck_assert(w.killed[0]);
 	ck_assert_int_eq(w.m.primary, 1);
 	ck_assert_int_eq(w.fo.reason, REASON_STALL);
 	ck_assert_uint_eq(w.fo.arg, last);
-	reap(&w, 0);
+	world_reap(&w, 0);
 	ck_assert_int_eq(w.m.s[0].state, FSM_BACKOFF);
 	ck_assert_uint_eq(w.m.s[0].quick_deaths, 0);  /* our kill: no backoff growth */
 	ck_assert_uint_eq(w.failovers, 1);            /* the death of a fenced one: none */
@@ -244,21 +113,21 @@ START_TEST(late_standby_grace)
 {
 	struct world w;
 
-	boot(&w, 3);
+	world_boot(&w, 3);
 	w.beating[2] = false;
-	advance(&w, STALL + MS);
+	world_advance(&w, STALL + MS);
 	ck_assert_int_eq(w.m.s[2].state, FSM_STANDBY_LATE);
 	ck_assert_uint_eq(w.count[ACT_LATE], 1);
 	ck_assert(!fsm_healthy(&w.m, 2, w.now));
 	/* It beats again within the grace: a standby again, said once. */
 	w.beating[2] = true;
-	advance(&w, MS);
+	world_advance(&w, MS);
 	ck_assert_int_eq(w.m.s[2].state, FSM_STANDBY);
 	w.beating[2] = false;
-	advance(&w, FSM_LATE_GRACE * STALL);
+	world_advance(&w, FSM_LATE_GRACE * STALL);
 	ck_assert_int_eq(w.m.s[2].state, FSM_STANDBY_LATE);
 	ck_assert_uint_eq(w.count[ACT_LATE], 2);
-	advance(&w, MS);
+	world_advance(&w, MS);
 	ck_assert_int_eq(w.m.s[2].state, FSM_FENCING);
 	ck_assert_uint_eq(w.failovers, 0);
 	ck_assert_int_eq(w.m.primary, 0);
@@ -269,9 +138,9 @@ START_TEST(lone_primary_late)
 {
 	struct world w;
 
-	boot(&w, 1);
+	world_boot(&w, 1);
 	w.beating[0] = false;
-	advance(&w, STALL + MS);
+	world_advance(&w, STALL + MS);
 	ck_assert_int_eq(w.m.s[0].state, FSM_PRIMARY_LATE);
 	ck_assert_uint_eq(w.count[ACT_LATE], 1);
 	/* The watchdog next looks when the grace runs out, not before. */
@@ -282,7 +151,7 @@ START_TEST(lone_primary_late)
 	ck_assert_int_eq(fsm_watch(&w.m, 0, &since, &limit), FSM_WATCH_HEARTBEAT);
 	ck_assert_uint_eq(limit, FSM_LATE_GRACE * STALL);
 	ck_assert_uint_eq(since, w.m.s[0].spawn_ns);
-	advance(&w, (FSM_LATE_GRACE - 1) * STALL);
+	world_advance(&w, (FSM_LATE_GRACE - 1) * STALL);
 	ck_assert_int_eq(w.m.s[0].state, FSM_FENCING);
 	ck_assert_int_eq(fsm_watch(&w.m, 0, &since, &limit), FSM_WATCH_NONE);  /* awaits its reaping */
 	ck_assert_int_eq(w.m.primary, -1);
@@ -296,9 +165,9 @@ START_TEST(late_primary_with_standby)
 {
 	struct world w;
 
-	boot(&w, 2);
+	world_boot(&w, 2);
 	w.beating[0] = false;
-	advance(&w, STALL + MS);  /* a standby could take over: no grace */
+	world_advance(&w, STALL + MS);  /* a standby could take over: no grace */
 	ck_assert_int_eq(w.m.s[0].state, FSM_FENCING);
 	ck_assert_int_eq(w.m.primary, 1);
 }
@@ -308,18 +177,18 @@ START_TEST(late_start)
 {
 	struct world w;
 
-	boot(&w, 2);
-	advance(&w, 1500 * MS);
+	world_boot(&w, 2);
+	world_advance(&w, 1500 * MS);
 	w.ready[1] = false;
-	reap(&w, 1);
-	advance(&w, 100 * MS);
+	world_reap(&w, 1);
+	world_advance(&w, 100 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_STARTING);
 	ck_assert_uint_eq(fsm_next_due(&w.m, w.now, UINT64_MAX), w.now);  /* polled */
 	uint64_t since, limit;
 	ck_assert_int_eq(fsm_watch(&w.m, 1, &since, &limit), FSM_WATCH_READY);
-	advance(&w, FSM_START_TIMEOUT_NS - 2 * MS);
+	world_advance(&w, FSM_START_TIMEOUT_NS - 2 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_STARTING);
-	advance(&w, 3 * MS);
+	world_advance(&w, 3 * MS);
 	ck_assert_uint_eq(w.count[ACT_NOT_READY], 1);
 	ck_assert_int_eq(w.m.s[1].state, FSM_FENCING);
 	ck_assert(w.killed[1]);
@@ -331,33 +200,33 @@ START_TEST(crash_loop_degraded_and_recovered)
 {
 	struct world w;
 
-	boot(&w, 2);
-	advance(&w, 1500 * MS);
+	world_boot(&w, 2);
+	world_advance(&w, 1500 * MS);
 	/* A slow death, then quick ones: 100, 100, 200 ms, then the maximum. */
-	reap(&w, 1);
+	world_reap(&w, 1);
 	ck_assert_uint_eq(w.last_delay_ms[1], 100);
-	advance(&w, 110 * MS);
-	reap(&w, 1);
+	world_advance(&w, 110 * MS);
+	world_reap(&w, 1);
 	ck_assert_uint_eq(w.m.s[1].quick_deaths, 1);
 	ck_assert_uint_eq(w.last_delay_ms[1], 100);
-	advance(&w, 110 * MS);
-	reap(&w, 1);
+	world_advance(&w, 110 * MS);
+	world_reap(&w, 1);
 	ck_assert_uint_eq(w.last_delay_ms[1], 200);
 	ck_assert_int_eq(w.m.dstate, DSTATE_RUNNING);
-	advance(&w, 210 * MS);
-	reap(&w, 1);
+	world_advance(&w, 210 * MS);
+	world_reap(&w, 1);
 	ck_assert_uint_eq(w.m.s[1].quick_deaths, 3);
 	ck_assert_uint_eq(w.last_delay_ms[1], 1000);
 	ck_assert_int_eq(w.m.dstate, DSTATE_DEGRADED);
 	ck_assert_int_eq(w.degraded, 1);
 	ck_assert_int_eq(w.m.primary, 0);  /* degraded with a primary: a crash loop */
 	/* It comes back and stays healthy for the window (1 s): forgiven. */
-	advance(&w, 1002 * MS);
+	world_advance(&w, 1002 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_STANDBY);
 	ck_assert_int_eq(w.m.dstate, DSTATE_DEGRADED);
-	advance(&w, 990 * MS);
+	world_advance(&w, 990 * MS);
 	ck_assert_int_eq(w.m.dstate, DSTATE_DEGRADED);
-	advance(&w, 20 * MS);
+	world_advance(&w, 20 * MS);
 	ck_assert_uint_eq(w.count[ACT_FORGIVEN], 1);
 	ck_assert_uint_eq(w.m.s[1].quick_deaths, 0);
 	ck_assert_int_eq(w.m.dstate, DSTATE_RUNNING);
@@ -369,20 +238,20 @@ START_TEST(spawn_failure_backs_off)
 {
 	struct world w;
 
-	boot(&w, 2);
-	advance(&w, 1500 * MS);
+	world_boot(&w, 2);
+	world_advance(&w, 1500 * MS);
 	w.spawn_fails = true;
-	reap(&w, 1);
-	advance(&w, 100 * MS);
+	world_reap(&w, 1);
+	world_advance(&w, 100 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_BACKOFF);
 	ck_assert_uint_eq(w.last_delay_ms[1], 100);  /* the first failure: base delay */
-	advance(&w, 100 * MS);
+	world_advance(&w, 100 * MS);
 	ck_assert_uint_eq(w.last_delay_ms[1], 200);
 	/* RESTARTS counts processes started, one rule for every path: the
 	 * failed spawns above are not restarts (issue 14: some were, some not). */
 	ck_assert_uint_eq(w.m.s[1].restarts, 0);
 	w.spawn_fails = false;
-	advance(&w, 202 * MS);
+	world_advance(&w, 202 * MS);
 	ck_assert_int_eq(w.m.s[1].state, FSM_STANDBY);
 	ck_assert_uint_eq(w.m.s[1].restarts, 1);
 }
@@ -393,24 +262,24 @@ START_TEST(kill_primary_refused_and_forced)
 	struct world w;
 	struct fsm_actions out = { 0 };
 
-	boot(&w, 2);
-	advance(&w, 1500 * MS);
+	world_boot(&w, 2);
+	world_advance(&w, 1500 * MS);
 	w.beating[1] = false;
-	advance(&w, STALL + MS);  /* the only standby is late */
+	world_advance(&w, STALL + MS);  /* the only standby is late */
 	ck_assert_int_eq(fsm_kill_primary(&w.m, false, w.now, &out), -EAGAIN);
 	ck_assert_uint_eq(out.n, 0);
 	ck_assert_int_eq(w.m.s[0].state, FSM_PRIMARY);
 	uint64_t kill_at = w.now;
 	ck_assert_int_eq(fsm_kill_primary(&w.m, true, w.now, &out), 0);
-	run(&w, &out);
+	world_run(&w, &out);
 	ck_assert_int_eq(w.m.s[0].state, FSM_KILLING);
 	ck_assert_int_eq(w.m.primary, 0);  /* primary until its death is seen */
 	ck_assert(w.killed[0]);
 	memset(&out, 0, sizeof(out));
 	ck_assert_int_eq(fsm_kill_primary(&w.m, true, w.now, &out), 0);  /* joins */
 	ck_assert_uint_eq(out.n, 0);
-	advance(&w, MS);
-	reap(&w, 0);
+	world_advance(&w, MS);
+	world_reap(&w, 0);
 	ck_assert_int_eq(w.fo.reason, REASON_CRASH);
 	ck_assert_uint_eq(w.fo.arg, kill_at);  /* counted from our kill */
 	ck_assert_int_eq(w.m.primary, 1);     /* the late one, heard from last */
@@ -424,19 +293,19 @@ START_TEST(kill_primary_with_standby)
 	struct world w;
 	struct fsm_actions out = { 0 };
 
-	boot(&w, 2);
+	world_boot(&w, 2);
 	ck_assert_int_eq(fsm_kill_primary(&w.m, false, w.now, &out), 0);
-	run(&w, &out);
-	reap(&w, 0);
+	world_run(&w, &out);
+	world_reap(&w, 0);
 	ck_assert_int_eq(w.m.primary, 1);
 	ck_assert_uint_eq(w.m.s[0].quick_deaths, 0);  /* quick, but our doing */
 	/* No primary at all: ESRCH. */
 	struct world lone;
-	boot(&lone, 1);
+	world_boot(&lone, 1);
 	memset(&out, 0, sizeof(out));
 	ck_assert_int_eq(fsm_kill_primary(&lone.m, true, lone.now, &out), 0);
-	run(&lone, &out);
-	reap(&lone, 0);
+	world_run(&lone, &out);
+	world_reap(&lone, 0);
 	ck_assert_int_eq(lone.m.primary, -1);
 	ck_assert_int_eq(fsm_kill_primary(&lone.m, true, lone.now, &out), -ESRCH);
 }
@@ -448,9 +317,9 @@ START_TEST(manual_failover)
 	struct fsm_actions out = { 0 };
 	int from = -9, to = -9;
 
-	boot(&w, 2);
+	world_boot(&w, 2);
 	ck_assert_int_eq(fsm_failover(&w.m, w.now, &from, &to, &out), 0);
-	run(&w, &out);
+	world_run(&w, &out);
 	ck_assert_int_eq(from, 0);
 	ck_assert_int_eq(to, 1);
 	ck_assert_int_eq(w.m.s[0].state, FSM_STANDBY);  /* not killed */
@@ -461,10 +330,10 @@ START_TEST(manual_failover)
 	memset(&out, 0, sizeof(out));
 	ck_assert_int_eq(fsm_failover(&w.m, w.now, &from, &to, &out), 0);
 	ck_assert_int_eq(to, 0);
-	run(&w, &out);
+	world_run(&w, &out);
 	/* Without a healthy standby: refused. */
 	w.beating[1] = false;
-	advance(&w, STALL + MS);
+	world_advance(&w, STALL + MS);
 	memset(&out, 0, sizeof(out));
 	ck_assert_int_eq(fsm_failover(&w.m, w.now, &from, &to, &out), -EAGAIN);
 	ck_assert_uint_eq(out.n, 0);
@@ -475,11 +344,11 @@ START_TEST(takeover_pick)
 {
 	struct world w;
 
-	boot(&w, 4);
-	advance(&w, 1500 * MS);
+	world_boot(&w, 4);
+	world_advance(&w, 1500 * MS);
 	/* 1 late, 2 and 3 healthy: the lowest healthy one. */
 	w.beating[1] = false;
-	advance(&w, STALL + MS);
+	world_advance(&w, STALL + MS);
 	ck_assert_int_eq(fsm_pick_takeover(&w.m, 0, 0, w.now), 2);
 	/* The judge's majority is preferred when healthy... */
 	ck_assert_int_eq(fsm_pick_takeover(&w.m, 0, 1u << 3, w.now), 3);
@@ -487,22 +356,22 @@ START_TEST(takeover_pick)
 	ck_assert_int_eq(fsm_pick_takeover(&w.m, 0, 1u << 1, w.now), 2);
 	/* None healthy: the one heard from last. */
 	w.beating[3] = false;
-	advance(&w, 2 * MS);
+	world_advance(&w, 2 * MS);
 	w.beating[2] = false;
-	advance(&w, STALL + MS);
+	world_advance(&w, STALL + MS);
 	ck_assert(!fsm_healthy(&w.m, 2, w.now) && !fsm_healthy(&w.m, 3, w.now));
 	ck_assert_int_eq(fsm_pick_takeover(&w.m, 0, 0, w.now), 2);
 	/* An outvoted primary hands over to the majority's replica. */
 	struct world v;
-	boot(&v, 4);
-	ev(&v, 0, EV_FENCE_REQUEST, REASON_OUTVOTED, 1u << 2 | 1u << 3, 0);
+	world_boot(&v, 4);
+	world_ev(&v, 0, EV_FENCE_REQUEST, REASON_OUTVOTED, 1u << 2 | 1u << 3, 0);
 	ck_assert_int_eq(v.m.primary, 2);
 	ck_assert_int_eq(v.fo.reason, REASON_OUTVOTED);
 	ck_assert_int_eq(v.m.s[0].state, FSM_FENCING);
 	ck_assert(v.killed[0]);
 	/* A fence request for a slot already being fenced does nothing. */
 	unsigned fences = v.count[ACT_FENCE];
-	ev(&v, 0, EV_FENCE_REQUEST, REASON_CONTENT, 0, 0);
+	world_ev(&v, 0, EV_FENCE_REQUEST, REASON_CONTENT, 0, 0);
 	ck_assert_uint_eq(v.count[ACT_FENCE], fences);
 }
 END_TEST
@@ -511,24 +380,24 @@ START_TEST(damage_rebuilds)
 {
 	struct world w;
 
-	boot(&w, 2);
-	advance(&w, 1500 * MS);
-	ev(&w, 0, EV_DAMAGED, REASON_CORRUPT, 0, 0);
+	world_boot(&w, 2);
+	world_advance(&w, 1500 * MS);
+	world_ev(&w, 0, EV_DAMAGED, REASON_CORRUPT, 0, 0);
 	ck_assert_int_eq(w.fo.reason, REASON_CORRUPT);
 	ck_assert_int_eq(w.m.primary, 1);
 	ck_assert_int_eq(w.m.s[0].state, FSM_FENCING);
 	ck_assert(w.m.s[0].tainted);
-	reap(&w, 0);
-	advance(&w, 102 * MS);
+	world_reap(&w, 0);
+	world_advance(&w, 102 * MS);
 	ck_assert(w.rebuild[0]);
 	ck_assert(!w.m.s[0].tainted);
 	ck_assert_int_eq(w.m.s[0].state, FSM_STANDBY);
 	/* Damage seen in a dead slot's ring: rebuilt before the next process. */
-	reap(&w, 1);  /* 1 dies; 0 takes over */
+	world_reap(&w, 1);  /* 1 dies; 0 takes over */
 	ck_assert_int_eq(w.m.primary, 0);
-	ev(&w, 1, EV_DAMAGED, REASON_CORRUPT, 0, 0);
+	world_ev(&w, 1, EV_DAMAGED, REASON_CORRUPT, 0, 0);
 	ck_assert_uint_eq(w.failovers, 2);
-	advance(&w, 100 * MS);
+	world_advance(&w, 100 * MS);
 	ck_assert(w.rebuild[1]);
 }
 END_TEST
@@ -537,18 +406,18 @@ START_TEST(stop)
 {
 	struct world w;
 
-	boot(&w, 2);
-	reap(&w, 1);
+	world_boot(&w, 2);
+	world_reap(&w, 1);
 	ck_assert_int_eq(w.m.s[1].state, FSM_BACKOFF);
-	ev(&w, 0, EV_STOP, -1, 0, 0);
+	world_ev(&w, 0, EV_STOP, -1, 0, 0);
 	ck_assert_int_eq(w.m.dstate, DSTATE_STOPPING);
 	ck_assert_int_eq(w.m.s[1].state, FSM_EMPTY);
 	ck_assert(!fsm_ready(&w.m));
 	unsigned spawns = w.count[ACT_SPAWN];
-	reap(&w, 0);
+	world_reap(&w, 0);
 	ck_assert_int_eq(w.m.s[0].state, FSM_EMPTY);
 	ck_assert_uint_eq(w.failovers, 0);
-	advance(&w, 2000 * MS);
+	world_advance(&w, 2000 * MS);
 	ck_assert_uint_eq(w.count[ACT_SPAWN], spawns);
 }
 END_TEST

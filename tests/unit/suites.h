@@ -29,6 +29,8 @@ Suite *client_suite(void);
 Suite *play_suite(void);
 Suite *renderer_suite(void);
 Suite *slot_suite(void);
+Suite *slot_life_suite(void);
+Suite *life_suite(void);
 Suite *errtext_suite(void);
 Suite *sandbox_suite(void);
 #ifdef HAVE_ALSA
