@@ -2,7 +2,7 @@
  * super.c - carry out the supervision state machine's decisions.
  *
  * Does: the glue between slot.c's pure machine and the world, on the loop
- * thread. A death comes through spawn.c's exit callback (SIGCHLD), a stall
+ * thread. A reap comes through spawn.c's exit callback (SIGCHLD), a stall
  * or a late start when watch.c's thread rings (it sleeps until a
  * heartbeat can be stale) and this thread reads the heartbeats from
  * untrusted replica memory (validated here, handed to the machine with
@@ -15,8 +15,11 @@
  * records, log lines and events. The sink needs no help for a failover
  * (it already takes a standby's copy of a missing block), so a promotion
  * only decides whose ring is asked first and who renders in warm mode.
- * Does not: decide (slot.c), touch audio, or trust anything a replica
- * wrote beyond bounds-checked numbers.
+ * A death is also heard earlier, from the replica's life lock (watch.c:
+ * the kernel marks it at the start of the exit), and failed over then.
+ * Does not: decide (slot.c), touch audio, take the control socket's
+ * requests (super_req.c), or trust anything a replica wrote beyond
+ * bounds-checked numbers.
  */
 #include <errno.h>
 #include <signal.h>
@@ -33,6 +36,7 @@
 #include "report.h"
 #include "rtprio.h"
 #include "super.h"
+#include "super_int.h"
 
 #define GRACE_MS           1000                 /* SIGTERM to SIGKILL at shutdown */
 #define SUPER_TICK_MS      100                  /* the slow tick, between events */
@@ -67,7 +71,7 @@ static void step(struct super *s, uint32_t i, enum fsm_event_id ev, int reason, 
 static void respawn(struct slot *sl, bool rebuild);
 
 /* Hand the machine every slot's heartbeat as of now, validated. */
-static void refresh(struct super *s, uint64_t now)
+void super_refresh(struct super *s, uint64_t now)
 {
 	for (uint32_t i = 0; i < s->n; i++)
 		fsm_heard(&s->m, i, fsm_has_process(&s->m, i) ? heartbeat(s, i, now) : 0);
@@ -230,7 +234,7 @@ static void act(struct super *s, const struct fsm_action *a, uint64_t now)
 	}
 }
 
-static void act_all(struct super *s, const struct fsm_actions *out)
+void super_act_all(struct super *s, const struct fsm_actions *out)
 {
 	uint64_t now = clock_now_ns();
 
@@ -244,9 +248,9 @@ static void step_at(struct super *s, uint32_t i, enum fsm_event_id ev, int reaso
 {
 	struct fsm_actions out = { 0 };
 
-	refresh(s, clock_now_ns());
+	super_refresh(s, clock_now_ns());
 	fsm_event(&s->m, i, ev, reason, prefer, arg, now, &out);
-	act_all(s, &out);
+	super_act_all(s, &out);
 	watch_publish(&s->watch, &s->m);
 }
 
@@ -263,7 +267,7 @@ static void update_state(struct super *s)
 
 	s->m.playing = sink_playing(s->sink);
 	fsm_update(&s->m, &out);
-	act_all(s, &out);
+	super_act_all(s, &out);
 }
 
 /*
@@ -365,7 +369,7 @@ static void tick(struct super *s)
 	uint64_t now = clock_now_ns();
 
 	failover_snapshot(&s->fo, &s->sink->play.st, now);
-	refresh(s, now);
+	super_refresh(s, now);
 	for (uint32_t i = 0; i < s->n; i++)
 		dying_slot(s, i);
 	for (uint32_t i = 0; i < s->n; i++)
@@ -387,19 +391,6 @@ static void on_watchdog(uv_timer_t *t)
 static void on_ring(void *arg)
 {
 	tick(arg);
-}
-
-static void notify_waiters(struct super *s, uint32_t index, int pid)
-{
-	for (unsigned k = 0; k < SUPER_WAITERS; k++) {
-		if (s->waiter[k].cb == NULL || s->waiter[k].index != (int)index ||
-		    s->waiter[k].pid != pid)
-			continue;
-		super_kill_cb cb = s->waiter[k].cb;
-		void *arg = s->waiter[k].arg;
-		s->waiter[k].cb = NULL;
-		cb(arg, (int)index, pid, s->m.primary);
-	}
 }
 
 void super_fence_replica(struct super *s, uint32_t i, int reason, uint32_t prefer)
@@ -445,7 +436,7 @@ static void on_reaped(void *arg, int pid, int64_t status, int term_signal)
 		         (long long)status);
 	emit(s, "crash", (int)sl->index, sandboxed ? "sandbox" : NULL);
 	step(s, sl->index, EV_EXITED, sandboxed ? REASON_SANDBOX : REASON_CRASH, 0, 0);
-	notify_waiters(s, sl->index, pid);
+	super_notify_waiters(s, sl->index, pid);
 }
 
 /*
@@ -539,7 +530,7 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 	}
 	atomic_store_explicit(&sink->watch, &s->watch, memory_order_release);
 	fsm_start(&s->m, clock_now_ns(), &out);
-	act_all(s, &out);
+	super_act_all(s, &out);
 	uv_timer_start(&s->watchdog, on_watchdog, cfg->interval_ms, 0);
 	return 0;
 }
@@ -598,47 +589,4 @@ void super_close(struct super *s)
 	watch_close(&s->watch);
 	for (uint32_t i = 0; i < s->n; i++)
 		uv_close((uv_handle_t *)&s->slot[i].restart, NULL);
-}
-
-int super_kill_primary(struct super *s, bool force, super_kill_cb cb, void *arg)
-{
-	struct fsm_actions out = { 0 };
-	unsigned k;
-
-	for (k = 0; k < SUPER_WAITERS && s->waiter[k].cb != NULL; k++)
-		;
-	refresh(s, clock_now_ns());
-	if (s->m.primary < 0)
-		return -ESRCH;
-	if (k == SUPER_WAITERS)
-		return -EBUSY;
-	int rc = fsm_kill_primary(&s->m, force, clock_now_ns(), &out);
-	if (rc < 0)
-		return rc;
-	struct slot *sl = &s->slot[s->m.primary];
-	s->waiter[k].cb = cb;
-	s->waiter[k].arg = arg;
-	s->waiter[k].index = (int)sl->index;
-	s->waiter[k].pid = sl->proc.pid;
-	if (out.n > 0)
-		log_info("kill-primary: SIGKILL to replica %u (pid %d)", sl->index, sl->proc.pid);
-	act_all(s, &out);
-	return 0;
-}
-
-void super_cancel(struct super *s, void *arg)
-{
-	for (unsigned k = 0; k < SUPER_WAITERS; k++)
-		if (s->waiter[k].arg == arg)
-			s->waiter[k].cb = NULL;
-}
-
-int super_failover(struct super *s, int *from, int *to)
-{
-	struct fsm_actions out = { 0 };
-
-	refresh(s, clock_now_ns());
-	int rc = fsm_failover(&s->m, clock_now_ns(), from, to, &out);
-	act_all(s, &out);
-	return rc;
 }
