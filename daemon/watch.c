@@ -138,7 +138,7 @@ static bool watch_exiting(uint32_t pid, int *code)
 		if (p != NULL && field + 1 == 9)
 			flags = strtoul(p + 1, NULL, 10);
 		if (p != NULL && field + 1 == 52)
-			*code = atoi(p + 1);
+			*code = (int)strtol(p + 1, NULL, 10);
 	}
 	return (flags & WATCH_PF_EXITING) != 0 || state == 'Z' || state == 'X';
 }

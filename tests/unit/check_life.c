@@ -75,7 +75,7 @@ static int exit_code(pid_t pid)
 	char *p = strrchr(buf, ')');
 	for (int field = 2; field < 52 && p != NULL; field++)
 		p = strchr(p + 1, ' ');
-	return p != NULL ? atoi(p + 1) : -1;
+	return p != NULL ? (int)strtol(p + 1, NULL, 10) : -1;
 }
 
 START_TEST(kill_wakes_the_waiter)
