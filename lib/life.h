@@ -13,7 +13,8 @@
  *
  * Trust: the word is in memory the replica writes. A replica that marks it
  * "owner died" itself, or wakes it, is not believed without the kernel's
- * word that its process is exiting (daemon/watch.c reads its exit code);
+ * word that its process is exiting (daemon/watch.c reads PF_EXITING and
+ * the exit code in /proc/PID/stat);
  * one that writes anything else over it is no longer watched this way, and
  * its death is seen at the reap, as without a life lock. The daemon reads
  * the word (guard.c keeps a shrunk segment from killing it) and sleeps on
