@@ -13,12 +13,18 @@
  * `burn --calibrate FRAMES` prints the nanoseconds one pass costs here at
  * FRAMES frames and exits (not a renderer run).
  *
- * What it does not do: time anything while rendering, or keep state from
- * one block to the next.
+ * It times its own DSP with the thread's CPU clock (two clock reads a
+ * block, as tests/bench/jack_peer.c does around the same DSP in JACK's
+ * callback) and says the running total in its status every block,
+ * "dsp_ns N": redundancy.sh subtracts what the DSP cost where it ran, on
+ * each side, rather than the peer's DSP once per copy.
+ *
+ * What it does not do: keep audio state from one block to the next.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rtaudio/renderer.h>
 
@@ -28,7 +34,17 @@
 
 struct burn {
 	uint32_t rate;
+	struct rta_host *host;
+	uint64_t dsp_ns;   /* thread CPU time spent in burn_block so far */
 };
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static int burn_open(void *state, struct rta_host *host, const struct rta_stream *st)
 {
@@ -38,6 +54,7 @@ static int burn_open(void *state, struct rta_host *host, const struct rta_stream
 	double passes = 0;
 
 	b->rate = st->sample_rate;
+	b->host = host;
 	if (st->frames > BURN_MAX_FRAMES)
 		return rta_config_error(host, "stream", "frames", "burn renders at most %u frames",
 		                        BURN_MAX_FRAMES);
@@ -56,11 +73,18 @@ static int burn_open(void *state, struct rta_host *host, const struct rta_stream
 
 static void burn_render(void *state, const struct rta_block *blk)
 {
-	const struct burn *b = state;
+	struct burn *b = state;
 	double p = blk->params[0];  /* burn.passes, in force at this block */
+	uint64_t t0 = thread_cpu_ns();
 
 	burn_block(blk->seq, blk->frames, blk->channels, b->rate, p > 0 ? (uint32_t)p : 0,
 	           blk->out);
+	b->dsp_ns += thread_cpu_ns() - t0;
+	{
+		char text[48];
+		snprintf(text, sizeof text, "dsp_ns %llu", (unsigned long long)b->dsp_ns);
+		rta_status(b->host, text);
+	}
 }
 
 static const struct rta_renderer burn = {

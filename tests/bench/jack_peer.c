@@ -8,7 +8,10 @@
  * block, let it settle 200 ms, then count the xruns JACK reports and the
  * CPU time (schedstat, ns, all threads) of this client and of jackd over
  * SECONDS, and print one line:
- *     step passes P seconds S xruns X cpu_client_ns C cpu_jackd_ns J
+ *     step passes P seconds S xruns X cpu_client_ns C cpu_jackd_ns J dsp_ns D
+ * D is the CPU time of the DSP itself in that window (the callback's
+ * thread CPU clock around burn_block, as tests/bench/burn.c times it in a
+ * replica).
  * A step with an xrun is run once more (a shared machine hiccups at any
  * load); stops after a step that has xruns twice (the ramp is over). The process
  * callback renders block after block with its own block counter, into an
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "burn_dsp.h"
@@ -37,13 +41,24 @@ static _Atomic uint64_t xruns;
 static uint64_t seq;
 static uint32_t rate;
 static float buf[BURN_MAX_FRAMES * CH];
+static _Atomic uint64_t dsp_ns;  /* thread CPU time spent in burn_block */
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static int process(jack_nframes_t n, void *arg)
 {
 	(void)arg;
 	if (n > BURN_MAX_FRAMES)
 		return 0;
+	uint64_t c0 = thread_cpu_ns();
 	burn_block(seq++, n, CH, rate, atomic_load_explicit(&passes, memory_order_relaxed), buf);
+	atomic_fetch_add_explicit(&dsp_ns, thread_cpu_ns() - c0, memory_order_relaxed);
 	for (uint32_t c = 0; c < CH; c++) {
 		float *o = jack_port_get_buffer(port[c], n);
 		for (uint32_t f = 0; f < n; f++)
@@ -126,14 +141,17 @@ int main(int argc, char **argv)
 		atomic_store(&passes, p);
 		usleep(200000);
 		uint64_t x0 = atomic_load(&xruns), c0 = cpu_ns(getpid()), j0 = cpu_ns(jackd);
+		uint64_t d0 = atomic_load(&dsp_ns);
 		uint64_t t0 = burn_now_ns();
 		usleep((useconds_t)(secs * 1e6));
 		uint64_t t1 = burn_now_ns();
 		uint64_t x = atomic_load(&xruns) - x0;
-		printf("step passes %u seconds %.3f xruns %llu cpu_client_ns %llu cpu_jackd_ns %llu\n",
+		printf("step passes %u seconds %.3f xruns %llu cpu_client_ns %llu cpu_jackd_ns %llu "
+		       "dsp_ns %llu\n",
 		       p, (double)(t1 - t0) / 1e9, (unsigned long long)x,
 		       (unsigned long long)(cpu_ns(getpid()) - c0),
-		       (unsigned long long)(cpu_ns(jackd) - j0));
+		       (unsigned long long)(cpu_ns(jackd) - j0),
+		       (unsigned long long)(atomic_load(&dsp_ns) - d0));
 		fflush(stdout);
 		if (x > 0 && !retried && argc > 4) {
 			retried = true;  /* once: a hiccup of a shared machine is not the load's */

@@ -19,9 +19,15 @@
 #            (default 0.25 of the period), summed over jackd and the
 #            client, or jackd, rtaudiod and every replica (schedstat, ns);
 #   overhead what rtaudio costs beyond the peer and the extra DSP copies:
-#            CPU - peer CPU - (copies - 1) * DSP, DSP being the peer's CPU
-#            at the load minus at load 0 (measured, not assumed), as % of
-#            the peer's total; goal <= 10%. The peer's CPU at the load is
+#            (CPU - the replicas' DSP) - (peer CPU - the peer's DSP), each
+#            DSP the CPU time of the DSP itself, timed where it ran with the
+#            thread CPU clock (burn's status "dsp_ns", jack_peer's dsp_ns),
+#            in the same window: what each side costs beyond its DSP copies,
+#            as % of the peer's total; goal <= 10%. (The first form, CPU -
+#            peer - (copies - 1) x (peer at the load - peer at load 0), took
+#            the peer's DSP for each copy's: the same DSP costs a few % more
+#            in JACK's callback than in a pinned replica, and the two peer
+#            runs a minute apart drifted by more than the goal.) The peer's CPU at the load is
 #            measured again right before each setup (column "peer s/s"):
 #            a shared host drifts by more than the goal within a minute;
 #   max load the highest fraction of the period in REDUNDANCY_RAMP run for
@@ -118,17 +124,23 @@ ramp_rtaudio() {
 	echo "$best"
 }
 
-# peer_step PASSES: the peer's CPU (s per s) at PASSES, one client run
-# (one step: an xrun neither repeats nor ends it).
+# peer_step PASSES: the peer's CPU (s per s) at PASSES and its DSP's own
+# CPU in it (jack_peer's dsp_ns), one client run (one step: an xrun
+# neither repeats nor ends it).
 peer_step() {
 	"$JACK_PEER" "$JPID" "$CPU_S" "$1" |
-		awk '/^step/ { v = ($9 + $11) / ($5 * 1e9) } END { printf "%.4f", v }'
+		awk '/^step/ { v = ($9 + $11) / ($5 * 1e9); d = $13 / ($5 * 1e9) }
+		     END { printf "%.4f %.4f", v, d }'
 }
-# peer_load -> peer, dsp: the peer at the load now, and the DSP's share of
-# it (peer0, at load 0, measured once per period size).
+# peer_load -> peer, dsp: the peer at the load now, and its DSP's CPU in
+# that same run.
 peer_load() {
-	peer=$(peer_step "$P_LOAD")
-	dsp=$(awk -v a="$peer" -v b="$peer0" 'BEGIN { printf "%.4f", a - b }')
+	set -- $(peer_step "$P_LOAD")
+	peer=$1 dsp=$2
+}
+# rt_dsp_ns -> the DSP CPU time of every replica so far (burn's status).
+rt_dsp_ns() {
+	jst status '[.replicas[].source | capture("dsp_ns (?<n>[0-9]+)").n | tonumber] | add // 0'
 }
 
 printf "redundancy: CPU at load %s of the period for %s s, ramp %s (%s s a step); 48 kHz, jackd -d dummy\n" \
@@ -148,7 +160,8 @@ for FRAMES in $FRAMES_LIST; do
 
 	# The peer: CPU at load 0 and at LOAD (again beside each setup, below),
 	# then the ramp.
-	peer0=$(peer_step 0)
+	set -- $(peer_step 0)
+	peer0=$1
 	peer_load
 	peer_first=$peer
 	set --
@@ -167,8 +180,8 @@ for FRAMES in $FRAMES_LIST; do
 
 	for s in $SETUPS; do
 		case $s in
-		hot*) n=${s#hot}; sb=hot; copies=$n ;;
-		warm*) n=${s#warm}; sb=warm; copies=1 ;;
+		hot*) n=${s#hot}; sb=hot ;;
+		warm*) n=${s#warm}; sb=warm ;;
 		*) echo "redundancy: unknown setup $s"; continue ;;
 		esac
 		# The host drifts: the peer at the load again, right before.
@@ -177,11 +190,12 @@ for FRAMES in $FRAMES_LIST; do
 		sleep 0.5
 		pids="$JPID $DPID $(jst status '.replicas[].pid')"
 		# shellcheck disable=SC2086
-		c0=$(cpu_ns $pids); t0=$(now_ns)
+		c0=$(cpu_ns $pids); t0=$(now_ns); d0=$(rt_dsp_ns)
 		sleep "$CPU_S"
 		# shellcheck disable=SC2086
-		c1=$(cpu_ns $pids); t1=$(now_ns)
+		c1=$(cpu_ns $pids); t1=$(now_ns); d1=$(rt_dsp_ns)
 		cpu=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c / t }')
+		rtdsp=$(awk -v d=$((d1 - d0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", d / t }')
 		# A replica replaced in the window (a stall on a busy host) took its
 		# CPU with it: no figure rather than a wrong one.
 		if [ "$pids" != "$JPID $DPID $(jst status '.replicas[].pid')" ]; then
@@ -191,9 +205,9 @@ for FRAMES in $FRAMES_LIST; do
 		fi
 		max=$(ramp_rtaudio)
 		stop_rtaudio
-		awk -v s="$s" -v cpu="$cpu" -v peer="$peer" -v dsp="$dsp" -v k="$copies" \
+		awk -v s="$s" -v cpu="$cpu" -v peer="$peer" -v dsp="$dsp" -v rtdsp="$rtdsp" \
 		    -v max="$max" -v pmax="$peer_max" 'BEGIN {
-			over = cpu - peer - (k - 1) * dsp
+			over = (cpu - rtdsp) - (peer - dsp)
 			pct = peer > 0 ? 100 * over / peer : 0
 			goal = pct <= 10 ? "met" : "MISSED"
 			lr = pmax > 0 ? max / pmax : 0
@@ -207,4 +221,4 @@ for FRAMES in $FRAMES_LIST; do
 	kill "$JPID" 2>/dev/null; wait "$JPID" 2>/dev/null; JPID=""
 done
 echo
-echo "redundancy: CPU = seconds of CPU per second of audio (all processes); overhead = CPU - peer - (copies - 1) x DSP, % of the peer's CPU; max load = fraction of the period"
+echo "redundancy: CPU = seconds of CPU per second of audio (all processes); overhead = (CPU - its DSP) - (peer - its DSP), each DSP timed where it ran, % of the peer's CPU; max load = fraction of the period"
