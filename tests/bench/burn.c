@@ -76,15 +76,13 @@ static void burn_render(void *state, const struct rta_block *blk)
 	struct burn *b = state;
 	double p = blk->params[0];  /* burn.passes, in force at this block */
 	uint64_t t0 = thread_cpu_ns();
+	char text[48];
 
 	burn_block(blk->seq, blk->frames, blk->channels, b->rate, p > 0 ? (uint32_t)p : 0,
 	           blk->out);
 	b->dsp_ns += thread_cpu_ns() - t0;
-	{
-		char text[48];
-		snprintf(text, sizeof text, "dsp_ns %llu", (unsigned long long)b->dsp_ns);
-		rta_status(b->host, text);
-	}
+	snprintf(text, sizeof text, "dsp_ns %llu", (unsigned long long)b->dsp_ns);
+	rta_status(b->host, text);
 }
 
 static const struct rta_renderer burn = {

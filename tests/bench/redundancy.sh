@@ -27,8 +27,9 @@
 #            peer - (copies - 1) x (peer at the load - peer at load 0), took
 #            the peer's DSP for each copy's: the same DSP costs a few % more
 #            in JACK's callback than in a pinned replica, and the two peer
-#            runs a minute apart drifted by more than the goal.) The peer's CPU at the load is
-#            measured again right before each setup (column "peer s/s"):
+#            runs a minute apart drifted by more than the goal.) The
+#            peer's CPU at the load is measured again right before each
+#            setup (column "peer s/s"):
 #            a shared host drifts by more than the goal within a minute;
 #   max load the highest fraction of the period in REDUNDANCY_RAMP run for
 #            REDUNDANCY_STEP_S seconds without an underrun (rtaudiod:
