@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rtaudio/renderer.h>
 
@@ -37,14 +36,6 @@ struct burn {
 	struct rta_host *host;
 	uint64_t dsp_ns;   /* thread CPU time spent in burn_block so far */
 };
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int burn_open(void *state, struct rta_host *host, const struct rta_stream *st)
 {
@@ -75,12 +66,12 @@ static void burn_render(void *state, const struct rta_block *blk)
 {
 	struct burn *b = state;
 	double p = blk->params[0];  /* burn.passes, in force at this block */
-	uint64_t t0 = thread_cpu_ns();
+	uint64_t t0 = burn_thread_cpu_ns();
 	char text[48];
 
 	burn_block(blk->seq, blk->frames, blk->channels, b->rate, p > 0 ? (uint32_t)p : 0,
 	           blk->out);
-	b->dsp_ns += thread_cpu_ns() - t0;
+	b->dsp_ns += burn_thread_cpu_ns() - t0;
 	snprintf(text, sizeof text, "dsp_ns %llu", (unsigned long long)b->dsp_ns);
 	rta_status(b->host, text);
 }

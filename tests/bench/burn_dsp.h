@@ -60,6 +60,16 @@ static inline uint64_t burn_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The calling thread's CPU time, ns: what the DSP costs where it runs
+ * (burn.c in a replica, jack_peer.c in JACK's callback time it alike). */
+static inline uint64_t burn_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /*
  * Nanoseconds one pass costs at `frames` frames on this machine: the
  * fastest of several timed blocks of `probe` passes (the fastest, because

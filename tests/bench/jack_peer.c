@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "burn_dsp.h"
@@ -43,22 +42,14 @@ static uint32_t rate;
 static float buf[BURN_MAX_FRAMES * CH];
 static _Atomic uint64_t dsp_ns;  /* thread CPU time spent in burn_block */
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int process(jack_nframes_t n, void *arg)
 {
 	(void)arg;
 	if (n > BURN_MAX_FRAMES)
 		return 0;
-	uint64_t c0 = thread_cpu_ns();
+	uint64_t c0 = burn_thread_cpu_ns();
 	burn_block(seq++, n, CH, rate, atomic_load_explicit(&passes, memory_order_relaxed), buf);
-	atomic_fetch_add_explicit(&dsp_ns, thread_cpu_ns() - c0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&dsp_ns, burn_thread_cpu_ns() - c0, memory_order_relaxed);
 	for (uint32_t c = 0; c < CH; c++) {
 		float *o = jack_port_get_buffer(port[c], n);
 		for (uint32_t f = 0; f < n; f++)
