@@ -7,16 +7,12 @@
  * connect them to the ports named in [sink] jack_connect, and activate. From
  * then on JACK's process callback is the group's clock: each callback plays
  * one block (sink_period) and de-interleaves it into the port buffers.
- * A link thread of ours (normal priority) looks after the connection: if the
- * server goes away, the shutdown callback only raises a flag and wakes it;
- * it logs the loss, closes the dead client and retries every second until a
- * server with the same rate and buffer size is back, then registers,
- * activates and connects again, and the group's sequence carries on where it
- * stopped. It also reports buffer-size changes. The loop thread never makes
- * a JACK call after start-up: jack_client_open() blocks for as long as a
- * hung server does not answer, and the loop must keep supervising. For the
- * same reason the link thread closes the client at shutdown, and shutdown
- * waits for it for JK_JOIN_NS at most.
+ * A link thread of ours (normal priority, sink_jack_link.c) looks after the
+ * connection: if the server goes away, the shutdown callback only raises a
+ * flag and wakes it, and it reconnects. The loop thread never makes a JACK
+ * call after start-up: jack_client_open() blocks for as long as a hung
+ * server does not answer, and the loop must keep supervising; shutdown waits
+ * for the link thread JK_JOIN_NS at most.
  *
  * Does not: start a JACK server, resample or re-block (a server whose rate or
  * buffer size differs from the group's plays silence until they match again
@@ -31,51 +27,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 #include "clock.h"
 #include "futex.h"
 #include "log.h"
-#include "sink.h"
-
-#define JK_RETRY_NS (1000 * NSEC_PER_MSEC)  /* reconnect attempts */
-#define JK_DOWN_TICK_NS (100 * NSEC_PER_MSEC)
-#define JK_UP_TICK_NS (1000 * NSEC_PER_MSEC)
-#define JK_REASON_MAX 128
-/*
- * How long shutdown waits for the link thread. It may be inside
- * jack_client_open() against a server that accepted the connection and
- * then hung: libjack does not bound that wait, and a daemon that ignores
- * SIGTERM for as long gets SIGKILLed by its service manager instead.
- */
-#define JK_JOIN_NS (2000 * NSEC_PER_MSEC)
-
-struct jk {
-	/* The loop thread until the link thread starts, then only the link thread. */
-	jack_client_t *client;                    /* NULL while the server is away */
-	jack_port_t *port[LAYOUT_MAX_CHANNELS];   /* set before jack_activate */
-	jack_port_t *iport[LAYOUT_MAX_CHANNELS];  /* live input: in_1..N */
-	float *out[LAYOUT_MAX_CHANNELS];          /* process callback only */
-	_Atomic int gone;                         /* shutdown callback -> link */
-	_Atomic uint32_t server_frames;           /* buffer-size callback -> link */
-	_Atomic uint32_t wake;                    /* futex word the link thread waits on */
-	_Atomic int stop;                         /* loop -> link: exit */
-	_Atomic uint32_t exited;                  /* link -> loop: returned (futex word) */
-	char reason[JK_REASON_MAX];               /* written before `gone` is set */
-	pthread_t link;
-	bool link_started;
-	/* link thread only */
-	uint64_t down_ns;                         /* when we saw it go */
-	uint64_t retry_ns;                        /* next reconnect attempt */
-	uint32_t frames_logged;                   /* last server size reported */
-	uint32_t bad_rate_logged, bad_frames_logged;
-};
+#include "sink_jack_int.h"
 
 static void jk_quiet(const char *msg)
 {
 	(void)msg;
 }
 
-static const char *jk_server_name(void)
+const char *jk_server_name(void)
 {
 	const char *n = getenv("JACK_DEFAULT_SERVER");
 
@@ -145,7 +112,22 @@ static void jk_write(struct sink *s, const float *buf)
 	}
 }
 
-/* Async-signal-safe by JACK's contract: copy the reason, raise the flag. */
+/* The calling thread's id, for jk_notify_ended; 0 where there is none (not Linux). */
+static int32_t jk_tid(void)
+{
+#ifdef __linux__
+	return (int32_t)syscall(SYS_gettid);
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Async-signal-safe by JACK's contract: copy the reason, raise the flag.
+ * Called on JACK's process thread (its wait failed) or on the notification
+ * thread (the server's notice, or its socket closed): the latter names that
+ * thread where no port notice did (a client never activated).
+ */
 static void jk_shutdown(jack_status_t code, const char *reason, void *arg)
 {
 	struct sink *s = arg;
@@ -153,6 +135,8 @@ static void jk_shutdown(jack_status_t code, const char *reason, void *arg)
 	size_t k = 0;
 
 	(void)code;
+	if (!pthread_equal(pthread_self(), jack_client_thread_id(j->client)))
+		atomic_store_explicit(&j->ntid, jk_tid(), memory_order_relaxed);
 	for (; reason != NULL && reason[k] != '\0' && k + 1 < sizeof(j->reason); k++)
 		j->reason[k] = reason[k];
 	j->reason[k] = '\0';
@@ -172,6 +156,21 @@ static int jk_bufsize(jack_nframes_t nframes, void *arg)
 	return 0;
 }
 
+/*
+ * Port registrations are notifications, so this runs on libjack's
+ * notification thread, first for our own ports at activation: it names that
+ * thread for jk_notify_ended. A gettid() per port event, off the audio path.
+ */
+static void jk_portreg(jack_port_id_t port, int registered, void *arg)
+{
+	struct sink *s = arg;
+	struct jk *j = s->priv;
+
+	(void)port;
+	(void)registered;
+	atomic_store_explicit(&j->ntid, jk_tid(), memory_order_relaxed);
+}
+
 static int jk_xrun(void *arg)
 {
 	struct sink *s = arg;
@@ -182,10 +181,11 @@ static int jk_xrun(void *arg)
 
 /* ---- loop thread (start-up, shutdown) and link thread -------------------- */
 
-static int jk_client_open(struct jk *j, const char *name, char *err, size_t errlen)
+int jk_client_open(struct jk *j, const char *name, char *err, size_t errlen)
 {
 	jack_status_t st = 0;
 
+	atomic_store_explicit(&j->ntid, 0, memory_order_relaxed);  /* the new client's, once known */
 	j->client = jack_client_open(name, JackNoStartServer | JackUseExactName, &st);
 	if (j->client != NULL) {
 		atomic_store_explicit(&j->gone, 0, memory_order_relaxed);
@@ -213,12 +213,13 @@ static int jk_client_open(struct jk *j, const char *name, char *err, size_t errl
 	return -EIO;
 }
 
-static void jk_client_close(struct jk *j)
+void jk_client_close(struct jk *j)
 {
 	if (j->client == NULL)
 		return;
 	jack_client_close(j->client);  /* deactivates: no callback after this */
 	j->client = NULL;
+	j->active = false;
 	memset(j->port, 0, sizeof(j->port));
 	memset(j->iport, 0, sizeof(j->iport));
 }
@@ -265,8 +266,16 @@ static void jk_connect_ports(struct sink *s)
 	jk_connect_list(s, s->cfg->jack_inputs, j->iport, s->gr->input_channels, true);
 }
 
+/* Contract: sink_jack_int.h. */
+void jk_watch(struct sink *s)
+{
+	struct jk *j = s->priv;
+
+	jack_on_info_shutdown(j->client, jk_shutdown, s);
+}
+
 /* Callbacks, ports, activation, connections: at start and at each reconnect. */
-static int jk_activate(struct sink *s, char *err, size_t errlen)
+int jk_activate(struct sink *s, char *err, size_t errlen)
 {
 	struct jk *j = s->priv;
 	jack_client_t *c = j->client;
@@ -274,11 +283,12 @@ static int jk_activate(struct sink *s, char *err, size_t errlen)
 	atomic_store_explicit(&j->server_frames, jack_get_buffer_size(c), memory_order_relaxed);
 	if (jack_set_process_callback(c, jk_process, s) != 0 ||
 	    jack_set_buffer_size_callback(c, jk_bufsize, s) != 0 ||
-	    jack_set_xrun_callback(c, jk_xrun, s) != 0) {
+	    jack_set_xrun_callback(c, jk_xrun, s) != 0 ||
+	    jack_set_port_registration_callback(c, jk_portreg, s) != 0) {
 		snprintf(err, errlen, "cannot set the JACK callbacks");
 		return -EIO;
 	}
-	jack_on_info_shutdown(c, jk_shutdown, s);
+	jk_watch(s);
 	for (uint32_t ch = 0; ch < s->play.channels; ch++) {
 		char name[16];
 
@@ -394,113 +404,6 @@ static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 	return 0;
 }
 
-/* One reconnect attempt: same client name, same rate and buffer size, or nothing. */
-static void jk_reconnect(struct sink *s, uint64_t now)
-{
-	struct jk *j = s->priv;
-	char err[256];
-
-	if (jk_client_open(j, s->cfg->jack_client, err, sizeof(err)) < 0) {
-		log_debug("jack: %s", err);
-		return;
-	}
-	/* Shutdown may have given up waiting for this open (jk_close): touch nothing but j. */
-	if (atomic_load_explicit(&j->stop, memory_order_acquire))
-		return;
-	unsigned rate = jack_get_sample_rate(j->client);
-	unsigned frames = jack_get_buffer_size(j->client);
-	if (rate != s->cfg->sample_rate || frames != s->play.frames) {
-		if (rate != j->bad_rate_logged || frames != j->bad_frames_logged)
-			log_error("jack: server '%s' is back at %u Hz, %u frames, but the group runs "
-			          "at %u Hz, %u frames: not playing into it (restart rtaudiod to "
-			          "follow it)", jk_server_name(), rate, frames, s->cfg->sample_rate,
-			          s->play.frames);
-		j->bad_rate_logged = rate;
-		j->bad_frames_logged = frames;
-		jk_client_close(j);
-		return;
-	}
-	uint64_t resume = group_position(s->gr);
-	if (jk_activate(s, err, sizeof(err)) < 0) {
-		log_warn("jack: %s", err);
-		jk_client_close(j);
-		return;
-	}
-	j->bad_rate_logged = j->bad_frames_logged = 0;
-	j->frames_logged = frames;
-	log_info("jack: reconnected to server '%s' after %.1f s; audio resumed at block %llu",
-	         jk_server_name(), (double)(now - j->down_ns) / 1e9, (unsigned long long)resume);
-}
-
-/* A server that changed its buffer size plays silence (jk_process): say so. */
-static void jk_check_frames(struct sink *s)
-{
-	struct jk *j = s->priv;
-	uint32_t frames = atomic_load_explicit(&j->server_frames, memory_order_relaxed);
-
-	if (frames == 0 || frames == j->frames_logged)
-		return;
-	if (frames != s->play.frames)
-		log_error("jack: the server now runs %u frames per period, the group %u: playing "
-		          "silence until it changes back (or restart rtaudiod)", frames,
-		          s->play.frames);
-	else
-		log_info("jack: the server is back to %u frames per period; playing", frames);
-	j->frames_logged = frames;
-}
-
-/* The link thread: notice the server going, reconnect, report size changes. */
-static void *jk_link(void *arg)
-{
-	struct sink *s = arg;
-	struct jk *j = s->priv;
-
-	while (!atomic_load_explicit(&j->stop, memory_order_acquire)) {
-		uint32_t seen = atomic_load_explicit(&j->wake, memory_order_acquire);
-		uint64_t now = clock_now_ns();
-
-		if (j->client != NULL && atomic_load_explicit(&j->gone, memory_order_acquire)) {
-			log_warn("jack: server '%s' went away (%s); audio stopped at block %llu, "
-			         "replicas keep running; reconnecting every second",
-			         jk_server_name(), j->reason[0] != '\0' ? j->reason : "no reason given",
-			         (unsigned long long)group_position(s->gr));
-			jk_client_close(j);
-			j->down_ns = now;
-			j->retry_ns = now + JK_RETRY_NS;
-		}
-		if (j->client == NULL) {
-			/* Waiting for the server is not a stuck sink (notify.c's WATCHDOG). */
-			atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
-			if (now >= j->retry_ns) {
-				j->retry_ns = now + JK_RETRY_NS;
-				jk_reconnect(s, now);
-			}
-		} else {
-			jk_check_frames(s);
-		}
-		futex_wait(&j->wake, seen, j->client == NULL ? JK_DOWN_TICK_NS : JK_UP_TICK_NS);
-	}
-	/* Closing talks to the server too, which may hang: here, not in the loop. */
-	jk_client_close(j);
-	atomic_store_explicit(&j->exited, 1, memory_order_release);
-	futex_wake(&j->exited, 1);
-	return NULL;
-}
-
-/* Wait up to JK_JOIN_NS for the link thread to return; true if it did. */
-static bool jk_link_exited(struct jk *j)
-{
-	uint64_t end = clock_now_ns() + JK_JOIN_NS;
-
-	while (atomic_load_explicit(&j->exited, memory_order_acquire) == 0) {
-		uint64_t now = clock_now_ns();
-		if (now >= end)
-			return false;
-		(void)futex_wait(&j->exited, 0, (int64_t)(end - now));
-	}
-	return true;
-}
-
 static int jk_start(struct sink *s, char *err, size_t errlen)
 {
 	struct jk *j = s->priv;
@@ -510,6 +413,7 @@ static int jk_start(struct sink *s, char *err, size_t errlen)
 	rc = jk_activate(s, err, errlen);
 	if (rc < 0)
 		return rc;
+	j->active = true;
 	/* The periods run on the server's thread: report its scheduling as libjack knows it. */
 	if (jack_is_realtime(j->client)) {
 		s->rt.policy = RTPRIO_FIFO;
