@@ -518,32 +518,6 @@ void config_print(const struct config *c, FILE *f)
 	}
 }
 
-/* Same renderer keys, in the same order? */
-static bool rkeys_equal(const struct config *a, const struct config *b)
-{
-	if (a->nrkeys != b->nrkeys)
-		return false;
-	for (unsigned i = 0; i < a->nrkeys; i++)
-		if (strcmp(a->rkeys[i].section, b->rkeys[i].section) != 0 ||
-		    strcmp(a->rkeys[i].key, b->rkeys[i].key) != 0 ||
-		    strcmp(a->rkeys[i].value, b->rkeys[i].value) != 0)
-			return false;
-	return true;
-}
-
-static bool pvals_equal(const struct config *a, const struct config *b)
-{
-	if (a->npvals != b->npvals)
-		return false;
-	for (unsigned i = 0; i < a->npvals; i++)
-		if (strcmp(a->pvals[i].name, b->pvals[i].name) != 0 ||
-		    /* Bit-exact on purpose: -0 differs from 0 in the file. */
-		    /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
-		    memcmp(&a->pvals[i].value, &b->pvals[i].value, sizeof(double)) != 0)
-			return false;
-	return true;
-}
-
 const struct config_key config_rkeys_key = {
 	"source", "(the renderer's keys)", "string", "", "", false,
 };
@@ -568,7 +542,7 @@ int config_apply_reload(struct config *live, const struct config *fresh)
 		memcpy(field(live, d), cfield(fresh, d), d->size);
 		changed |= strcmp(config_keys[k].section, "params") == 0 ? 1 : 2;
 	}
-	if (!pvals_equal(live, fresh)) {
+	if (!config_pvals_equal(live, fresh)) {
 		live->npvals = fresh->npvals;
 		memcpy(live->pvals, fresh->pvals, sizeof live->pvals);
 		changed |= 1;
@@ -582,7 +556,7 @@ const struct config_key *config_static_change(const struct config *live,
 	for (size_t k = 0; k < NKEYS; k++)
 		if (!config_keys[k].reloadable && !field_equal(live, fresh, &key_defs[k]))
 			return &config_keys[k];
-	return rkeys_equal(live, fresh) ? NULL : &config_rkeys_key;
+	return config_rkeys_equal(live, fresh) ? NULL : &config_rkeys_key;
 }
 
 const char *config_sink_name(unsigned sink)

@@ -213,6 +213,14 @@ void config_warnings(const struct config *c, FILE *f);
 void config_print(const struct config *c, FILE *f);
 
 /*
+ * The same renderer keys ([source], [plugin NAME]) with the same values in
+ * the same order; the same [params] values (bit for bit: -0 is not 0, as
+ * in the file). For a reload. Pure (config_render.c).
+ */
+bool config_rkeys_equal(const struct config *a, const struct config *b);
+bool config_pvals_equal(const struct config *a, const struct config *b);
+
+/*
  * Copy the reloadable keys ([params], the renderer's included, and
  * [watchdog]) of `fresh` into `live`. Returns a bit mask: 1 if [params]
  * changed, 2 if [watchdog] changed.

@@ -2,7 +2,8 @@
  * config_render.c - the renderer's part of rtaudiod's configuration: the
  * keys of [source] and [plugin NAME] (stored as written, for the renderer
  * to validate in its --check run) and the [params] values of the
- * parameters it declares (checked against its table later, params.c).
+ * parameters it declares (checked against its table later, params.c),
+ * and whether two configurations have the same of both (a reload).
  *
  * What it does not do: know any renderer's keys, or the key table of the
  * daemon's own sections (config.c).
@@ -90,4 +91,31 @@ int config_rkey_line(const struct config *c, const char *section, const char *ke
 		    (key == NULL || strcmp(c->rkeys[i].key, key) == 0))
 			return c->rkeys[i].line;
 	return 0;
+}
+
+/* Contract: config.h. */
+bool config_rkeys_equal(const struct config *a, const struct config *b)
+{
+	if (a->nrkeys != b->nrkeys)
+		return false;
+	for (unsigned i = 0; i < a->nrkeys; i++)
+		if (strcmp(a->rkeys[i].section, b->rkeys[i].section) != 0 ||
+		    strcmp(a->rkeys[i].key, b->rkeys[i].key) != 0 ||
+		    strcmp(a->rkeys[i].value, b->rkeys[i].value) != 0)
+			return false;
+	return true;
+}
+
+/* Contract: config.h. */
+bool config_pvals_equal(const struct config *a, const struct config *b)
+{
+	if (a->npvals != b->npvals)
+		return false;
+	for (unsigned i = 0; i < a->npvals; i++)
+		if (strcmp(a->pvals[i].name, b->pvals[i].name) != 0 ||
+		    /* Bit-exact on purpose: -0 differs from 0 in the file. */
+		    /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
+		    memcmp(&a->pvals[i].value, &b->pvals[i].value, sizeof(double)) != 0)
+			return false;
+	return true;
 }
