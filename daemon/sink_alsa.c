@@ -24,6 +24,9 @@
  * to a link thread of ours (normal priority): it logs, closes both PCMs
  * and reopens them with backoff (100 ms .. 5 s) at the group's rate and
  * period; the position holds meanwhile, and the watchdog makes events.
+ * The close waits for the first retry: a jack PCM's libjack can deadlock
+ * in a close that comes while it still handles the lost server's last
+ * notices (sink_jack_link.c, jk_notify_ended), about 10 ms here.
  *
  * The sink thread's system calls: futex and clock calls like every sink,
  * plus the devices' own I/O inside alsa-lib (poll, ioctl, read/write on a
@@ -80,6 +83,7 @@ struct al {
 	/* link thread only */
 	uint64_t down_ns, retry_ns, backoff_ns;
 	int last_err;                    /* last reopen error logged */
+	bool lost;                       /* loss logged, PCMs not reopened yet */
 };
 
 /* ---- opening (loop thread at start, link thread after a loss) ------------ */
@@ -429,19 +433,6 @@ static void *al_main(void *arg)
 
 /* ---- the link thread: loss, backoff, reopen -------------------------------- */
 
-static void al_close_pcms(struct al *a)
-{
-	if (a->cap != NULL) {
-		if (a->linked)
-			(void)snd_pcm_unlink(a->cap);
-		snd_pcm_close(a->cap);
-		a->cap = NULL;
-	}
-	if (a->pcm != NULL)
-		snd_pcm_close(a->pcm);
-	a->pcm = NULL;
-}
-
 static void al_reopen(struct sink *s, struct al *a, uint64_t now)
 {
 	struct al_want w = {
@@ -458,7 +449,7 @@ static void al_reopen(struct sink *s, struct al *a, uint64_t now)
 
 	if (rc == 0 && s->dev.cap_name[0] != '\0' &&
 	    (rc = al_open_cap(s, a, s->cfg, &w, err, sizeof(err))) < 0)
-		al_close_pcms(a);
+		al_close_pair(&a->pcm, &a->cap, a->linked);
 	if (rc < 0) {
 		if (rc != a->last_err)
 			log_warn("alsa: %s (retrying, up to every %llu s)", err,
@@ -475,6 +466,7 @@ static void al_reopen(struct sink *s, struct al *a, uint64_t now)
 	a->prefill = true;
 	a->failed = 0;
 	a->last_err = 0;
+	a->lost = false;
 	al_publish(s, fmt, &w);
 	atomic_fetch_add_explicit(&s->dev.reopens, 1, memory_order_relaxed);
 	log_info("alsa: device '%s' is back after %.1f s (%s, period %lu, buffer %lu%s%s); audio "
@@ -499,7 +491,7 @@ static void *al_link(void *arg)
 		uint64_t now = clock_now_ns();
 		bool up = atomic_load_explicit(&a->up, memory_order_acquire);
 
-		if (!up && a->pcm != NULL) {
+		if (!up && a->pcm != NULL && !a->lost) {
 			log_warn("alsa: device '%s'%s%s%s lost (%s); audio stopped at block %llu, "
 			         "replicas keep running; reopening with backoff", s->cfg->device,
 			         a->cap != NULL ? " or capture device '" : "",
@@ -510,7 +502,7 @@ static void *al_link(void *arg)
 			atomic_store_explicit(&s->dev.up, 0, memory_order_relaxed);
 			atomic_fetch_add_explicit(&s->dev.losses, 1, memory_order_relaxed);
 			atomic_fetch_add_explicit(&s->dev.changes, 1, memory_order_release);
-			al_close_pcms(a);
+			a->lost = true;
 			a->down_ns = now;
 			a->backoff_ns = ALSA_BACKOFF_MIN_NS;
 			a->retry_ns = now + a->backoff_ns;
@@ -519,8 +511,10 @@ static void *al_link(void *arg)
 		if (!up) {
 			/* Waiting for the device is not a stuck sink (notify.c's WATCHDOG). */
 			atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
-			if (now >= a->retry_ns)
+			if (now >= a->retry_ns) {
+				al_close_pair(&a->pcm, &a->cap, a->linked);
 				al_reopen(s, a, now);
+			}
 		}
 		futex_wait(&a->link_word, seen, (int64_t)ALSA_LINK_TICK_NS);
 	}
@@ -580,7 +574,7 @@ static void al_close(struct sink *s)
 			(void)snd_pcm_drop(a->cap);
 		snd_pcm_drop(a->pcm);
 	}
-	al_close_pcms(a);
+	al_close_pair(&a->pcm, &a->cap, a->linked);
 	rtprio_rt_free(a->conv, a->conv_bytes);
 	rtprio_rt_free(a->zero, a->conv_bytes);
 	rtprio_rt_free(a->craw, a->craw_bytes);

@@ -42,6 +42,13 @@ int al_open_dev(const char *device, struct al_want *w, snd_pcm_t **out,
                 const struct al_fmt **fmt, char *err, size_t errlen);
 
 /*
+ * Close *cap (unlinked from its playback first when `linked`) and *pcm,
+ * either may be NULL, and set both NULL. Not real-time: a plugin's close
+ * may talk to its server (the jack PCM).
+ */
+void al_close_pair(snd_pcm_t **pcm, snd_pcm_t **cap, bool linked);
+
+/*
  * Real-time: n float samples to the device's format, into conv (which holds
  * n samples of 4 bytes); returns what to write (in itself for float).
  * Clipped to -1..1, times 2^(bits-1) - 1, rounded; NaN is 0.

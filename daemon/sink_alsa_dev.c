@@ -1,7 +1,7 @@
 /*
  * sink_alsa_dev.c - the alsa sink's devices: open a PCM for playback or
  * capture at the stream's rate, channels and period, negotiate the sample
- * format, and convert periods between float and it.
+ * format, convert periods between float and it, and close a pair.
  *
  * Does: snd_pcm_open (non-blocking), interleaved read/write access, the
  * first format of float, S32, S24 (in 4, then 3 bytes), S16 the device
@@ -141,6 +141,20 @@ int al_open_dev(const char *device, struct al_want *w, snd_pcm_t **out,
 fail:
 	snd_pcm_close(pcm);
 	return rc < 0 ? rc : -EIO;
+}
+
+/* Contract: sink_alsa.h. */
+void al_close_pair(snd_pcm_t **pcm, snd_pcm_t **cap, bool linked)
+{
+	if (*cap != NULL) {
+		if (linked)
+			(void)snd_pcm_unlink(*cap);
+		snd_pcm_close(*cap);
+		*cap = NULL;
+	}
+	if (*pcm != NULL)
+		snd_pcm_close(*pcm);
+	*pcm = NULL;
 }
 
 static inline float al_clamp(float x)
