@@ -27,7 +27,7 @@ struct jk {
 	_Atomic uint32_t wake;                    /* futex word the link thread waits on */
 	_Atomic int stop;                         /* loop -> link: exit */
 	_Atomic uint32_t exited;                  /* link -> loop: returned (futex word) */
-	_Atomic int32_t ntid;                     /* libjack's notification thread (jk_portreg) */
+	_Atomic int32_t ntid;                     /* libjack's notification thread, by tid */
 	char reason[JK_REASON_MAX];               /* written before `gone` is set */
 	pthread_t link;
 	bool link_started;

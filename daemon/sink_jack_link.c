@@ -5,9 +5,10 @@
  *
  * Does: on the shutdown callback's flag, log the loss and close the dead
  * client once libjack has let go of it (jk_notify_ended); retry every second
- * until a server with the group's rate and buffer size is back, then
- * register, activate and connect again (the group's sequence carries on
- * where it stopped); report the server's buffer-size changes; close the
+ * until a server is back; once it runs the group's rate and buffer size
+ * (at once, or later: the client stays open, unplayed, meanwhile), register,
+ * activate and connect again (the group's sequence carries on where it
+ * stopped); report the server's buffer-size changes; close the
  * client at shutdown, which may hang in libjack (jk_link_exited bounds the
  * wait).
  *
