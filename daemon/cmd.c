@@ -87,7 +87,10 @@ static json_t *failover_json(const struct failover_rec *fo)
 	                                                       : json_boolean(fo->sync == SYNC_IDENTICAL));
 }
 
-/* A device sink's device as it is in use now (alsa), and its capture (or null). */
+/*
+ * A device sink's device as it is in use now (alsa; jack: its server), and
+ * its capture (or null).
+ */
 static json_t *sink_dev_json(const struct sink_dev *v)
 {
 	json_t *cap = v->cap_name[0] == '\0' ? json_null() :

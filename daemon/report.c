@@ -68,7 +68,10 @@ static void report_slips(struct super *s, uint64_t now)
 	s->slip_report_ns = now;
 }
 
-/* A device sink (alsa) lost its device or got it back: one `sink` event each. */
+/*
+ * A device sink (alsa; jack: its server) lost its device or got it back: one
+ * `sink` event each.
+ */
 static void sink_dev_events(struct super *s)
 {
 	const struct sink_dev *v = &s->sink->dev;

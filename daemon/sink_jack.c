@@ -176,6 +176,7 @@ static int jk_xrun(void *arg)
 	struct sink *s = arg;
 
 	atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->dev.xruns, 1, memory_order_relaxed);
 	return 0;
 }
 
@@ -414,6 +415,14 @@ static int jk_start(struct sink *s, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	j->active = true;
+	/* Status and events show the server as the sink's device (report.c). */
+	snprintf(s->dev.name, sizeof s->dev.name, "%s", jk_server_name());
+	atomic_store_explicit(&s->dev.format, SINK_FMT_FLOAT, memory_order_relaxed);
+	atomic_store_explicit(&s->dev.rate, s->cfg->sample_rate, memory_order_relaxed);
+	atomic_store_explicit(&s->dev.period, s->play.frames, memory_order_relaxed);
+	atomic_store_explicit(&s->dev.buffer, s->play.frames, memory_order_relaxed);
+	atomic_store_explicit(&s->dev.up, 1, memory_order_relaxed);
+	s->has_dev = true;
 	/* The periods run on the server's thread: report its scheduling as libjack knows it. */
 	if (jack_is_realtime(j->client)) {
 		s->rt.policy = RTPRIO_FIFO;

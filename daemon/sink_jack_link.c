@@ -8,7 +8,9 @@
  * until a server is back; once it runs the group's rate and buffer size
  * (at once, or later: the client stays open, unplayed, meanwhile), register,
  * activate and connect again (the group's sequence carries on where it
- * stopped); report the server's buffer-size changes; close the
+ * stopped); publish the server's state as the sink's device (sink.device:
+ * up, losses, reopens; report.c makes the events); report the server's
+ * buffer-size changes; close the
  * client at shutdown, which may hang in libjack (jk_link_exited bounds the
  * wait).
  *
@@ -48,6 +50,14 @@
 #define JK_QUIET_STOP_NS (1000 * NSEC_PER_MSEC)
 #define JK_QUIET_TICK_NS (10 * NSEC_PER_MSEC)
 
+/* The server as the sink's device: played into or not (status, `sink` events). */
+static void jk_dev_up(struct sink *s, bool up)
+{
+	atomic_store_explicit(&s->dev.up, up, memory_order_relaxed);
+	atomic_fetch_add_explicit(up ? &s->dev.reopens : &s->dev.losses, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->dev.changes, 1, memory_order_release);
+}
+
 /*
  * Play into the open client if its server runs the group's rate and buffer
  * size, else say so (once per size) and leave it open and inactive, looked
@@ -80,6 +90,7 @@ static void jk_try_play(struct sink *s, uint64_t now)
 		return;
 	}
 	j->active = true;
+	jk_dev_up(s, true);
 	j->bad_rate_logged = j->bad_frames_logged = 0;
 	j->frames_logged = frames;
 	log_info("jack: reconnected to server '%s' after %.1f s; audio resumed at block %llu",
@@ -182,6 +193,7 @@ void *jk_link(void *arg)
 				         "replicas keep running; reconnecting every second",
 				         jk_server_name(), why, (unsigned long long)group_position(s->gr));
 				j->down_ns = now;
+				jk_dev_up(s, false);
 			} else {
 				log_info("jack: server '%s' went away (%s), not played into", jk_server_name(),
 				         why);

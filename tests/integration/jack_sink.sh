@@ -11,6 +11,8 @@
 #   3. when jackd dies the daemon logs it, keeps supervising (a failover while
 #      the server is away) and holds its position; it closes the dead client
 #      only once libjack's notification thread has ended (-v logs when);
+#      status shows the server as sink.device (up false, losses 1) and a
+#      `sink` event says device-lost (device-back on its return, part 4);
 #   4. when jackd comes back it reconnects and plays on from where it stopped,
 #      again a continuous sine without a lost sample;
 #   5. a server back at another buffer size is not played into (logged), and a
@@ -140,6 +142,11 @@ lost=$(st .sink.lost_samples); under=$(st .sink.underruns); n=$(st .failovers.co
 ok "5 kills into JACK: failovers $n, lost $lost, underruns $under, rescued $(st .sink.rescued), xruns $(st .sink.late)"
 
 # 3. The server goes away: logged, the group still supervised, nothing played.
+dev=$(st '"\(.sink.device.name) \(.sink.device.up) \(.sink.device.format) \(.sink.device.period)"')
+[ "$dev" = "$JACK_DEFAULT_SERVER true FLOAT_LE 256" ] || fail "sink.device before the loss: $dev"
+jctl events > "$TMP/events.log" 2>&1 &
+EPID=$!
+sleep 0.2
 stop_jackd
 wait_until 5 grep -q "jack: server .* went away" "$DLOG" || fail "server loss not logged"
 # Closed sooner, the client could leave a libjack mutex locked, and every
@@ -152,7 +159,11 @@ wait_until 10 all_ready || die "replicas not all ready while JACK is away"
 note_pids
 s1=$(st .sink.seq); sleep 0.5; s2=$(st .sink.seq)
 [ "$s1" = "$s2" ] || fail "sink.seq moved from $s1 to $s2 with no JACK server"
-ok "server gone: logged, client closed $let_ms ms after, failover done, position held at $s2"
+wait_until 5 grep -q "\"detail\":\"device-lost $JACK_DEFAULT_SERVER\"" "$TMP/events.log" ||
+	fail "no device-lost event: $(cat "$TMP/events.log")"
+dev=$(st '"\(.sink.device.up) \(.sink.device.losses) \(.sink.device.reopens)"')
+[ "$dev" = "false 1 0" ] || fail "sink.device up, losses, reopens with the server away: $dev"
+ok "server gone: logged, event, client closed $let_ms ms after, failover done, position held at $s2"
 
 # 4. It comes back: reconnected, the position advances, the sine carries on.
 start_jackd || jackd_died
@@ -172,7 +183,12 @@ lost=$(st .sink.lost_samples); under=$(st .sink.underruns)
 # above), so a reconnect costs no sample; nor an underrun once audio is back.
 [ "$lost" = 0 ] || fail "lost $lost samples across the reconnect"
 [ "$under" = 0 ] || fail "$under underruns across the reconnect"
-ok "reconnected: resumed at block $resumed, sink.seq $s2 -> $(st .sink.seq), lost $lost, underruns $under"
+wait_until 5 grep -q "\"detail\":\"device-back $JACK_DEFAULT_SERVER\"" "$TMP/events.log" ||
+	fail "no device-back event: $(cat "$TMP/events.log")"
+kill "$EPID" 2>/dev/null; wait "$EPID" 2>/dev/null; EPID=""
+dev=$(st '"\(.sink.device.up) \(.sink.device.losses) \(.sink.device.reopens)"')
+[ "$dev" = "true 1 1" ] || fail "sink.device up, losses, reopens after the reconnect: $dev"
+ok "reconnected: resumed at block $resumed, sink.seq $s2 -> $(st .sink.seq), lost $lost, underruns $under, device-back event"
 
 # 5. The server comes back at another block size: not played into, logged;
 # and a daemon starting against it fails (2048 frames is out of range).
