@@ -182,8 +182,9 @@ static int jk_xrun(void *arg)
 
 /* ---- loop thread (start-up, shutdown) and link thread -------------------- */
 
-int jk_client_open(struct jk *j, const char *name, char *err, size_t errlen)
+int jk_client_open(struct sink *s, const char *name, char *err, size_t errlen)
 {
+	struct jk *j = s->priv;
 	jack_status_t st = 0;
 
 	atomic_store_explicit(&j->ntid, 0, memory_order_relaxed);  /* the new client's, once known */
@@ -191,6 +192,8 @@ int jk_client_open(struct jk *j, const char *name, char *err, size_t errlen)
 	if (j->client != NULL) {
 		atomic_store_explicit(&j->gone, 0, memory_order_relaxed);
 		j->reason[0] = '\0';
+		/* Before anything else can fail: a client lost unplayed is a loss too. */
+		jack_on_info_shutdown(j->client, jk_shutdown, s);
 		return 0;
 	}
 	/* jackd2 reports a taken exact name as a server error, not JackNameNotUnique. */
@@ -267,14 +270,6 @@ static void jk_connect_ports(struct sink *s)
 	jk_connect_list(s, s->cfg->jack_inputs, j->iport, s->gr->input_channels, true);
 }
 
-/* Contract: sink_jack_int.h. */
-void jk_watch(struct sink *s)
-{
-	struct jk *j = s->priv;
-
-	jack_on_info_shutdown(j->client, jk_shutdown, s);
-}
-
 /* Callbacks, ports, activation, connections: at start and at each reconnect. */
 int jk_activate(struct sink *s, char *err, size_t errlen)
 {
@@ -289,7 +284,6 @@ int jk_activate(struct sink *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set the JACK callbacks");
 		return -EIO;
 	}
-	jk_watch(s);
 	for (uint32_t ch = 0; ch < s->play.channels; ch++) {
 		char name[16];
 
@@ -371,7 +365,7 @@ static int jk_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 	s->priv = j;
 	jack_set_error_function(jk_quiet);
 	jack_set_info_function(jk_quiet);
-	rc = jk_client_open(j, cfg->jack_client, err, errlen);
+	rc = jk_client_open(s, cfg->jack_client, err, errlen);
 	if (rc < 0)
 		return rc;
 

@@ -46,26 +46,20 @@ struct jk {
 const char *jk_server_name(void);
 
 /*
- * Open j->client (never starting a server, exact name). 0, or -EEXIST (name
- * taken), -ECONNREFUSED (no server), -EPROTO, -EIO with `err` saying why.
- * Blocks for as long as the server takes to answer: loop thread at start-up,
- * link thread after.
+ * Open s->priv's client (never starting a server, exact name), its shutdown
+ * callback set (it raises `gone`). 0, or -EEXIST (name taken), -ECONNREFUSED
+ * (no server), -EPROTO, -EIO with `err` saying why. Blocks for as long as
+ * the server takes to answer: loop thread at start-up, link thread after.
  */
-int jk_client_open(struct jk *j, const char *name, char *err, size_t errlen);
+int jk_client_open(struct sink *s, const char *name, char *err, size_t errlen);
 
 /* Close j->client if open (deactivates it first); forgets its ports. */
 void jk_client_close(struct jk *j);
 
 /*
- * Have the shutdown callback raise `gone` for j->client: on a client just
- * opened, before anything else can fail. No server call.
- */
-void jk_watch(struct sink *s);
-
-/*
- * Set the callbacks (jk_watch's too), register the ports, activate,
- * connect: on a client not activated yet. 0 or -EIO with `err`; the caller
- * closes the client then.
+ * Set the other callbacks, register the ports, activate, connect: on a
+ * client not activated yet. 0 or -EIO with `err`; the caller closes the
+ * client then.
  */
 int jk_activate(struct sink *s, char *err, size_t errlen);
 

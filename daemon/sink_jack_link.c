@@ -103,14 +103,13 @@ static void jk_reconnect(struct sink *s, uint64_t now)
 	struct jk *j = s->priv;
 	char err[256];
 
-	if (jk_client_open(j, s->cfg->jack_client, err, sizeof(err)) < 0) {
+	if (jk_client_open(s, s->cfg->jack_client, err, sizeof(err)) < 0) {
 		log_debug("jack: %s", err);
 		return;
 	}
 	/* Shutdown may have given up waiting for this open (jk_close): touch nothing but j. */
 	if (atomic_load_explicit(&j->stop, memory_order_acquire))
 		return;
-	jk_watch(s);
 	jk_try_play(s, now);
 }
 
