@@ -76,8 +76,9 @@ enum sink_format {
 
 /*
  * What a device backend (alsa; jack: its server) says about its device,
- * for status and the watchdog's events. name is set before start and then fixed; the rest are
- * written by the backend's threads and read by the loop thread.
+ * for status and the watchdog's events. name is set before start and then
+ * fixed; the rest are written by the backend's threads and read by the
+ * loop thread.
  */
 struct sink_dev {
 	char name[128];
