@@ -340,6 +340,9 @@ void group_wake(struct group *gr)
 {
 	atomic_fetch_add_explicit(&gr->g->wake, 1, memory_order_release);
 	futex_wake(&gr->g->wake, -1);
+	/* Warm standbys sleep on the bell (layout.h), which the sink never rings. */
+	atomic_fetch_add_explicit(&gr->g->bell, 1, memory_order_release);
+	futex_wake(&gr->g->bell, -1);
 }
 
 void group_set_role(struct group *gr, uint32_t i, enum replica_role role)
@@ -350,7 +353,7 @@ void group_set_role(struct group *gr, uint32_t i, enum replica_role role)
 void group_set_leader(struct group *gr, uint64_t epoch, uint32_t index)
 {
 	atomic_store_explicit(&gr->g->leader, layout_leader_make(epoch, index), memory_order_release);
-	/* A warm standby sleeps until the next period otherwise. */
+	/* A warm standby sleeps on the bell until then (layout.h). */
 	group_wake(gr);
 }
 

@@ -116,7 +116,8 @@ int group_replica_restore(struct group *gr, uint32_t i);
 void group_set_role(struct group *gr, uint32_t i, enum replica_role role);
 void group_set_leader(struct group *gr, uint64_t epoch, uint32_t index);
 
-/* Wake every replica waiting on the group's futex word. */
+/* Wake every replica: those waiting on the group's wake word and warm
+ * standbys on its bell (layout.h). Loop thread; two futex wakes. */
 void group_wake(struct group *gr);
 
 /*

@@ -75,12 +75,22 @@ bool fsm_has_process(const struct fsm *m, uint32_t i)
 	return m->s[i].state != FSM_EMPTY && m->s[i].state != FSM_BACKOFF;
 }
 
+/*
+ * The age at which slot i's heartbeat is stale: the stall limit, or a warm
+ * standby's longer one (it beats every LAYOUT_WARM_BEAT_NS, not each period).
+ */
+static uint64_t limit_of(const struct fsm *m, uint32_t i)
+{
+	return m->pol.warm_ns != 0 && is_standby_state(m->s[i].state) ? m->pol.warm_ns
+	                                                                : m->pol.stall_ns;
+}
+
 bool fsm_healthy(const struct fsm *m, uint32_t i, uint64_t now)
 {
 	const struct fsm_slot *sl = &m->s[i];
 
 	return is_standby_state(sl->state) && sl->hb_ns != 0 &&
-	       age_ns(sl->hb_ns, now) <= m->pol.stall_ns;
+	       age_ns(sl->hb_ns, now) <= limit_of(m, i);
 }
 
 /* Lowest-index healthy standby other than `except`, or -1. */
@@ -128,12 +138,15 @@ uint64_t fsm_backoff_ms(const struct fsm_policy *pol, unsigned quick)
 	return delay > pol->backoff_max_ms ? pol->backoff_max_ms : delay;
 }
 
-static void promote(struct fsm *m, int to, struct fsm_actions *out)
+static void promote(struct fsm *m, int to, uint64_t now, struct fsm_actions *out)
 {
 	m->epoch++;
 	m->primary = to;
-	if (to >= 0)
+	if (to >= 0) {
+		/* A warm standby's last beat may be older than a primary's limit. */
+		m->s[to].since_ns = now;
 		enter(m, (uint32_t)to, FSM_PRIMARY, out);
+	}
 	push(out, ACT_PROMOTE, to, to, -1, m->epoch);
 }
 
@@ -148,7 +161,7 @@ static void failover(struct fsm *m, uint32_t from, int reason, enum fsm_state ne
 	int to = fsm_pick_takeover(m, (int)from, prefer, now);
 
 	enter(m, from, next, out);
-	promote(m, to, out);
+	promote(m, to, now, out);
 	m->failovers++;
 	push(out, ACT_FAILOVER, (int)from, to, reason, fault_ns);
 }
@@ -210,7 +223,7 @@ static void stale(struct fsm *m, uint32_t i, uint64_t age, uint64_t now, struct 
 	bool lone = primary && pick_healthy(m, (int)i, now) < 0;
 
 	sl->healthy_ns = 0;
-	if ((lone || !primary) && age <= FSM_LATE_GRACE * m->pol.stall_ns) {
+	if ((lone || !primary) && age <= FSM_LATE_GRACE * limit_of(m, i)) {
 		enum fsm_state late = primary ? FSM_PRIMARY_LATE : FSM_STANDBY_LATE;
 		if (sl->state != late)
 			push(out, ACT_LATE, (int)i, lone ? (int)i : -1, -1, age);
@@ -307,7 +320,7 @@ void fsm_event(struct fsm *m, uint32_t i, enum fsm_event_id ev, int reason, uint
 		if (sl->spawned_once)
 			sl->restarts++;
 		sl->spawned_once = true;
-		sl->spawn_ns = now;
+		sl->spawn_ns = sl->since_ns = now;
 		sl->hb_ns = 0;
 		sl->kill_ns = 0;
 		sl->kill_reason = -1;
@@ -333,7 +346,7 @@ void fsm_event(struct fsm *m, uint32_t i, enum fsm_event_id ev, int reason, uint
 			break;
 		enter(m, i, FSM_STANDBY, out);
 		if (m->primary < 0)
-			promote(m, (int)i, out);
+			promote(m, (int)i, now, out);
 		push(out, ACT_READY, (int)i, m->primary == (int)i ? (int)i : -1, -1, m->epoch);
 		break;
 	case EV_START_TIMEOUT:
@@ -386,7 +399,7 @@ void fsm_event(struct fsm *m, uint32_t i, enum fsm_event_id ev, int reason, uint
 int fsm_classify(const struct fsm *m, uint32_t i, bool ready, uint64_t now, uint64_t *age)
 {
 	const struct fsm_slot *sl = &m->s[i];
-	uint64_t last = sl->hb_ns != 0 ? sl->hb_ns : sl->spawn_ns;
+	uint64_t last = sl->hb_ns > sl->since_ns ? sl->hb_ns : sl->since_ns;
 
 	*age = age_ns(last, now);
 	if (sl->state == FSM_STARTING) {
@@ -397,7 +410,7 @@ int fsm_classify(const struct fsm *m, uint32_t i, bool ready, uint64_t now, uint
 	}
 	if (!is_standby_state(sl->state) && !is_primary_state(sl->state))
 		return -1;
-	return sl->hb_ns != 0 && *age <= m->pol.stall_ns ? EV_HB_FRESH : EV_HB_STALE;
+	return sl->hb_ns != 0 && *age <= limit_of(m, i) ? EV_HB_FRESH : EV_HB_STALE;
 }
 
 void fsm_init(struct fsm *m, uint32_t n, const struct fsm_policy *pol)
@@ -472,10 +485,11 @@ enum fsm_watch_mode fsm_watch(const struct fsm *m, uint32_t i, uint64_t *since_n
 		return FSM_WATCH_NONE;
 	/* A heartbeat can only go stale at its time + the limit, never earlier. */
 	bool late = sl->state == FSM_STANDBY_LATE || sl->state == FSM_PRIMARY_LATE;
-	/* The start, not the last heartbeat heard: the watcher reads the newer
-	   heartbeat itself, and a since that moves would be a publish a tick. */
-	*since_ns = sl->spawn_ns;
-	*limit_ns = (late ? FSM_LATE_GRACE : 1u) * m->pol.stall_ns;
+	/* The spawn or the promotion, not the last heartbeat heard: the watcher
+	   reads the newer heartbeat itself, and a since that moved with each
+	   would be a publish a tick. */
+	*since_ns = sl->since_ns;
+	*limit_ns = (late ? FSM_LATE_GRACE : 1u) * limit_of(m, i);
 	return FSM_WATCH_HEARTBEAT;
 }
 

@@ -100,6 +100,8 @@ struct fsm_actions {
 /* The rules' numbers ([watchdog] of rtaudiod.conf(5), the period). */
 struct fsm_policy {
 	uint64_t stall_ns;          /* layout_stall_limit_ns(stall_periods, period) */
+	uint64_t warm_ns;           /* a standby's limit when standbys are warm
+	                               (layout_warm_limit_ns); 0: they are hot */
 	uint64_t backoff_ms;        /* restart_backoff_ms */
 	uint64_t backoff_max_ms;    /* restart_backoff_max_ms */
 	unsigned start_limit;
@@ -109,6 +111,9 @@ struct fsm_slot {
 	enum fsm_state state;
 	uint64_t spawn_ns;      /* when its process started (0: none yet) */
 	uint64_t hb_ns;         /* its last valid heartbeat (0: none), from fsm_heard */
+	uint64_t since_ns;      /* its limit counts from here at the earliest: the
+	                           spawn, or its promotion (a warm standby's last
+	                           beat may be older than a primary's limit) */
 	uint64_t kill_ns;       /* when we killed it (0: we did not) */
 	int kill_reason;        /* enum failover_reason, or -1 */
 	unsigned quick_deaths;  /* in a row, each under FSM_QUICK_DEATH_NS */

@@ -30,8 +30,9 @@
 #include "ring.h"
 #include "shm.h"
 
-#define LAYOUT_VERSION       6u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll;
-                                    5: pre-roll alignment; 6: the life lock */
+#define LAYOUT_VERSION       7u  /* 2: named parameters, renderer notes; 3: input ring; 4: pre-roll;
+                                    5: pre-roll alignment; 6: the life lock; 7: the
+                                    warm standby's bell */
 #define GROUP_MAGIC          0x50475452u /* "RTGP" */
 #define REPLICA_MAGIC        0x50525452u /* "RTRP" */
 #define SHM_KIND_GROUP       1u
@@ -126,7 +127,10 @@ struct group_seg {
 	uint8_t pad2[56];
 	_Atomic uint64_t leader;               /* 256: epoch << 8 | primary index */
 	_Atomic uint32_t role[LAYOUT_MAX_REPLICAS]; /* enum replica_role */
-	uint8_t pad3[24];
+	_Atomic uint32_t bell;                 /* 296: futex word, bumped at each leader
+	                                          change and at shutdown (not each period):
+	                                          what a warm standby sleeps on */
+	uint8_t pad3[20];
 	/* Parameters behind a seqlock (odd while the daemon writes). */
 	_Atomic uint32_t param_seq;            /* 320 */
 	uint32_t reserved1;
@@ -140,6 +144,7 @@ _Static_assert(offsetof(struct group_seg, sample_rate) == 64, "group_seg config 
 _Static_assert(offsetof(struct group_seg, position) == 128, "group_seg.position offset");
 _Static_assert(offsetof(struct group_seg, wake) == 192, "group_seg.wake offset");
 _Static_assert(offsetof(struct group_seg, leader) == 256, "group_seg.leader offset");
+_Static_assert(offsetof(struct group_seg, bell) == 296, "group_seg.bell offset");
 _Static_assert(offsetof(struct group_seg, param_seq) == 320, "group_seg.param_seq offset");
 _Static_assert(offsetof(struct group_seg, decl) == 328 + sizeof(struct param_hist),
                "group_seg.decl offset");
@@ -260,14 +265,30 @@ static inline uint32_t layout_block_bytes(uint32_t frames, uint32_t channels)
  * and detection stays within the goal of stall_periods x P + 1 ms. When a
  * ring does not come (the sink is late or not playing) the loop's time-out
  * is 1.5 P, then P/2 until one does.
+ *
+ * A warm standby renders nothing until promoted, so the sink's ring is not
+ * for it: it sleeps on the group's bell (rung at each leader change and at
+ * shutdown) and beats every LAYOUT_WARM_BEAT_NS, and its limit is the stall
+ * limit plus that beat (layout_warm_limit_ns). Waking each period only to
+ * beat cost it about as much CPU as a hot replica's own wake-ups (tests/
+ * bench/redundancy.sh, warm2); a warm standby's stall is silent, so a
+ * slower verdict on it costs nothing audible. Once promoted it beats as a
+ * primary, and its limit is counted from the promotion (daemon/slot.c).
  */
 #define LAYOUT_ONE_BEAT_NS 1500000u
+#define LAYOUT_WARM_BEAT_NS 10000000u
 
 /* The stall limit for a period: what the daemon's watchdog compares a heartbeat's age with. Pure. */
 static inline uint64_t layout_stall_limit_ns(uint32_t stall_periods, uint64_t period_ns)
 {
 	uint64_t limit = (uint64_t)stall_periods * period_ns;
 	return period_ns <= LAYOUT_ONE_BEAT_NS ? limit + period_ns / 2 : limit;
+}
+
+/* A warm standby's stall limit, from the group's stall limit. Pure. */
+static inline uint64_t layout_warm_limit_ns(uint64_t stall_ns)
+{
+	return stall_ns + LAYOUT_WARM_BEAT_NS;
 }
 
 /*

@@ -7,7 +7,8 @@
  * continuous; renders block by block up to the sink's horizon with the
  * parameters in force at each block (seqlock snapshot, double-buffered),
  * the input block when there is live input, the output stage and the
- * block's CRC-32C; accounts render times; sleeps on the group's wake word.
+ * block's CRC-32C; accounts render times; sleeps on the group's wake word
+ * (a warm standby on the group's bell, layout.h).
  *
  * What it does not do: allocate, lock, log, print, or make any system call
  * but futex and clock calls (tests/integration/replica_syscalls.sh traces
@@ -272,13 +273,17 @@ void rloop_run(struct replica *rp)
 {
 	const struct group_seg *g = rp->g;
 	struct replica_seg *r = rp->r;
-	/* futex_wait only reads the word; the group mapping is read-only. */
+	/* futex_wait only reads the words; the group mapping is read-only. */
 	_Atomic uint32_t *wake = (_Atomic uint32_t *)&g->wake;
+	_Atomic uint32_t *bell = (_Atomic uint32_t *)&g->bell;
 	bool ready = false;
 	bool rang = true;  /* the last wake was the sink's ring */
 
 	while (!rloop_stop) {
 		atomic_store_explicit(&r->heartbeat_ns, clock_now_ns(), memory_order_release);
+		/* The bell before what it announces (shutdown, a new leader): one
+		 * rung in between changes it, so the futex_wait returns at once. */
+		uint32_t b = atomic_load_explicit(&g->bell, memory_order_acquire);
 		if (atomic_load_explicit(&g->run, memory_order_acquire) == GROUP_SHUTDOWN)
 			break;
 		/* Read the wake word before the position: a wake that lands in
@@ -299,9 +304,16 @@ void rloop_run(struct replica *rp)
 		}
 		if (rloop_stop)
 			break;
-		/* The cadence the daemon's stall limit counts on (layout.h). */
-		int rc = futex_wait(wake, w, layout_beat_timeout_ns(rp->period_ns, rang));
-		rang = rc == 0 || rc == -EAGAIN;
+		/* The cadence the daemon's stall limit counts on (layout.h): a
+		 * warm standby sleeps on the bell, not through every period. */
+		int rc;
+		if (active) {
+			rc = futex_wait(wake, w, layout_beat_timeout_ns(rp->period_ns, rang));
+			rang = rc == 0 || rc == -EAGAIN;
+		} else {
+			rc = futex_wait(bell, b, LAYOUT_WARM_BEAT_NS);
+			rang = false;  /* promoted: beat at P/2 until the sink rings */
+		}
 		if (rc == -ETIMEDOUT)
 			replica_count(&r->timeouts, 1);
 		else if (rc != -EINTR)

@@ -7,7 +7,8 @@
  * passes it; no process, no sleeping): a crash of the primary fails over
  * to a healthy standby and schedules a respawn, a crash of a standby does
  * not; a stalled primary is fenced and replaced; a late standby gets 4x the
- * limit, a lone late primary too, then both are fenced; a replica not ready
+ * limit, a lone late primary too, then both are fenced; a warm standby's
+ * longer limit, and a promoted one's limit counted from its promotion; a replica not ready
  * in 5 s is fenced; quick deaths grow the backoff into "degraded" at
  * start_limit and a slot healthy for the window forgives them
  * ("recovered"); kill-primary is refused without a healthy standby and
@@ -146,11 +147,12 @@ START_TEST(lone_primary_late)
 	/* The watchdog next looks when the grace runs out, not before. */
 	ck_assert_uint_eq(fsm_next_due(&w.m, w.now, UINT64_MAX),
 	                  w.m.s[0].hb_ns + FSM_LATE_GRACE * STALL);
-	/* What the watcher is told: the heartbeat, against the grace, from the start. */
+	/* What the watcher is told: the heartbeat, against the grace, from its
+	 * promotion (at its READY, a tick after the spawn). */
 	uint64_t since, limit;
 	ck_assert_int_eq(fsm_watch(&w.m, 0, &since, &limit), FSM_WATCH_HEARTBEAT);
 	ck_assert_uint_eq(limit, FSM_LATE_GRACE * STALL);
-	ck_assert_uint_eq(since, w.m.s[0].spawn_ns);
+	ck_assert_uint_eq(since, w.m.s[0].spawn_ns + MS);
 	world_advance(&w, (FSM_LATE_GRACE - 1) * STALL);
 	ck_assert_int_eq(w.m.s[0].state, FSM_FENCING);
 	ck_assert_int_eq(fsm_watch(&w.m, 0, &since, &limit), FSM_WATCH_NONE);  /* awaits its reaping */
@@ -170,6 +172,58 @@ START_TEST(late_primary_with_standby)
 	world_advance(&w, STALL + MS);  /* a standby could take over: no grace */
 	ck_assert_int_eq(w.m.s[0].state, FSM_FENCING);
 	ck_assert_int_eq(w.m.primary, 1);
+}
+END_TEST
+
+/*
+ * Warm standbys beat every LAYOUT_WARM_BEAT_NS, not each period: a gap
+ * longer than the stall limit but within the warm limit is on time, and
+ * such a standby is a healthy takeover. Once promoted, the primary's limit
+ * counts from the promotion, not from its last (older) warm beat.
+ */
+START_TEST(warm_standby_limit)
+{
+	struct world w;
+	uint64_t since, limit, warm = STALL + 10 * MS;
+
+	world_boot(&w, 2);
+	w.m.pol.warm_ns = warm;
+	world_advance(&w, 1500 * MS);
+	ck_assert_int_eq(fsm_watch(&w.m, 1, &since, &limit), FSM_WATCH_HEARTBEAT);
+	ck_assert_uint_eq(limit, warm);
+	ck_assert_int_eq(fsm_watch(&w.m, 0, &since, &limit), FSM_WATCH_HEARTBEAT);
+	ck_assert_uint_eq(limit, STALL);
+	/* Beats STALL + 5 ms apart: late for a hot standby, on time here. */
+	w.beating[1] = false;
+	for (int k = 0; k < 3; k++) {
+		world_advance(&w, STALL + 5 * MS);
+		ck_assert_int_eq(w.m.s[1].state, FSM_STANDBY);
+		fsm_heard(&w.m, 1, w.now);
+	}
+	world_advance(&w, STALL + 4 * MS);
+	ck_assert(fsm_healthy(&w.m, 1, w.now));
+	ck_assert_uint_eq(w.count[ACT_LATE], 0);
+	/* The primary dies; the standby, last heard STALL + 4 ms ago, takes over. */
+	uint64_t promoted = w.now;
+	world_reap(&w, 0);
+	ck_assert_int_eq(w.m.primary, 1);
+	ck_assert_int_eq(fsm_watch(&w.m, 1, &since, &limit), FSM_WATCH_HEARTBEAT);
+	ck_assert_uint_eq(since, promoted);
+	ck_assert_uint_eq(limit, STALL);
+	/* A primary's limit from the promotion: on time until then... */
+	world_advance(&w, STALL - MS);
+	ck_assert_int_eq(w.m.s[1].state, FSM_PRIMARY);
+	/* ...late after it (the lone primary: slot 0 is backing off). */
+	world_advance(&w, 2 * MS);
+	ck_assert_int_eq(w.m.s[1].state, FSM_PRIMARY_LATE);
+	/* Beating again, a primary; a warm standby silent past its limit is late. */
+	w.beating[1] = true;
+	world_advance(&w, 200 * MS);
+	ck_assert_int_eq(w.m.s[1].state, FSM_PRIMARY);
+	ck_assert_int_eq(w.m.s[0].state, FSM_STANDBY);
+	w.beating[0] = false;
+	world_advance(&w, warm + MS);
+	ck_assert_int_eq(w.m.s[0].state, FSM_STANDBY_LATE);
 }
 END_TEST
 
@@ -457,6 +511,7 @@ Suite *slot_suite(void)
 	tcase_add_test(tc, late_standby_grace);
 	tcase_add_test(tc, lone_primary_late);
 	tcase_add_test(tc, late_primary_with_standby);
+	tcase_add_test(tc, warm_standby_limit);
 	tcase_add_test(tc, late_start);
 	tcase_add_test(tc, crash_loop_degraded_and_recovered);
 	tcase_add_test(tc, spawn_failure_backs_off);
