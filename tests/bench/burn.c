@@ -13,11 +13,14 @@
  * `burn --calibrate FRAMES` prints the nanoseconds one pass costs here at
  * FRAMES frames and exits (not a renderer run).
  *
- * It times its own DSP with the thread's CPU clock (two clock reads a
- * block, as tests/bench/jack_peer.c does around the same DSP in JACK's
- * callback) and says the running total in its status every block,
- * "dsp_ns N": redundancy.sh subtracts what the DSP cost where it ran, on
- * each side, rather than the peer's DSP once per copy.
+ * It times its own DSP with the thread's CPU clock (two clock reads on
+ * one block in BURN_PROBE_EVERY, counted that many times, as
+ * tests/bench/jack_peer.c does around the same DSP in JACK's callback) and
+ * says the running total in its status at each probe, "dsp_ns N at T" (T:
+ * CLOCK_MONOTONIC ns then, so the bench takes the DSP's rate between two
+ * probes without counting a status call inside its CPU window):
+ * redundancy.sh subtracts what the DSP cost where it ran, on each side,
+ * rather than the peer's DSP once per copy.
  *
  * What it does not do: keep audio state from one block to the next.
  */
@@ -34,7 +37,7 @@
 struct burn {
 	uint32_t rate;
 	struct rta_host *host;
-	uint64_t dsp_ns;   /* thread CPU time spent in burn_block so far */
+	uint64_t dsp_ns;   /* thread CPU time spent in burn_block so far (estimated) */
 };
 
 static int burn_open(void *state, struct rta_host *host, const struct rta_stream *st)
@@ -66,13 +69,18 @@ static void burn_render(void *state, const struct rta_block *blk)
 {
 	struct burn *b = state;
 	double p = blk->params[0];  /* burn.passes, in force at this block */
-	uint64_t t0 = burn_thread_cpu_ns();
-	char text[48];
+	uint32_t passes = p > 0 ? (uint32_t)p : 0;
+	char text[72];
 
-	burn_block(blk->seq, blk->frames, blk->channels, b->rate, p > 0 ? (uint32_t)p : 0,
-	           blk->out);
-	b->dsp_ns += burn_thread_cpu_ns() - t0;
-	snprintf(text, sizeof text, "dsp_ns %llu", (unsigned long long)b->dsp_ns);
+	if (!burn_probed(blk->seq)) {
+		burn_block(blk->seq, blk->frames, blk->channels, b->rate, passes, blk->out);
+		return;
+	}
+	uint64_t t0 = burn_thread_cpu_ns();
+	burn_block(blk->seq, blk->frames, blk->channels, b->rate, passes, blk->out);
+	b->dsp_ns += (burn_thread_cpu_ns() - t0) * BURN_PROBE_EVERY;
+	snprintf(text, sizeof text, "dsp_ns %llu at %llu", (unsigned long long)b->dsp_ns,
+	         (unsigned long long)burn_now_ns());
 	rta_status(b->host, text);
 }
 

@@ -10,8 +10,8 @@
  * SECONDS, and print one line:
  *     step passes P seconds S xruns X cpu_client_ns C cpu_jackd_ns J dsp_ns D
  * D is the CPU time of the DSP itself in that window (the callback's
- * thread CPU clock around burn_block, as tests/bench/burn.c times it in a
- * replica).
+ * thread CPU clock around burn_block on one block in BURN_PROBE_EVERY,
+ * counted that many times, as tests/bench/burn.c times it in a replica).
  * A step with an xrun is run once more (a shared machine hiccups at any
  * load); stops after a step that has xruns twice (the ramp is over). The process
  * callback renders block after block with its own block counter, into an
@@ -40,16 +40,48 @@ static _Atomic uint64_t xruns;
 static uint64_t seq;
 static uint32_t rate;
 static float buf[BURN_MAX_FRAMES * CH];
-static _Atomic uint64_t dsp_ns;  /* thread CPU time spent in burn_block */
+/*
+ * The DSP's CPU time so far (estimated, burn_probed) and when its last
+ * probe ended (CLOCK_MONOTONIC), a pair written by the callback at each
+ * probe under probe_seq (odd while it writes): the DSP's rate is taken
+ * between two probes, as redundancy.sh takes a replica's, so neither side
+ * counts the partial BURN_PROBE_EVERY blocks at the ends of a window.
+ */
+static _Atomic uint32_t probe_seq;
+static _Atomic uint64_t dsp_ns, dsp_at_ns;
+
+/* The pair (dsp_ns, dsp_at_ns) as of one probe. */
+static void dsp_read(uint64_t *d, uint64_t *at)
+{
+	uint32_t s0;
+
+	do {
+		while ((s0 = atomic_load_explicit(&probe_seq, memory_order_acquire)) & 1u)
+			usleep(100);
+		*d = atomic_load_explicit(&dsp_ns, memory_order_relaxed);
+		*at = atomic_load_explicit(&dsp_at_ns, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+	} while (atomic_load_explicit(&probe_seq, memory_order_relaxed) != s0);
+}
 
 static int process(jack_nframes_t n, void *arg)
 {
 	(void)arg;
 	if (n > BURN_MAX_FRAMES)
 		return 0;
-	uint64_t c0 = burn_thread_cpu_ns();
-	burn_block(seq++, n, CH, rate, atomic_load_explicit(&passes, memory_order_relaxed), buf);
-	atomic_fetch_add_explicit(&dsp_ns, burn_thread_cpu_ns() - c0, memory_order_relaxed);
+	uint32_t p = atomic_load_explicit(&passes, memory_order_relaxed);
+	if (burn_probed(seq)) {
+		uint64_t c0 = burn_thread_cpu_ns();
+		burn_block(seq++, n, CH, rate, p, buf);
+		uint64_t d = (burn_thread_cpu_ns() - c0) * BURN_PROBE_EVERY;
+		atomic_fetch_add_explicit(&probe_seq, 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		atomic_fetch_add_explicit(&dsp_ns, d, memory_order_relaxed);
+		atomic_store_explicit(&dsp_at_ns, burn_now_ns(), memory_order_relaxed);
+		atomic_fetch_add_explicit(&probe_seq, 1, memory_order_release);
+	} else {
+		burn_block(seq++, n, CH, rate, p, buf);
+	}
 	for (uint32_t c = 0; c < CH; c++) {
 		float *o = jack_port_get_buffer(port[c], n);
 		for (uint32_t f = 0; f < n; f++)
@@ -132,17 +164,20 @@ int main(int argc, char **argv)
 		atomic_store(&passes, p);
 		usleep(200000);
 		uint64_t x0 = atomic_load(&xruns), c0 = cpu_ns(getpid()), j0 = cpu_ns(jackd);
-		uint64_t d0 = atomic_load(&dsp_ns);
+		uint64_t d0, a0, d1, a1;
+		dsp_read(&d0, &a0);
 		uint64_t t0 = burn_now_ns();
 		usleep((useconds_t)(secs * 1e6));
 		uint64_t t1 = burn_now_ns();
 		uint64_t x = atomic_load(&xruns) - x0;
+		uint64_t cc = cpu_ns(getpid()) - c0, cj = cpu_ns(jackd) - j0;
+		dsp_read(&d1, &a1);
+		/* The DSP's rate between the two probes, over this window. */
+		double dsp = a1 > a0 ? (double)(d1 - d0) * (double)(t1 - t0) / (double)(a1 - a0) : 0;
 		printf("step passes %u seconds %.3f xruns %llu cpu_client_ns %llu cpu_jackd_ns %llu "
-		       "dsp_ns %llu\n",
-		       p, (double)(t1 - t0) / 1e9, (unsigned long long)x,
-		       (unsigned long long)(cpu_ns(getpid()) - c0),
-		       (unsigned long long)(cpu_ns(jackd) - j0),
-		       (unsigned long long)(atomic_load(&dsp_ns) - d0));
+		       "dsp_ns %.0f\n",
+		       p, (double)(t1 - t0) / 1e9, (unsigned long long)x, (unsigned long long)cc,
+		       (unsigned long long)cj, dsp);
 		fflush(stdout);
 		if (x > 0 && !retried && argc > 4) {
 			retried = true;  /* once: a hiccup of a shared machine is not the load's */

@@ -22,15 +22,18 @@
 #            (CPU - the replicas' DSP) - (peer CPU - the peer's DSP), each
 #            DSP the CPU time of the DSP itself, timed where it ran with the
 #            thread CPU clock (burn's status "dsp_ns", jack_peer's dsp_ns),
-#            in the same window: what each side costs beyond its DSP copies,
-#            as % of the peer's total; goal <= 10%. (The first form, CPU -
+#            in the same window (on one block in BURN_PROBE_EVERY, and a
+#            replica's as a rate between two of its probes, read outside the
+#            CPU window: burn_dsp.h says why): what each side costs beyond
+#            its DSP copies, as % of the peer's total; goal <= 10%. (The first form, CPU -
 #            peer - (copies - 1) x (peer at the load - peer at load 0), took
 #            the peer's DSP for each copy's: the same DSP costs a few % more
 #            in JACK's callback than in a pinned replica, and the two peer
 #            runs a minute apart drifted by more than the goal.) The
-#            peer's CPU at the load is measured again right before each
-#            setup (column "peer s/s"):
-#            a shared host drifts by more than the goal within a minute;
+#            peer's CPU at the load is measured right before and right
+#            after each setup, and the setup set against their mean
+#            (column "peer s/s"): a shared host drifts by more than the
+#            goal within a minute;
 #   max load the highest fraction of the period in REDUNDANCY_RAMP run for
 #            REDUNDANCY_STEP_S seconds without an underrun (rtaudiod:
 #            sink underruns or JACK xruns; peer: JACK xruns); a step that
@@ -139,9 +142,15 @@ peer_load() {
 	set -- $(peer_step "$P_LOAD")
 	peer=$1 dsp=$2
 }
-# rt_dsp_ns -> the DSP CPU time of every replica so far (burn's status).
-rt_dsp_ns() {
-	jst status '[.replicas[].source | capture("dsp_ns (?<n>[0-9]+)").n | tonumber] | add // 0'
+# rt_dsp -> "slot dsp_ns at_ns" a line per replica: its DSP's CPU time so
+# far and when that probe ended (burn's status).
+rt_dsp() {
+	jst status '.replicas | to_entries[] | "\(.key) \(.value.source | capture("dsp_ns (?<n>[0-9]+) at (?<t>[0-9]+)") | "\(.n) \(.t)")"'
+}
+# dsp_rate BEFORE AFTER -> the replicas' DSP, s per s: each replica's rate
+# between its two probes, summed.
+dsp_rate() {
+	printf '%s\n%s\n' "$1" "$2" | awk '{ if ($1 in n) { r += ($2 - n[$1]) / ($3 - t[$1]) } else { n[$1] = $2; t[$1] = $3 } } END { printf "%.4f", r }'
 }
 
 printf "redundancy: CPU at load %s of the period for %s s, ramp %s (%s s a step); 48 kHz, jackd -d dummy\n" \
@@ -179,24 +188,30 @@ for FRAMES in $FRAMES_LIST; do
 	printf "%-6s %10.4f %10s %10s %12s %9s %10s   (load 0: %.4f, DSP alone %.4f)\n" peer \
 		"$peer_first" - 1.00 - "$peer_max" 1.00 "$peer0" "$dsp"
 
+	# The host drifts by more than the goal within a minute: each setup is
+	# set against the peer at the load right before and right after it
+	# (the mean), each after the next one's before.
+	peer_load
 	for s in $SETUPS; do
 		case $s in
 		hot*) n=${s#hot}; sb=hot ;;
 		warm*) n=${s#warm}; sb=warm ;;
 		*) echo "redundancy: unknown setup $s"; continue ;;
 		esac
-		# The host drifts: the peer at the load again, right before.
-		peer_load
 		start_rtaudio "$n" "$sb" "$P_LOAD" "$FRAMES" || { stop_rtaudio; continue; }
 		sleep 0.5
 		pids="$JPID $DPID $(jst status '.replicas[].pid')"
+		# The DSP's probes outside the CPU window: a status call costs
+		# rtaudiod CPU that is the bench's, not the stream's.
+		d0=$(rt_dsp)
 		# shellcheck disable=SC2086
-		c0=$(cpu_ns $pids); t0=$(now_ns); d0=$(rt_dsp_ns)
+		c0=$(cpu_ns $pids); t0=$(now_ns)
 		sleep "$CPU_S"
 		# shellcheck disable=SC2086
-		c1=$(cpu_ns $pids); t1=$(now_ns); d1=$(rt_dsp_ns)
+		c1=$(cpu_ns $pids); t1=$(now_ns)
+		d1=$(rt_dsp)
 		cpu=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c / t }')
-		rtdsp=$(awk -v d=$((d1 - d0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", d / t }')
+		rtdsp=$(dsp_rate "$d0" "$d1")
 		# A replica replaced in the window (a stall on a busy host) took its
 		# CPU with it: no figure rather than a wrong one.
 		if [ "$pids" != "$JPID $DPID $(jst status '.replicas[].pid')" ]; then
@@ -206,7 +221,11 @@ for FRAMES in $FRAMES_LIST; do
 		fi
 		max=$(ramp_rtaudio)
 		stop_rtaudio
-		awk -v s="$s" -v cpu="$cpu" -v peer="$peer" -v dsp="$dsp" -v rtdsp="$rtdsp" \
+		pb=$peer db=$dsp
+		peer_load
+		pm=$(awk -v a="$pb" -v b="$peer" 'BEGIN { printf "%.4f", (a + b) / 2 }')
+		dm=$(awk -v a="$db" -v b="$dsp" 'BEGIN { printf "%.4f", (a + b) / 2 }')
+		awk -v s="$s" -v cpu="$cpu" -v peer="$pm" -v dsp="$dm" -v rtdsp="$rtdsp" \
 		    -v max="$max" -v pmax="$peer_max" 'BEGIN {
 			over = (cpu - rtdsp) - (peer - dsp)
 			pct = peer > 0 ? 100 * over / peer : 0
