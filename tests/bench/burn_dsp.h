@@ -63,11 +63,11 @@ static inline uint64_t burn_now_ns(void)
 /*
  * The DSP is timed on one block in BURN_PROBE_EVERY and counted that many
  * times: a probe is two reads of the thread's CPU clock, a system call each
- * (about 0.6 us apiece on the bench VM), and what of them falls outside the
- * timed span was counted as overhead once per copy, 2 to 3 ms of CPU a
- * second with 3 replicas at 64 frames, over 1% of the peer. Every block of
- * a given pass count costs the same, so the estimate has no bias. burn.c
- * and jack_peer.c probe alike.
+ * (about 0.6 us apiece on the bench VM), so probing every block cost about
+ * 2.8 ms of CPU a second with 3 replicas at 64 frames (1% of the peer), and
+ * what of it fell outside the timed span counted as overhead, once per
+ * copy. Every block of a given pass count costs the same, so the estimate
+ * has no bias. burn.c and jack_peer.c probe alike.
  */
 #define BURN_PROBE_EVERY 8u
 static inline int burn_probed(uint64_t seq) { return seq % BURN_PROBE_EVERY == 0; }

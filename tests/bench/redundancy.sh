@@ -23,9 +23,10 @@
 #            DSP the CPU time of the DSP itself, timed where it ran with the
 #            thread CPU clock (burn's status "dsp_ns", jack_peer's dsp_ns),
 #            in the same window (on one block in BURN_PROBE_EVERY, and a
-#            replica's as a rate between two of its probes, read outside the
-#            CPU window: burn_dsp.h says why): what each side costs beyond
-#            its DSP copies, as % of the peer's total; goal <= 10%. (The first form, CPU -
+#            replica's as a rate between two of its probes, read outside
+#            the CPU window: burn_dsp.h says why): what each side costs
+#            beyond its DSP copies, as % of the peer's total; goal <= 10%.
+#            (The first form, CPU -
 #            peer - (copies - 1) x (peer at the load - peer at load 0), took
 #            the peer's DSP for each copy's: the same DSP costs a few % more
 #            in JACK's callback than in a pinned replica, and the two peer
