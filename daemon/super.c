@@ -483,19 +483,24 @@ static void respawn(struct slot *sl, bool rebuild)
 		emit(s, "respawn", (int)sl->index, NULL);
 }
 
+/* The machine's heartbeat limits from [watchdog] stall_periods and the standby mode. */
+static void set_limits(struct fsm_policy *pol, const struct config *cfg, uint64_t period_ns)
+{
+	pol->stall_ns = layout_stall_limit_ns(cfg->stall_periods, period_ns);
+	pol->warm_ns = cfg->standby == STANDBY_WARM ? layout_warm_limit_ns(pol->stall_ns) : 0;
+}
+
 int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct group *gr,
                 struct sink *sink, char *err, size_t errlen)
 {
-	uint64_t stall = layout_stall_limit_ns(cfg->stall_periods, gr->period_ns);
 	struct fsm_policy pol = {
-		.stall_ns = stall,
-		.warm_ns = cfg->standby == STANDBY_WARM ? layout_warm_limit_ns(stall) : 0,
 		.backoff_ms = cfg->restart_backoff_ms,
 		.backoff_max_ms = cfg->restart_backoff_max_ms,
 		.start_limit = cfg->start_limit,
 	};
 	struct fsm_actions out = { 0 };
 
+	set_limits(&pol, cfg, gr->period_ns);
 	s->loop = loop;
 	s->cfg = cfg;
 	s->gr = gr;
@@ -539,10 +544,8 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 
 void super_reconfigure(struct super *s)
 {
-	/* [watchdog] stall_periods may have changed: the machine's limit with it. */
-	s->m.pol.stall_ns = layout_stall_limit_ns(s->cfg->stall_periods, period(s));
-	if (s->m.pol.warm_ns != 0)
-		s->m.pol.warm_ns = layout_warm_limit_ns(s->m.pol.stall_ns);
+	/* [watchdog] stall_periods may have changed: the machine's limits with it. */
+	set_limits(&s->m.pol, s->cfg, period(s));
 	atomic_store_explicit(&s->watch.poll_ns, (uint64_t)s->cfg->interval_ms * NSEC_PER_MSEC,
 	                      memory_order_relaxed);
 	watch_publish(&s->watch, &s->m);

@@ -8,8 +8,8 @@
  * to a healthy standby and schedules a respawn, a crash of a standby does
  * not; a stalled primary is fenced and replaced; a late standby gets 4x the
  * limit, a lone late primary too, then both are fenced; a warm standby's
- * longer limit, and a promoted one's limit counted from its promotion; a replica not ready
- * in 5 s is fenced; quick deaths grow the backoff into "degraded" at
+ * longer limit, and a promoted one's limit counted from its promotion; a
+ * replica not ready in 5 s is fenced; quick deaths grow the backoff into "degraded" at
  * start_limit and a slot healthy for the window forgives them
  * ("recovered"); kill-primary is refused without a healthy standby and
  * forced with one; manual failover; the takeover pick (a healthy standby
@@ -184,7 +184,7 @@ END_TEST
 START_TEST(warm_standby_limit)
 {
 	struct world w;
-	uint64_t since, limit, warm = STALL + 10 * MS;
+	uint64_t since, limit, warm = layout_warm_limit_ns(STALL);  /* STALL + 10 ms */
 
 	world_boot(&w, 2);
 	w.m.pol.warm_ns = warm;
