@@ -350,6 +350,9 @@ static void dying_slot(struct super *s, uint32_t i)
 	uint32_t pid;
 	int code;
 
+	if (watch_refused(&s->watch, i, &pid))
+		log_warn("replica %u (pid %u) keeps waking its own life lock: its death will "
+		         "be heard at the reap", i, pid);
 	if (!watch_dying(&s->watch, i, &pid, &code) || sl->proc.pid <= 0 ||
 	    (uint32_t)sl->proc.pid != pid)
 		return;
@@ -530,7 +533,8 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 		         "will set their SCHED_FIFO itself; their mlockall is bounded",
 		         strerror(-rc));
 	rc = watch_start(&s->watch, loop, gr, &sink->bell, gr->period_ns,
-	                 (uint64_t)cfg->interval_ms * NSEC_PER_MSEC, on_ring, s);
+	                 (uint64_t)cfg->interval_ms * NSEC_PER_MSEC,
+	                 cfg->rt_priority > 0 ? sink_rt_priority(cfg) : 0, on_ring, s);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the heartbeat watcher: %s", strerror(-rc));
 		return rc;

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +27,19 @@
 #include "futex.h"
 #include "layout.h"
 #include "life.h"
+#include "rtprio.h"
 #include "watch.h"
 
 #define WATCH_STACK_BYTES (64u * 1024u)
 #define WATCH_IDLE_NS     (1000ull * NSEC_PER_MSEC)  /* nothing pending: look again in 1 s */
+/*
+ * The guard of a real-time watcher against replicas that wake it: an
+ * honest replica never wakes its own life word (only the kernel does, with
+ * the word marked), and nothing but a changed word makes the wait return
+ * early. Past these budgets the life locks concerned are given up on.
+ */
+#define WATCH_SELF_WAKES  16u  /* per life: wakes with the word still "alive" */
+#define WATCH_BLIND_WAKES 64u  /* per set of lives: early returns nothing explains */
 
 static void watch_on_async(uv_async_t *a)
 {
@@ -144,12 +154,40 @@ static bool watch_exiting(uint32_t pid, int *code)
 }
 
 /*
+ * The dying replica runs its exit (freeing its locked memory: hundreds of
+ * microseconds) at its SCHED_FIFO priority, on a CPU the loop thread that
+ * is about to be woken may be queued on; there the loop would wait behind
+ * the teardown. Its pid is a zombie-to-be of ours, not reusable before
+ * the loop reaps it, so lowering it now cannot touch another process.
+ * Best effort: a daemon that may not (not root) leaves it as it is.
+ */
+static void watch_demote(uint32_t pid)
+{
+#ifdef __linux__
+	struct sched_param sp = { .sched_priority = 0 };
+
+	(void)sched_setscheduler((pid_t)pid, SCHED_OTHER, &sp);
+#else
+	(void)pid;
+#endif
+}
+
+/* Give up on slot i's life lock (it is the replica's doing): its death is
+ * heard at the reap, and the loop is told once (watch_refused). */
+static void watch_refuse(struct watch *w, uint32_t i, uint32_t pid)
+{
+	w->life_done[i] = pid;
+	atomic_store_explicit(&w->slot[i].refused_pid, pid, memory_order_release);
+}
+
+/*
  * Look at each watched life word: add the held ones to the wait
- * (words/expect from index *n on), report a marked one whose process is
- * exiting. True if one was reported.
+ * (words/expect from index *n on, slot_of naming their slots), report a
+ * marked one whose process is exiting. True if one was reported (or given
+ * up on: the loop is to be told either way).
  */
 static bool watch_lives(struct watch *w, _Atomic uint32_t **words, uint32_t *expect,
-                        unsigned *n)
+                        uint32_t *slot_of, unsigned *n)
 {
 	bool died = false;
 
@@ -159,11 +197,16 @@ static bool watch_lives(struct watch *w, _Atomic uint32_t **words, uint32_t *exp
 
 		if (pid == 0 || pid == w->life_done[i])
 			continue;
+		if (pid != w->life_pid[i]) {  /* a new life: a new budget */
+			w->life_pid[i] = pid;
+			w->self_wakes[i] = 0;
+		}
 		_Atomic uint32_t *word = life_word(w->gr->r[i]);
 		enum life_look look = life_look(atomic_load_explicit(word, memory_order_acquire), pid);
 		if (look == LIFE_ALIVE) {
 			if (*n < FUTEX_ANY_MAX) {
 				words[*n] = word;
+				slot_of[*n] = i;
 				expect[(*n)++] = life_alive(pid);
 			}
 			continue;
@@ -172,11 +215,50 @@ static bool watch_lives(struct watch *w, _Atomic uint32_t **words, uint32_t *exp
 		int code;
 		if (look != LIFE_DEAD || !watch_exiting(pid, &code))
 			continue;  /* a scribble, a lie, or gone already: the reap tells */
+		watch_demote(pid);
 		atomic_store_explicit(&ws->dying_code, code, memory_order_relaxed);
 		atomic_store_explicit(&ws->dying_pid, pid, memory_order_release);
 		died = true;
 	}
 	return died;
+}
+
+/*
+ * After the wait returned `rc` over words[0..n) (0: the bell): charge a
+ * replica that woke its own life word (the word still says "alive"), and
+ * count early returns nothing explains (-EAGAIN with every word as
+ * expected again: a word flipped and back, which only a replica does). Over
+ * budget, give up on the life locks concerned. True if any was.
+ */
+static bool watch_guard(struct watch *w, int rc, _Atomic uint32_t *const *words,
+                        const uint32_t *expect, const uint32_t *slot_of, unsigned n)
+{
+	bool refused = false;
+
+	if (rc >= 1 && (unsigned)rc < n) {
+		uint32_t i = slot_of[rc];
+		if (atomic_load_explicit(words[rc], memory_order_acquire) == expect[rc] &&
+		    ++w->self_wakes[i] > WATCH_SELF_WAKES) {
+			watch_refuse(w, i, w->life_pid[i]);
+			refused = true;
+		}
+		return refused;
+	}
+	if (rc != -EAGAIN || n < 2)
+		return false;
+	for (unsigned k = 0; k < n; k++)
+		if (atomic_load_explicit(words[k], memory_order_acquire) != expect[k]) {
+			w->blind_wakes = 0;  /* explained: the next look deals with it */
+			return false;
+		}
+	if (++w->blind_wakes <= WATCH_BLIND_WAKES)
+		return false;
+	/* Which replica it is cannot be told: every life watched now is given
+	 * up on (an honest one's death is then heard at the reap). */
+	for (unsigned k = 1; k < n; k++)
+		watch_refuse(w, slot_of[k], w->life_pid[slot_of[k]]);
+	w->blind_wakes = 0;
+	return true;
 }
 
 static void *watch_main(void *arg)
@@ -189,6 +271,18 @@ static void *watch_main(void *arg)
 	bool ready_sent = false;   /* for this publish */
 	uint64_t quiet_until = 0;  /* the loop is woken at most once per poll_ns */
 
+	/*
+	 * Real-time above the replicas (at the sink's priority): a death wakes
+	 * this thread on the dying replica's CPU as often as not, and at
+	 * SCHED_OTHER it would wait there behind the replica's teardown. What
+	 * it does per wake is bounded: a look at the table, and at a death one
+	 * read of /proc; replicas that wake it are given up on (watch_guard).
+	 */
+	if (w->rt_priority > 0) {
+		struct rtprio_status st = { 0 };
+		(void)rtprio_set(w->rt_priority, b->period_ns, &st);  /* or not: it still works */
+	}
+	rtprio_touch_stack(WATCH_STACK_BYTES / 2);
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		/* Loaded before looking: a bump after it makes the wait return at once. */
 		uint32_t word = atomic_load_explicit(&b->word, memory_order_acquire);
@@ -216,10 +310,10 @@ static void *watch_main(void *arg)
 			}
 		}
 		_Atomic uint32_t *words[FUTEX_ANY_MAX] = { &b->word };
-		uint32_t expect[FUTEX_ANY_MAX] = { word };
+		uint32_t expect[FUTEX_ANY_MAX] = { word }, slot_of[FUTEX_ANY_MAX] = { 0 };
 		unsigned nw = 1;
 		/* A death is told at once, whatever the rate limit. */
-		if (!w->life_off && watch_lives(w, words, expect, &nw))
+		if (!w->life_off && watch_lives(w, words, expect, slot_of, &nw))
 			(void)uv_async_send(&w->async);
 		uint32_t verdicts = atomic_load_explicit(&b->verdict_rings, memory_order_relaxed);
 		if (ready || wake || verdicts != verdicts_seen) {
@@ -240,12 +334,15 @@ static void *watch_main(void *arg)
 		/* -EFAULT: a cut segment; the next look reads zeros there (guard.c). */
 		if (rc == -ENOSYS || rc == -EFAULT)
 			(void)futex_wait(&b->word, word, (int64_t)wait);
+		else if (nw > 1 && watch_guard(w, rc, words, expect, slot_of, nw))
+			(void)uv_async_send(&w->async);
 	}
 	return NULL;
 }
 
 int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch_bell *bell,
-                uint64_t period_ns, uint64_t poll_ns, void (*cb)(void *arg), void *arg)
+                uint64_t period_ns, uint64_t poll_ns, int rt_priority,
+                void (*cb)(void *arg), void *arg)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
@@ -256,6 +353,7 @@ int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch
 	w->bell = bell;
 	w->cb = cb;
 	w->arg = arg;
+	w->rt_priority = rt_priority;
 	atomic_store_explicit(&w->poll_ns, poll_ns, memory_order_relaxed);
 	bell->period_ns = period_ns;
 	bell->rung_at = 0;
@@ -339,6 +437,17 @@ bool watch_dying(struct watch *w, uint32_t i, uint32_t *pid, int *code)
 		return false;
 	*pid = p;
 	*code = atomic_load_explicit(&w->slot[i].dying_code, memory_order_relaxed);
+	return true;
+}
+
+bool watch_refused(struct watch *w, uint32_t i, uint32_t *pid)
+{
+	if (i >= LAYOUT_MAX_REPLICAS)
+		return false;
+	uint32_t p = atomic_exchange_explicit(&w->slot[i].refused_pid, 0, memory_order_acquire);
+	if (p == 0)
+		return false;
+	*pid = p;
 	return true;
 }
 

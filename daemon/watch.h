@@ -53,6 +53,7 @@ struct watch_slot {
 	_Atomic uint32_t life_pid;  /* loop: the process whose life lock to watch (0: none) */
 	_Atomic uint32_t dying_pid; /* watcher: that process is exiting (0: nothing new) */
 	_Atomic int32_t dying_code; /* its exit code, as waitpid would say it */
+	_Atomic uint32_t refused_pid; /* watcher: that process's life lock was given up on */
 };
 
 struct watch {
@@ -70,19 +71,26 @@ struct watch {
 	_Atomic int stop;
 	struct watch_slot slot[LAYOUT_MAX_REPLICAS];
 	uint32_t life_done[LAYOUT_MAX_REPLICAS]; /* watcher only: pid reported or given up on */
+	uint32_t life_pid[LAYOUT_MAX_REPLICAS];  /* watcher only: the life self_wakes counts for */
+	uint32_t self_wakes[LAYOUT_MAX_REPLICAS]; /* watcher only: its wakes of its own word */
+	uint32_t blind_wakes;       /* watcher only: early returns nothing explained */
 	bool life_off;              /* watcher only: no futex_waitv here */
+	int rt_priority;            /* SCHED_FIFO priority asked for (0: none) */
 };
 
 /*
  * Start the watcher over group `gr` on `loop`, sleeping on *bell (the
- * sink's, which looks every period_ns); cb(arg) runs on the loop thread each time it rings (coalesced).
+ * sink's, which looks every period_ns); cb(arg) runs on the loop thread
+ * each time it rings (coalesced). The thread runs at SCHED_FIFO
+ * rt_priority where allowed (0: not real-time), so that it is not queued behind a dying replica.
  * Nothing is watched until watch_publish(). *w is owned by the caller and
  * must stay in place until watch_close()'s handle is closed. Returns 0 or
  * -errno (uv or pthread errors; nothing left running, watch_close() still
  * due). Loop thread.
  */
 int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch_bell *bell,
-                uint64_t period_ns, uint64_t poll_ns, void (*cb)(void *arg), void *arg);
+                uint64_t period_ns, uint64_t poll_ns, int rt_priority,
+                void (*cb)(void *arg), void *arg);
 
 /*
  * Tell the watcher and the sink what to watch now: each slot's mode, since
@@ -112,7 +120,12 @@ void watch_check(struct watch *w, uint64_t now, uint64_t verdicts);
  * root), and wakes the loop at once; watch_dying() then has it. A lock the
  * process does not hold as expected, or a mark with no exit under way (a
  * replica that lies), is given up on without a word: the reap still tells.
- * Call once the replica is ready (it took the lock before its renderer's
+ * So is one the replica keeps waking (more than a few times a life), or,
+ * when which one cannot be told, every watched lock after many early
+ * returns nothing explains: a replica may not keep a real-time thread of
+ * the daemon busy; watch_refused() says so. At a death the watcher lowers
+ * the dying process to SCHED_OTHER, so that the loop it wakes is not
+ * queued behind its teardown. Call once the replica is ready (it took the lock before its renderer's
  * open). Loop thread.
  */
 void watch_life(struct watch *w, uint32_t i, uint32_t pid);
@@ -124,6 +137,13 @@ void watch_life(struct watch *w, uint32_t i, uint32_t pid);
  * Loop thread.
  */
 bool watch_dying(struct watch *w, uint32_t i, uint32_t *pid, int *code);
+
+/*
+ * Whether the watcher gave up on slot i's life lock since the last call
+ * (the replica woke it itself, see watch_life): true with *pid, once per
+ * giving up. Loop thread.
+ */
+bool watch_refused(struct watch *w, uint32_t i, uint32_t *pid);
 
 /* Stop and join the thread (idempotent). Loop thread. */
 void watch_stop(struct watch *w);

@@ -22,7 +22,11 @@
  *     fork, exec   fork (the child exits at once), exec /bin/true;
  *     kill_daemon  kill(getppid(), SIGKILL);
  *     alloc        malloc and touch 16 MiB chunks until refused, then free
- *                  them and carry on.
+ *                  them and carry on;
+ *     life_wake    futex_wake its own life lock's word (found through its
+ *                  segment's mapping in /proc/self/maps) 100000 times, as
+ *                  fast as it can, then carry on: the daemon's real-time
+ *                  watcher sleeps on that word.
  * Each attempt prints "hostile: MODE: trying" on stderr (the daemon's log),
  * then what happened ("refused (errno text)" or what it managed): a call the
  * sandbox forbids kills the process before the second line.
@@ -40,6 +44,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#endif
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -61,6 +69,7 @@ struct hostile {
 	_Atomic int go;
 	pthread_t worker;
 	bool have_worker;
+	uint32_t *life;  /* life_wake: its life word */
 };
 
 static struct hostile H;
@@ -121,9 +130,59 @@ static void try_group_mapping(void)
 		say("hostile: %s: no group segment mapping in /proc/self/maps\n", H.mode);
 }
 
+/*
+ * The daemon's watcher sleeps on this replica's life word: in its segment
+ * "rtaudio-<group>-r<index>", at the layout's life offset (1152,
+ * lib/layout.h) plus the mutex's lock word (glibc: 0). Found in open,
+ * before the sandbox's lock (which forbids opening /proc/self/maps).
+ */
+#define LIFE_OFFSET 1152u
+#define LIFE_WAKES  100000
+static uint32_t *life_word_at(void)
+{
+	char line[512], want[96];
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo = 0, hi;
+
+	snprintf(want, sizeof want, "rtaudio-%s-r%" PRIu32, H.group, H.index);
+	while (f != NULL && lo == 0 && fgets(line, sizeof line, f) != NULL) {
+		char *name = strstr(line, want);
+		if (name == NULL || (name[strlen(want)] != '\n' && name[strlen(want)] != ' ') ||
+		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			lo = 0;
+	}
+	if (f != NULL)
+		fclose(f);
+	return lo != 0 ? (uint32_t *)(lo + LIFE_OFFSET) : NULL;
+}
+
+/* Wake it as fast as it can, LIFE_WAKES times, then carry on. */
+static void try_life_wake(void)
+{
+	long woken = 0;
+
+	if (H.life == NULL) {
+		say("hostile: %s: no mapping of its segment in /proc/self/maps\n", H.mode);
+		return;
+	}
+#ifdef __linux__
+	for (int i = 0; i < LIFE_WAKES; i++) {
+		long rc = syscall(SYS_futex, H.life, FUTEX_WAKE, 1, NULL, NULL, 0);
+		if (rc > 0)
+			woken += rc;
+	}
+#endif
+	say("hostile: %s: %d wakes, %ld of them woke a waiter: DONE (%ld)\n", H.mode, LIFE_WAKES,
+	    woken, woken);
+}
+
 static void misbehave(void)
 {
 	say("hostile: %s: trying (replica %" PRIu32 ", pid %d)\n", H.mode, H.index, (int)getpid());
+	if (strcmp(H.mode, "life_wake") == 0) {
+		try_life_wake();
+		return;
+	}
 	if (strcmp(H.mode, "shm_name") == 0) {
 		char p[160];
 		snprintf(p, sizeof p, "/dev/shm/rtaudio-%s-r%u", H.group, H.index == 0 ? 1u : 0u);
@@ -217,6 +276,8 @@ static int h_open(void *state, struct rta_host *host, const struct rta_stream *s
 	copy_key(host, "socket", H.socket, sizeof H.socket);
 	copy_key(host, "path", H.path, sizeof H.path);
 	H.mine = st->channels != 0 && st->replica == H.index;
+	if (H.mine && strcmp(H.mode, "life_wake") == 0)
+		H.life = life_word_at();
 	/* A worker for the thread modes (in a --check run too, where replica
 	 * is 0: it never gets its cue there, and close ends it). */
 	if (H.mine && strcmp(H.mode, "spin") != 0 &&

@@ -8,7 +8,8 @@
 # the sink loses no sample and has no underrun, the recording is a
 # continuous sine (sinecheck), the attempt is refused or contained, and it
 # is reported: a failover record of reason sandbox (a forbidden system call:
-# SIGSYS) or stall, or the renderer's own "refused" line where an attempt is
+# SIGSYS) or stall, the daemon's word that it gave up on a life lock the
+# replica keeps waking, or the renderer's own "refused" line where an attempt is
 # refused by what lies under the seccomp filter ([group] sandbox = off: no
 # segment has a name, the daemon's /proc is another user's, the group
 # mapping cannot be made writable, a replica cannot signal the daemon).
@@ -39,7 +40,8 @@ primary_is_0() {
 
 # run_case SANDBOX EXPECT MODE [config lines...]
 # EXPECT: sandbox | stall | crash (a failover of that reason), or
-# refused:N (N "refused" lines from the renderer and no failover from it).
+# refused:N (N "refused" lines from the renderer and no failover from it),
+# or life (see below).
 run_case() {
 	sb=$1 expect=$2 mode=$3; shift 3
 	CASES=$((CASES + 1))
@@ -70,6 +72,28 @@ run_case() {
 		[ "$(st '.replicas[0].pid')" = "$pid0" ] || [ "$s" != 0 ] ||
 			fail "$mode ($sb): replica 0 was replaced"
 		got="refused, still rendering"
+		;;
+	life)
+		# It wakes the word the daemon's real-time watcher sleeps on: the
+		# watcher gives up on that life lock after a few wakes (so the
+		# replica woke a waiter only those few times of its 100000), says
+		# so once, and the replica, otherwise honest, stays primary; its
+		# death is then heard at the reap.
+		wait_until 20 grep -q "hostile: $mode: .*DONE" "$DLOG" ||
+			fail "$mode ($sb): never finished: $(hostile_lines "$mode")"
+		woken=$(sed -n "s/.*hostile: $mode: .*DONE (\([0-9]*\)).*/\1/p" "$DLOG")
+		[ "${woken:-99999}" -le 64 ] || fail "$mode ($sb): it woke the watcher $woken times"
+		wait_until 5 grep -q "keeps waking its own life lock" "$DLOG" ||
+			fail "$mode ($sb): the daemon did not say it gave up on the life lock"
+		c=$(grep 'failover (' "$DLOG" | grep -vc 'failover (manual)')
+		[ "$c" = 0 ] || fail "$mode ($sb): a failover: $(grep 'failover (' "$DLOG")"
+		[ "$(st '.replicas[0].pid')" = "$pid0" ] || fail "$mode ($sb): replica 0 was replaced"
+		kill -KILL "$pid0"
+		wait_until 10 grep -q "failover (crash)" "$DLOG" ||
+			fail "$mode ($sb): no failover (crash) after SIGKILL: $(grep 'failover (' "$DLOG")"
+		wait_until 10 all_ready || fail "$mode ($sb): slot not respawned"
+		wait_until 5 settled || fail "$mode ($sb): failover not settled"
+		got="woke the watcher $woken times, life lock given up on; then SIGKILL: failover $(st '.failovers.last | "(\(.reason)) \(.from) -> \(.to), detected in \(.detect_us) us"')"
 		;;
 	sandbox)
 		# The death itself; a failover of reason sandbox if replica 0 was
@@ -142,6 +166,8 @@ done
 # Limits: the address space (and the locked-memory bound) refuses it.
 run_case strict refused:1 alloc "replica_max_memory_mb = 256"
 grep -q 'allocation refused' "$DLOG" || fail "alloc: no refusal reported"
+# Waking the daemon's real-time watcher: given up on, not obeyed.
+run_case strict life life_wake
 # No heartbeat: the watchdog fences it.
 run_case strict stall spin
 run_case strict stall stop

@@ -39,6 +39,17 @@ case "$rt" in
 	fi ;;
 *) echo "note: sink not SCHED_FIFO here: $rt" ;;
 esac
+# The watcher (life locks, stalls) runs at the sink's priority, above the
+# replicas: at SCHED_OTHER it waits behind a dying replica's teardown.
+WTID=""
+for t in /proc/"$DPID"/task/*; do
+	[ "$(cat "$t/comm" 2>/dev/null)" = rtaudiod-watch ] && WTID=$(basename "$t")
+done
+[ -n "$WTID" ] || die "no thread named rtaudiod-watch in the daemon (pid $DPID)"
+sched_of() { awk '/^policy|^prio/ {printf "%s %s ", $1, $3}' "/proc/$DPID/task/$1/sched"; }
+[ "$(sched_of "$WTID")" = "$(sched_of "$TID")" ] ||
+	fail "watch thread: $(sched_of "$WTID"), sink thread: $(sched_of "$TID"): not the same"
+ok "watch thread $WTID: $(sched_of "$WTID")(as the sink)"
 vmlck=$(awk '/^VmLck:/ {print $2}' "/proc/$DPID/status")
 echo "status: sink rt \"$rt\", mlocked $mlocked; VmLck $vmlck kB"
 if [ "$mlocked" = true ]; then
