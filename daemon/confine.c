@@ -2,13 +2,17 @@
  * confine.c - replica_user resolution, the privilege drop before exec, the
  * limits children inherit (confine.h says why each).
  *
- * Does: getpwnam, setgroups/setgid/setuid, setrlimit.
- * Does not: log, spawn, or decide when (spawn.c and params.c call it).
+ * Does: getpwnam, setgroups/setgid/setuid, setrlimit, and the text saying
+ * which limits could not be raised.
+ * Does not: log (it formats; super.c logs), spawn, or decide when (spawn.c
+ * and params.c call it).
  */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -45,22 +49,69 @@ int confine_child(const struct confine_cred *cr)
 	return 0;
 }
 
-int confine_inheritable_limits(int rt_priority)
+/*
+ * Raise `res` to at least `want` (RLIM_INFINITY: unlimited), soft and hard.
+ * Raising a hard limit needs CAP_SYS_RESOURCE, which a root in a container
+ * may lack (EPERM): then raise the soft limit up to the hard one, which
+ * needs nothing, so children get all there is. Returns 0 if `want` is in
+ * force, else -errno of the full raise (what the caller reports); the
+ * soft-to-hard step's own outcome shows in getrlimit.
+ */
+static int confine_raise(int res, rlim_t want)
 {
 	struct rlimit rl;
 
+	if (getrlimit(res, &rl) != 0)
+		return -errno;
+	if (rl.rlim_cur == RLIM_INFINITY || (want != RLIM_INFINITY && rl.rlim_cur >= want))
+		return 0;
+	struct rlimit full = { .rlim_cur = want, .rlim_max = rl.rlim_max };
+	if (rl.rlim_max != RLIM_INFINITY && (want == RLIM_INFINITY || rl.rlim_max < want))
+		full.rlim_max = want;
+	if (setrlimit(res, &full) == 0)
+		return 0;
+	int rc = -errno;
+	if (rc == -EPERM && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(res, &rl);
+	}
+	return rc;
+}
+
+int confine_inheritable_limits(int rt_priority, struct confine_limits *got)
+{
+	struct rlimit rl;
+
+	got->rtprio_error = got->memlock_error = 0;
+	got->rtprio = got->memlock = RLIM_INFINITY;
 	if (geteuid() != 0)
 		return 0;
-	if (getrlimit(RLIMIT_RTPRIO, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < (rlim_t)rt_priority) {
-		rl.rlim_cur = (rlim_t)rt_priority;
-		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur)
-			rl.rlim_max = rl.rlim_cur;
-		if (setrlimit(RLIMIT_RTPRIO, &rl) != 0)
-			return -errno;
-	}
-	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
-	return setrlimit(RLIMIT_MEMLOCK, &rl) == 0 ? 0 : -errno;
+	/* Independent: a refused RLIMIT_RTPRIO (rtaudiod boosts replicas
+	 * itself then) must not cost them the locked memory, nor the reverse. */
+	got->rtprio_error = -confine_raise(RLIMIT_RTPRIO, (rlim_t)(rt_priority > 0 ? rt_priority : 0));
+	got->memlock_error = -confine_raise(RLIMIT_MEMLOCK, RLIM_INFINITY);
+	if (getrlimit(RLIMIT_RTPRIO, &rl) == 0)
+		got->rtprio = rl.rlim_cur;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+		got->memlock = rl.rlim_cur;
+	return got->rtprio_error != 0 ? -got->rtprio_error : -got->memlock_error;
+}
+
+const char *confine_limits_describe(const struct confine_limits *got, char *buf, size_t len)
+{
+	char rt[160] = "", mem[160] = "";
+
+	if (got->rtprio_error != 0)
+		snprintf(rt, sizeof rt, "RLIMIT_RTPRIO stays %lld (%s): rtaudiod sets their "
+		         "SCHED_FIFO itself", got->rtprio == RLIM_INFINITY ? -1LL : (long long)got->rtprio,
+		         strerror(got->rtprio_error));
+	if (got->memlock_error != 0)
+		snprintf(mem, sizeof mem, "RLIMIT_MEMLOCK stays %lld KiB (%s): a replica whose "
+		         "mlockall fails stays unlocked",
+		         got->memlock == RLIM_INFINITY ? -1LL : (long long)(got->memlock / 1024),
+		         strerror(got->memlock_error));
+	snprintf(buf, len, "%s%s%s", rt, rt[0] != '\0' && mem[0] != '\0' ? "; " : "", mem);
+	return buf;
 }
 
 int confine_boost(pid_t pid, int priority)

@@ -8,7 +8,7 @@
  * a forked child (params.c) or has libuv do it (spawn.c); raises the
  * daemon's own RLIMIT_RTPRIO and RLIMIT_MEMLOCK so that replicas, which
  * inherit them and lose root's capabilities, still get SCHED_FIFO and
- * locked memory.
+ * locked memory (each limit on its own, as far as this root may).
  *
  * What it does not do: the replica's own confinement (limits, seccomp:
  * lib/renderer_proc.c, told by the arguments params_argv() adds), or log.
@@ -18,6 +18,7 @@
 #define RTAUDIOD_CONFINE_H
 
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -42,14 +43,32 @@ int confine_user(const struct config *c, struct confine_cred *cr);
  */
 int confine_child(const struct confine_cred *cr);
 
+/* What confine_inheritable_limits() got: the soft limits children inherit. */
+struct confine_limits {
+	int rtprio_error;    /* 0, or errno of the refused raise of RLIMIT_RTPRIO */
+	int memlock_error;   /* the same for RLIMIT_MEMLOCK */
+	rlim_t rtprio;       /* soft limits in force after (RLIM_INFINITY: none) */
+	rlim_t memlock;      /* bytes */
+};
+
 /*
- * Root only (no-op otherwise): raise this process's RLIMIT_RTPRIO to at
- * least `rt_priority` and RLIMIT_MEMLOCK to unlimited, soft and hard, so
- * that children that drop to replica_user inherit them. Harmless for the
- * daemon itself (root has CAP_SYS_NICE and CAP_IPC_LOCK already). Returns
- * 0 or -errno.
+ * Root only (no-op otherwise, *got all zero errors and unlimited): raise
+ * this process's RLIMIT_RTPRIO to at least `rt_priority` and RLIMIT_MEMLOCK
+ * to unlimited, soft and hard, so that children that drop to replica_user
+ * inherit them. Each limit on its own: when a full raise is refused (EPERM:
+ * no CAP_SYS_RESOURCE) its soft limit is still raised to its hard one.
+ * Harmless for the daemon itself (root has CAP_SYS_NICE and CAP_IPC_LOCK
+ * already). Fills *got; returns 0 or the first -errno (RTPRIO's, then
+ * MEMLOCK's).
  */
-int confine_inheritable_limits(int rt_priority);
+int confine_inheritable_limits(int rt_priority, struct confine_limits *got);
+
+/*
+ * One line for the log saying which limits in *got stayed below what was
+ * asked, at what, why, and what follows for the replicas ("" if none).
+ * Returns buf.
+ */
+const char *confine_limits_describe(const struct confine_limits *got, char *buf, size_t len);
 
 /*
  * Put process `pid` (a replica's render thread: its main thread) on

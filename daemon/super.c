@@ -528,10 +528,10 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 		         cfg->replica_user);
 		return rc;
 	}
-	if (s->cred.drop && (rc = confine_inheritable_limits(cfg->rt_priority)) < 0)
-		log_info("cannot raise RLIMIT_RTPRIO/RLIMIT_MEMLOCK for replicas (%s): rtaudiod "
-		         "will set their SCHED_FIFO itself; their mlockall is bounded",
-		         strerror(-rc));
+	struct confine_limits lim;
+	char why[320];
+	if (s->cred.drop && confine_inheritable_limits(cfg->rt_priority, &lim) < 0)
+		log_info("replicas' limits: %s", confine_limits_describe(&lim, why, sizeof why));
 	rc = watch_start(&s->watch, loop, gr, &sink->bell, gr->period_ns,
 	                 (uint64_t)cfg->interval_ms * NSEC_PER_MSEC,
 	                 cfg->rt_priority > 0 ? sink_rt_priority(cfg) : 0, on_ring, s);
