@@ -107,7 +107,7 @@ const char *confine_limits_describe(const struct confine_limits *got, char *buf,
 		         strerror(got->rtprio_error));
 	if (got->memlock_error != 0)
 		snprintf(mem, sizeof mem, "RLIMIT_MEMLOCK stays %lld KiB (%s): a replica whose "
-		         "mlockall fails stays unlocked",
+		         "mlockall fails locks its audio path only",
 		         got->memlock == RLIM_INFINITY ? -1LL : (long long)(got->memlock / 1024),
 		         strerror(got->memlock_error));
 	snprintf(buf, len, "%s%s%s", rt, rt[0] != '\0' && mem[0] != '\0' ? "; " : "", mem);

@@ -11,7 +11,8 @@
  * the descriptors, validates the stream configuration,
  * calls the renderer's open (and checks the parameters it declares against
  * the table the daemon published), asks for real-time scheduling and locked
- * memory (and publishes what it got), locks the sandbox (the seccomp
+ * memory (mlockall, or when refused the audio path's memory: segments,
+ * state, stack) and publishes what it got, locks the sandbox (the seccomp
  * allow-list, sandbox.h) and then renders blocks on demand
  * (DESIGN.md "The audio path"): while its ring holds fewer than `lead`
  * blocks past the sink position it renders the next one, applies the output
@@ -489,7 +490,21 @@ int rta_renderer_main(int argc, char **argv, const struct rta_renderer *rd, void
 	atomic_store_explicit(&r->cpu1, pinned ? (int32_t)cpu + 1 : 0, memory_order_relaxed);
 
 	struct rtprio_status st = { 0 };
-	(void)rtprio_lock_memory(REPLICA_STACK_LOCK, &st);
+	if (rtprio_lock_memory(REPLICA_STACK_LOCK, &st) < 0) {
+		/*
+		 * Refused (an unprivileged replica maps far more than the usual
+		 * 8 MiB RLIMIT_MEMLOCK, most of it libraries the loop never
+		 * touches): lock what the loop does touch, so no page of it is
+		 * reclaimed under memory pressure. Not the renderer's own state
+		 * (we do not know its size) nor code pages.
+		 */
+		const struct rtprio_range path[] = {
+			{ gseg.base, gseg.size }, { rseg.base, rseg.size },  /* rings, params, counters */
+			{ &rp, sizeof rp }, { &host, sizeof host },          /* scratch, snapshots, notes */
+			{ rp.in, rp.in_bytes },                              /* the input block */
+		};
+		(void)rtprio_lock_ranges(path, sizeof path / sizeof path[0], REPLICA_STACK_LOCK, &st);
+	}
 
 	rloop_prefault(&rp, &gseg, &rseg);
 	/*

@@ -6,7 +6,8 @@
  * THREAD_TIME_CONSTRAINT_POLICY (period, computation = period/2,
  * constraint = period, preemptible) as the seed did. mlockall plus a
  * pre-fault of the stack, so the first deep call on the audio path does not
- * page-fault. Pinning a thread to one CPU of its allowed set (Linux), so
+ * page-fault; when mlockall is refused, mlock of the ranges the caller names
+ * and of the stack. Pinning a thread to one CPU of its allowed set (Linux), so
  * redundant replicas do not share a core. A one-line description for
  * status output.
  *
@@ -168,6 +169,90 @@ void rtprio_touch_stack(size_t bytes)
 		(void)rtprio_prefault_stack(bytes);
 }
 
+static size_t rtprio_page(void);
+
+/* The top (highest address) of the calling thread's stack; 0 if unknown. */
+static uintptr_t rtprio_stack_top(void)
+{
+#if defined(__APPLE__)
+	return (uintptr_t)pthread_get_stackaddr_np(pthread_self());
+#elif defined(__linux__)
+	/* For the main thread glibc reads /proc/self/maps: the end of the
+	 * stack's mapping, exactly what mlock needs. */
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return 0;
+	int rc = pthread_attr_getstack(&a, &addr, &size);
+	(void)pthread_attr_destroy(&a);
+	return rc == 0 ? (uintptr_t)addr + size : 0;
+#else
+	return 0;
+#endif
+}
+
+/* mlock (or, lock false, munlock) the whole pages over [lo, hi). */
+static int rtprio_lock_pages(uintptr_t lo, uintptr_t hi, bool lock)
+{
+	uintptr_t pg = (uintptr_t)rtprio_page();
+
+	lo = lo / pg * pg;
+	hi = (hi + pg - 1) / pg * pg;
+	if (hi <= lo)
+		return 0;
+	if (!lock)
+		return munlock((void *)lo, hi - lo) == 0 ? 0 : -errno;
+	return mlock((void *)lo, hi - lo) == 0 ? 0 : -errno;
+}
+
+__attribute__((noinline)) int rtprio_lock_ranges(const struct rtprio_range *r, size_t n,
+                                                 size_t stack_bytes, struct rtprio_status *st)
+{
+	volatile unsigned char here = 0;
+	size_t done = 0;
+	int rc;
+
+	if (st->mlocked != RTPRIO_MLOCK_NONE)
+		return 0;
+	if (stack_bytes > RTPRIO_PREFAULT_MAX)
+		stack_bytes = RTPRIO_PREFAULT_MAX;
+	/*
+	 * The stack: from stack_bytes below this frame (touched again from here,
+	 * so every page of it is mapped: mlock does not grow a stack) to the
+	 * top, which holds the frames the audio path returns to.
+	 */
+	(void)rtprio_prefault_stack(stack_bytes);
+	uintptr_t sp = (uintptr_t)&here, top = rtprio_stack_top();
+	if (top <= sp || sp < stack_bytes) {
+		rc = -EFAULT;
+		goto out;
+	}
+	if ((rc = rtprio_lock_pages(sp - stack_bytes, top, true)) < 0)
+		goto out;
+	for (; done < n; done++) {
+		uintptr_t b = (uintptr_t)r[done].base;
+		if (r[done].base == NULL || r[done].bytes == 0)
+			continue;
+		if ((rc = rtprio_lock_pages(b, b + r[done].bytes, true)) < 0)
+			break;
+	}
+	if (rc < 0) {
+		/* All or nothing: a part locked would be neither "mlocked" (its
+		 * rest can still be paged out) nor, by VmLck, "not mlocked". */
+		while (done-- > 0)
+			if (r[done].base != NULL && r[done].bytes != 0)
+				(void)rtprio_lock_pages((uintptr_t)r[done].base,
+				                        (uintptr_t)r[done].base + r[done].bytes, false);
+		(void)rtprio_lock_pages(sp - stack_bytes, top, false);
+	}
+out:
+	st->mlocked = rc == 0 ? RTPRIO_MLOCK_PATH : RTPRIO_MLOCK_NONE;
+	st->mlock_error = -rc;
+	return rc;
+}
+
 int rtprio_lock_process(struct rtprio_status *st)
 {
 	struct rlimit rl;
@@ -282,10 +367,12 @@ const char *rtprio_describe_mlock(const struct rtprio_status *st, char *buf, siz
 {
 	if (len == 0)
 		return buf;
-	if (st->mlocked == 1)
+	if (st->mlocked == RTPRIO_MLOCK_ALL)
 		snprintf(buf, len, "mlocked");
-	else if (st->mlocked == 2)
+	else if (st->mlocked == RTPRIO_MLOCK_CURRENT)
 		snprintf(buf, len, "mlocked (current)");
+	else if (st->mlocked == RTPRIO_MLOCK_PATH)
+		snprintf(buf, len, "mlocked (audio path)");
 	else if (st->mlock_error == 0)
 		snprintf(buf, len, "not mlocked");
 	else

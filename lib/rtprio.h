@@ -4,7 +4,8 @@
  * What it does: puts the calling thread on SCHED_FIFO at a priority (Linux),
  * or on THREAD_TIME_CONSTRAINT_POLICY with period / computation = period/2 /
  * constraint = period (macOS, as the seed did); locks the process's memory
- * (mlockall); reports what it got, or why not (EPERM, RLIMIT_RTPRIO), so the
+ * (mlockall, or when that is refused the audio path's ranges with mlock);
+ * reports what it got, or why not (EPERM, RLIMIT_RTPRIO), so the
  * caller can publish it ("rt: fifo/80", "rt: none (EPERM)"); picks and pins
  * a CPU, so that redundant replicas run on different cores.
  *
@@ -24,12 +25,22 @@ enum rtprio_policy {
 	RTPRIO_TIMECONS = 2,  /* macOS THREAD_TIME_CONSTRAINT_POLICY */
 };
 
+/* What memory is locked (struct rtprio_status.mlocked, and a replica's
+ * segment: rt_mlocked, read by the daemon for status). */
+enum rtprio_mlock {
+	RTPRIO_MLOCK_NONE = 0,     /* nothing (or nothing known) */
+	RTPRIO_MLOCK_ALL = 1,      /* mlockall, current and future mappings */
+	RTPRIO_MLOCK_CURRENT = 2,  /* mlockall, current mappings only */
+	RTPRIO_MLOCK_PATH = 3,     /* mlockall refused: the audio path only, with
+	                            * mlock (rtprio_lock_ranges) */
+};
+
 struct rtprio_status {
 	int32_t policy;     /* enum rtprio_policy actually in force */
 	int32_t priority;   /* SCHED_FIFO priority in force, 0 otherwise */
 	int32_t error;      /* errno of the failed attempt, 0 if it worked */
 	int32_t rlimit;     /* RLIMIT_RTPRIO soft limit seen (-1 = unlimited) */
-	int32_t mlocked;    /* 1 if mlockall succeeded (2: current mappings only) */
+	int32_t mlocked;    /* enum rtprio_mlock */
 	int32_t mlock_error;
 };
 
@@ -53,6 +64,32 @@ int rtprio_set(int priority, uint64_t period_ns, struct rtprio_status *st);
  * Returns 0 or -errno (-EPERM / -ENOMEM under RLIMIT_MEMLOCK).
  */
 int rtprio_lock_memory(size_t stack_bytes, struct rtprio_status *st);
+
+/* One range of memory for rtprio_lock_ranges(); any alignment. */
+struct rtprio_range {
+	const void *base;
+	size_t bytes;
+};
+
+/*
+ * The fallback when rtprio_lock_memory()'s mlockall was refused (ENOMEM: a
+ * process larger than its RLIMIT_MEMLOCK, as an unprivileged replica is):
+ * mlock(2) what the audio path touches, within the limit: each of the `n`
+ * ranges (rounded out to whole pages; overlaps are fine) and the calling
+ * thread's stack from `stack_bytes` (at most 1 MiB) below the caller's
+ * frame, which rtprio_lock_memory() pre-faulted, up to the stack's top. All
+ * or nothing: when one mlock fails, those done are undone, so
+ * st->mlocked never claims more than is locked. Sets st->mlocked to
+ * RTPRIO_MLOCK_PATH and st->mlock_error to 0, or leaves st->mlocked at
+ * RTPRIO_MLOCK_NONE with the failing errno in st->mlock_error. Does
+ * nothing (returns 0) when st->mlocked is already set. Returns 0 or -errno
+ * (-ENOMEM past the limit, -EPERM with a limit of 0). Code pages and
+ * memory not named (a renderer's heap) are not locked. Call from the
+ * thread that will run the audio path, in the same function (or deeper)
+ * it is called from; not on the audio path.
+ */
+int rtprio_lock_ranges(const struct rtprio_range *r, size_t n, size_t stack_bytes,
+                       struct rtprio_status *st);
 
 /*
  * Lock the process's memory for a supervisor that must keep running when
@@ -134,7 +171,7 @@ int rtprio_dontfork(void *base, size_t bytes);
 
 /*
  * Human summary of the memory lock in *st: "mlocked", "mlocked (current)",
- * "not mlocked (ENOMEM)". Returns buf.
+ * "mlocked (audio path)", "not mlocked (ENOMEM)". Returns buf.
  */
 const char *rtprio_describe_mlock(const struct rtprio_status *st, char *buf, size_t len);
 
