@@ -18,8 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-/* Room for any formatted cell: a 64-bit number, a duration, a short word. */
-#define CELL 48
+/* Room for any formatted cell: a 64-bit number, a duration, a short word,
+ * a replica's rt ("none (EPERM, RLIMIT_RTPRIO=0), mlocked (audio path)"). */
+#define CELL 80
 
 /* The string at o.key, or "-". */
 static const char *str(json_t *o, const char *key)

@@ -47,11 +47,17 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 {
 	struct super_slot_info sl;
 	struct group_replica_info gi;
-	char rtbuf[96];
+	char sched[96], mem[48], rt[160];
 
 	super_slot_info(&d->sup, i, &sl);
 	group_replica_info(&d->gr, i, &gi);
-	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:o, s:s, s:f}",
+	/* As the sink's: "fifo/80, mlocked (audio path)". The value is the
+	 * replica's word: locked only for a value that names a lock. */
+	bool locked = sl.alive && gi.rt.mlocked >= RTPRIO_MLOCK_ALL &&
+	              gi.rt.mlocked <= RTPRIO_MLOCK_PATH;
+	snprintf(rt, sizeof(rt), "%s, %s", rtprio_describe(&gi.rt, sched, sizeof(sched)),
+	         rtprio_describe_mlock(&gi.rt, mem, sizeof(mem)));
+	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:b, s:o, s:o, s:s, s:f}",
 	                 "index", (int)i,
 	                 "pid", sl.pid > 0 ? json_integer(sl.pid) : json_null(),
 	                 "role", fsm_role_name(sl.role),
@@ -60,7 +66,7 @@ static json_t *replica_json(struct daemon *d, uint32_t i)
 	                 "heartbeat_age_us", (json_int_t)sl.heartbeat_age_us,
 	                 "rendered_seq", (json_int_t)gi.rendered_seq,
 	                 "restarts", (int)sl.restarts,
-	                 "rt", sl.alive ? rtprio_describe(&gi.rt, rtbuf, sizeof(rtbuf)) : "-",
+	                 "rt", sl.alive ? rt : "-", "mlocked", locked,
 	                 "cpu", sl.alive && gi.cpu >= 0 ? json_integer(gi.cpu) : json_null(),
 	                 "sync", judge_sync_json(&d->sup, i),
 	                 "source", sl.alive ? gi.source : "",
