@@ -7,8 +7,9 @@
 # explicit -c of a missing file exits 78; a good file, an empty file and the
 # shipped conf/rtaudiod.conf exit 0 and print the effective configuration,
 # which rtaudiod accepts back unchanged; -S shows in it.
-# What it does not check: the wording after the key (tests/check_config.c
-# does), or anything about running the daemon (-n starts nothing).
+# What it does not check: the wording after the key
+# (tests/unit/check_config_errors.c does), or anything about running the
+# daemon (-n starts nothing).
 #
 # Environment (set by `make check`): RTAUDIOD, REPLICA, top_srcdir.
 # Exit: 0 pass, 1 fail, 77 skip.

@@ -55,6 +55,13 @@ struct config;
  */
 int load_text(const char *text, struct config *c, char *path, char *err, size_t errlen);
 
+/*
+ * The config suite's "errors" test case (every kind of refused file with
+ * its file:line and key), for config_suite to add. Defined in
+ * check_config_errors.c.
+ */
+TCase *config_errors_tcase(void);
+
 /* Fail the test unless config_print gives the same text for a and b. */
 void assert_same_config(const struct config *a, const struct config *b);
 
