@@ -6,7 +6,8 @@
  * status says why; an unprivileged process is refused with EPERM and the
  * RLIMIT_RTPRIO it had is reported (as root the test drops to nobody to see
  * that path for real); mlockall is reported truthfully; the stack pre-fault
- * is safe on a small thread stack; when mlockall is refused (nobody under a
+ * is safe on a small thread stack and makes the pages it is asked for
+ * resident; when mlockall is refused (nobody under a
  * small RLIMIT_MEMLOCK), rtprio_lock_ranges locks what it is given (VmLck)
  * or, past the limit, nothing; rtprio_describe's wording.
  *
@@ -305,6 +306,60 @@ START_TEST(lock_memory)
 END_TEST
 
 #ifdef __linux__
+#define TOUCH_STACK (512u * 1024u)
+#define TOUCH_BYTES (256u * 1024u)
+
+/* On a fresh stack nothing has touched: how many of the pages TOUCH_BYTES
+ * below this frame rtprio_touch_stack made resident (mincore). */
+static void *touch_thread(void *arg)
+{
+	long *missing = arg;
+	volatile unsigned char here = 0;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t hi = (uintptr_t)&here / pg * pg;
+	/* Clear of the frames between here and the deepest one. */
+	uintptr_t lo = hi - (TOUCH_BYTES - 4 * pg) / pg * pg;
+	unsigned char vec[TOUCH_BYTES / 4096];
+
+	rtprio_touch_stack(TOUCH_BYTES);
+	*missing = -1;
+	if (mincore((void *)lo, hi - lo, vec) != 0)
+		return NULL;
+	*missing = 0;
+	for (size_t i = 0; i < (hi - lo) / pg; i++)
+		*missing += (vec[i] & 1) == 0;
+	return NULL;
+}
+
+/* The pre-fault really reaches that deep (clang once kept 8 bytes of each
+ * page-sized frame, and 256 KiB touched 1 KiB). */
+START_TEST(touch_stack_is_resident)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	long missing = -2;
+	void *stack = mmap(NULL, TOUCH_STACK, PROT_READ | PROT_WRITE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	ck_assert(stack != MAP_FAILED);
+	if (sysconf(_SC_PAGESIZE) != 4096) {
+		printf("SKIP: rtprio: pages are not 4 KiB\n");
+		munmap(stack, TOUCH_STACK);
+		return;
+	}
+	ck_assert_int_eq(pthread_attr_init(&attr), 0);
+	ck_assert_int_eq(pthread_attr_setstack(&attr, stack, TOUCH_STACK), 0);
+	ck_assert_int_eq(pthread_create(&th, &attr, touch_thread, &missing), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	pthread_attr_destroy(&attr);
+	munmap(stack, TOUCH_STACK);
+	ck_assert_msg(missing == 0, "%ld pages below the frame not resident (-1: mincore failed)",
+	              missing);
+}
+END_TEST
+#endif
+
+#ifdef __linux__
 /*
  * Child: as nobody (if root: CAP_IPC_LOCK would ignore the limit) under a
  * 4 MiB RLIMIT_MEMLOCK, which this process outgrows, so mlockall fails;
@@ -392,6 +447,7 @@ Suite *rtprio_suite(void)
 	tcase_add_test(tc, describe_wording);
 	tcase_add_test(tc, lock_memory);
 #ifdef __linux__
+	tcase_add_test(tc, touch_stack_is_resident);
 	tcase_add_test(tc, lock_ranges);
 #endif
 	suite_add_tcase(s, tc);
