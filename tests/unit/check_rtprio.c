@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -101,6 +102,21 @@ END_TEST
 
 #ifndef __APPLE__
 /*
+ * As root, become nobody: leaving uid 0 drops every capability
+ * (CAP_SYS_NICE, CAP_IPC_LOCK with it), so the children see the limits as
+ * a replica does. False if that cannot be done (the test skips).
+ */
+static bool become_nobody(void)
+{
+	if (geteuid() != 0)
+		return true;
+	if (setgid(65534) != 0) {
+		/* not needed for the test; some user namespaces lack the gid */
+	}
+	return setuid(65534) == 0;
+}
+
+/*
  * Child: with RLIMIT_RTPRIO = `lim`, and as nobody if we are root, ask for
  * priority 10 (above the limit): EPERM and the limit must be reported.
  * Exit 0 on success, SKIP_CODE if the set-up is impossible, else the step.
@@ -119,14 +135,8 @@ static int refused_child(rlim_t lim)
 	rl.rlim_cur = rl.rlim_max = lim;
 	if (setrlimit(RLIMIT_RTPRIO, &rl) != 0)
 		return SKIP_CODE;
-	if (geteuid() == 0) {
-		/* Leaving uid 0 drops every capability (CAP_SYS_NICE with it). */
-		if (setgid(65534) != 0) {
-			/* not needed for the test; some user namespaces lack the gid */
-		}
-		if (setuid(65534) != 0)
-			return SKIP_CODE;
-	}
+	if (!become_nobody())
+		return SKIP_CODE;
 	memset(&st, 0, sizeof st);
 	int rc = rtprio_set(10, 0, &st);
 	if (rc == 0)
@@ -377,13 +387,8 @@ static int ranges_child(void)
 
 	if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0)
 		return SKIP_CODE;
-	if (geteuid() == 0) {
-		if (setgid(65534) != 0) {
-			/* not needed for the test; some user namespaces lack the gid */
-		}
-		if (setuid(65534) != 0)
-			return SKIP_CODE;
-	}
+	if (!become_nobody())
+		return SKIP_CODE;
 	memset(&st, 0, sizeof st);
 	if (rtprio_lock_memory(64 * 1024, &st) == 0 || st.mlocked != RTPRIO_MLOCK_NONE)
 		return SKIP_CODE; /* mlockall fitted (or ASan's no-op): nothing to fall back from */
