@@ -183,8 +183,8 @@ static void watch_refuse(struct watch *w, uint32_t i, uint32_t pid)
 /*
  * Look at each watched life word: add the held ones to the wait
  * (words/expect from index *n on, slot_of naming their slots), report a
- * marked one whose process is exiting. True if one was reported (or given
- * up on: the loop is to be told either way).
+ * marked one whose process is exiting. True if one was reported; a word
+ * that is neither is given up on without a word (the reap tells).
  */
 static bool watch_lives(struct watch *w, _Atomic uint32_t **words, uint32_t *expect,
                         uint32_t *slot_of, unsigned *n)
