@@ -43,20 +43,30 @@ static json_t *json_index(int i)
 	return i >= 0 ? json_integer(i) : json_null();
 }
 
+/*
+ * A thread's real-time state as status says it, the sink's and each
+ * replica's alike: "fifo/80, mlocked (audio path)" in buf, and whether its
+ * memory is locked. A replica's value is its own word: locked only for a
+ * value that names a lock.
+ */
+static bool rt_text(const struct rtprio_status *st, char *buf, size_t len)
+{
+	char sched[96], mem[48];
+
+	snprintf(buf, len, "%s, %s", rtprio_describe(st, sched, sizeof(sched)),
+	         rtprio_describe_mlock(st, mem, sizeof(mem)));
+	return st->mlocked >= RTPRIO_MLOCK_ALL && st->mlocked <= RTPRIO_MLOCK_PATH;
+}
+
 static json_t *replica_json(struct daemon *d, uint32_t i)
 {
 	struct super_slot_info sl;
 	struct group_replica_info gi;
-	char sched[96], mem[48], rt[160];
+	char rt[160];
 
 	super_slot_info(&d->sup, i, &sl);
 	group_replica_info(&d->gr, i, &gi);
-	/* As the sink's: "fifo/80, mlocked (audio path)". The value is the
-	 * replica's word: locked only for a value that names a lock. */
-	bool locked = sl.alive && gi.rt.mlocked >= RTPRIO_MLOCK_ALL &&
-	              gi.rt.mlocked <= RTPRIO_MLOCK_PATH;
-	snprintf(rt, sizeof(rt), "%s, %s", rtprio_describe(&gi.rt, sched, sizeof(sched)),
-	         rtprio_describe_mlock(&gi.rt, mem, sizeof(mem)));
+	bool locked = rt_text(&gi.rt, rt, sizeof(rt)) && sl.alive;
 	return json_pack("{s:i, s:o, s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:b, s:o, s:o, s:s, s:f}",
 	                 "index", (int)i,
 	                 "pid", sl.pid > 0 ? json_integer(sl.pid) : json_null(),
@@ -145,12 +155,11 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	/* What wait-ready waits for, and READY=1 means (notify.c): one rule. */
 	bool ready = super_ready(&d->sup);
 	struct rtprio_status srt;
-	char sched[96], mem[48], rt[160];
+	char rt[160];
 
 	/* "fifo/80, mlocked": the thread that runs the periods, and the daemon's memory. */
 	sink_rt_status(&d->sink, &srt);
-	snprintf(rt, sizeof(rt), "%s, %s", rtprio_describe(&srt, sched, sizeof(sched)),
-	         rtprio_describe_mlock(&srt, mem, sizeof(mem)));
+	bool locked = rt_text(&srt, rt, sizeof(rt));
 
 	json_t *o = json_pack(
 	    "{s:b, s:b, s:{s:i, s:s, s:I, s:s, s:s}, s:{s:i, s:i, s:i, s:I, s:i, s:i, s:s},"
@@ -168,7 +177,7 @@ static json_t *cmd_status(struct daemon *d, struct ctl_client *c, const struct p
 	    "primary", json_index(super_primary(&d->sup)),
 	    "replicas", reps,
 	    "sink", "type", sink_name(&d->sink),
-	    "rt", rt, "mlocked", srt.mlocked != 0,
+	    "rt", rt, "mlocked", locked,
 	    "seq", (json_int_t)group_position(&d->gr),
 	    "played", (json_int_t)atomic_load(&st->played),
 	    "underruns", (json_int_t)atomic_load(&st->underruns),
