@@ -224,6 +224,7 @@ void jk_client_close(struct jk *j)
 	jack_client_close(j->client);  /* deactivates: no callback after this */
 	j->client = NULL;
 	j->active = false;
+	j->activate_logged = false;
 	memset(j->port, 0, sizeof(j->port));
 	memset(j->iport, 0, sizeof(j->iport));
 }
@@ -287,6 +288,8 @@ int jk_activate(struct sink *s, char *err, size_t errlen)
 	for (uint32_t ch = 0; ch < s->play.channels; ch++) {
 		char name[16];
 
+		if (j->port[ch] != NULL)
+			continue;  /* from a failed attempt on this client: kept */
 		snprintf(name, sizeof(name), "out_%u", ch + 1);
 		j->port[ch] = jack_port_register(c, name, JACK_DEFAULT_AUDIO_TYPE,
 		                                 JackPortIsOutput | JackPortIsTerminal, 0);
@@ -298,6 +301,8 @@ int jk_activate(struct sink *s, char *err, size_t errlen)
 	for (uint32_t ch = 0; ch < s->gr->input_channels; ch++) {
 		char name[16];
 
+		if (j->iport[ch] != NULL)
+			continue;
 		snprintf(name, sizeof(name), "in_%u", ch + 1);
 		j->iport[ch] = jack_port_register(c, name, JACK_DEFAULT_AUDIO_TYPE,
 		                                  JackPortIsInput | JackPortIsTerminal, 0);

@@ -40,6 +40,7 @@ struct jk {
 	bool active;                              /* client activated: played into */
 	uint32_t frames_logged;                   /* last server size reported */
 	uint32_t bad_rate_logged, bad_frames_logged;
+	bool activate_logged;                     /* a failed reactivation said */
 };
 
 /* JACK_DEFAULT_SERVER, or "default": for messages. Any thread. */
@@ -58,8 +59,10 @@ void jk_client_close(struct jk *j);
 
 /*
  * Set the other callbacks, register the ports, activate, connect: on a
- * client not activated yet. 0 or -EIO with `err`; the caller closes the
- * client then.
+ * client not activated yet. 0 or -EIO with `err`. May be called again on
+ * the same client after a failure: a port registered by the failed call is
+ * kept, not registered twice (the link thread retries rather than close a
+ * live client, sink_jack_link.c); at start-up the caller closes it.
  */
 int jk_activate(struct sink *s, char *err, size_t errlen);
 

@@ -60,11 +60,12 @@ static void jk_dev_up(struct sink *s, bool up)
 
 /*
  * Play into the open client if its server runs the group's rate and buffer
- * size, else say so (once per size) and leave it open and inactive, looked
- * at again every JK_RETRY_NS: the server may change its size back, closing
- * a live client races libjack's notification thread (jk_notify_ended), and
- * a client that came and went every second would flicker in every JACK
- * patchbay.
+ * size and the client activates, else say so (once per size, once per
+ * failure) and leave it open and inactive, looked at again every
+ * JK_RETRY_NS: the server may change its size back or free a port (its
+ * port-max reached), closing a live client races libjack's notification
+ * thread (jk_notify_ended), and a client that came and went every second
+ * would flicker in every JACK patchbay.
  */
 static void jk_try_play(struct sink *s, uint64_t now)
 {
@@ -85,13 +86,17 @@ static void jk_try_play(struct sink *s, uint64_t now)
 	}
 	uint64_t resume = group_position(s->gr);
 	if (jk_activate(s, err, sizeof(err)) < 0) {
-		log_warn("jack: %s", err);
-		jk_client_close(j);
+		/* Kept open, as above: tried again every JK_RETRY_NS (a port freed). */
+		if (!j->activate_logged)
+			log_warn("jack: %s on server '%s'; keeping the client and trying again "
+			         "every second", err, jk_server_name());
+		j->activate_logged = true;
 		return;
 	}
 	j->active = true;
 	jk_dev_up(s, true);
 	j->bad_rate_logged = j->bad_frames_logged = 0;
+	j->activate_logged = false;
 	j->frames_logged = frames;
 	log_info("jack: reconnected to server '%s' after %.1f s; audio resumed at block %llu",
 	         jk_server_name(), (double)(now - j->down_ns) / 1e9, (unsigned long long)resume);

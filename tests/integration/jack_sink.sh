@@ -18,7 +18,9 @@
 #   5. a server back at another buffer size is not played into (logged), and a
 #      daemon starting against a 2048-frame server is refused (exit 1); its
 #      loss is handled as any other, and once a server at 2048 frames
-#      switches to the group's 256 (jack_bufsize) it is played into;
+#      switches to the group's 256 (jack_bufsize) it is played into, after
+#      a port registration refused (the server's --port-max, another
+#      client's port) was logged once and retried on the same client;
 #   6. a hung server (SIGSTOP) holds up no shutdown beyond its 2 s bound;
 #   7. the replicas run one below JACK's process thread when it is at 51 or
 #      more (jackd -P 70), and keep rt_priority below that (jackd's default).
@@ -218,14 +220,32 @@ lost_idle() { grep -q "jack: server .* went away (.*), not played into" "$DLOG";
 wait_until 5 lost_idle || fail "loss of the server not played into not logged"
 let_go3() { [ "$(grep -c "jack: libjack let go of the lost client" "$DLOG")" -ge 3 ]; }
 wait_until 5 let_go3 || fail "unplayed client not closed after libjack's thread ended"
-start_jackd 2048 || jackd_died
+# This server has room for 6 ports (--port-max 7): its own 4, and another
+# client's (the recorder's) leaves one for rtaudiod's 2. The activation
+# fails at out_2: logged once, the client kept (closing a live one races
+# libjack's notification thread), tried again each second, and played into
+# as soon as the other client's port is gone.
+start_jackd 2048 "--port-max 7" || jackd_died
+"$JACK_RECORD" "$TMP/hog.wav" 60 system:capture_1 > "$TMP/hog.log" 2>&1 &
+HPID=$!
+hog_up() { jack_lsp | grep -q '^jack_record'; }
+wait_until 5 hog_up || fail "the port-holding recorder did not start: $(cat "$TMP/hog.log")"
 s4=$(st .sink.seq)
 jack_bufsize 256 > /dev/null || fail "jack_bufsize 256 failed"
+kept() { grep -c "cannot register JACK port out_2 on server .*; keeping the client and trying again" "$DLOG"; }
+kept_once() { [ "$(kept)" -ge 1 ]; }
+wait_until 10 kept_once || fail "no port registration failure logged: $(grep 'jack:' "$DLOG" | tail -n 3)"
+sleep 2.5  # two more attempts, said nothing of
+[ "$(kept)" = 1 ] || fail "the registration failure was logged $(kept) times, not once"
+[ "$(st .sink.seq)" = "$s4" ] || fail "played with a port missing"
+kill "$HPID" 2>/dev/null; wait "$HPID" 2>/dev/null
 back_twice() { [ "$(grep -c "jack: reconnected" "$DLOG")" -ge 2 ]; }
-wait_until 20 back_twice || { fail "server switched to 256 frames not played into"; link_stack; }
+wait_until 20 back_twice || { fail "not played into once the port was free"; link_stack; }
+wait_until 5 has_ports || fail "rtaudiod's ports are not all there after the retry"
 seq_moved4() { [ "$(st .sink.seq)" -gt "$s4" ]; }
 wait_until 5 seq_moved4 || fail "sink.seq stuck at $s4 after the switch to 256 frames"
-ok "server not played into: loss handled; switched to 256 frames, played from block $s4"
+ok "server not played into: loss handled; switched to 256 frames, out_2 refused (port-max)" \
+   "and logged once, played from block $s4 once the port was free"
 
 # 6. A hung server holds up no shutdown: the one now at 256 frames is
 # stopped (SIGSTOP: its socket still accepts, nothing answers). SIGTERM
