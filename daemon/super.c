@@ -49,11 +49,6 @@ static void emit(struct super *s, const char *type, int index, const char *detai
 		s->on_event(s, type, index, detail);
 }
 
-static uint64_t period(const struct super *s)
-{
-	return s->gr->period_ns;
-}
-
 /* now - t, saturating: a replica may stamp its heartbeat after we read the clock. */
 static uint64_t age_ns(uint64_t t, uint64_t now)
 {
@@ -81,15 +76,15 @@ void super_refresh(struct super *s, uint64_t now)
 /* ACT_FAILOVER: record it, say it. */
 static void record_failover(struct super *s, const struct fsm_action *a, uint64_t now)
 {
-	uint64_t fault_ns = a->arg;
+	uint64_t fault_ns = a->arg, per = s->gr->period_ns;
 	/*
 	 * Count the cost from a period before the fault (the block it was
 	 * rendering may already be missing) until the rings have drained.
 	 */
 	const struct failover_rec *fo = failover_record(
 	    &s->fo, a->reason, a->slot, a->to, fault_ns,
-	    fault_ns > period(s) ? fault_ns - period(s) : 0,
-	    now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * period(s), now);
+	    fault_ns > per ? fault_ns - per : 0,
+	    now + (uint64_t)(s->gr->lead + s->cfg->stall_periods + 4) * per, now);
 	failover_note_sync(&s->fo, a->to >= 0 ? play_sync_of(&s->sink->play, (uint32_t)a->to)
 	                                      : SYNC_UNKNOWN);
 
@@ -549,7 +544,7 @@ int super_start(struct super *s, uv_loop_t *loop, struct config *cfg, struct gro
 void super_reconfigure(struct super *s)
 {
 	/* [watchdog] stall_periods may have changed: the machine's limits with it. */
-	set_limits(&s->m.pol, s->cfg, period(s));
+	set_limits(&s->m.pol, s->cfg, s->gr->period_ns);
 	atomic_store_explicit(&s->watch.poll_ns, (uint64_t)s->cfg->interval_ms * NSEC_PER_MSEC,
 	                      memory_order_relaxed);
 	watch_publish(&s->watch, &s->m);
