@@ -414,6 +414,9 @@ static int jk_start(struct sink *s, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	j->active = true;
+	j->active_ns = clock_now_ns();
+	/* "3.0.0.0 (using PipeWire 0.3.65)": no libjack threads (sink_jack_link.c). */
+	j->pipewire = strstr(jack_get_version_string(), "PipeWire") != NULL;
 	/* Status and events show the server as the sink's device (report.c). */
 	snprintf(s->dev.name, sizeof s->dev.name, "%s", jk_server_name());
 	atomic_store_explicit(&s->dev.format, SINK_FMT_FLOAT, memory_order_relaxed);

@@ -41,6 +41,8 @@ struct jk {
 	uint32_t frames_logged;                   /* last server size reported */
 	uint32_t bad_rate_logged, bad_frames_logged;
 	bool activate_logged;                     /* a failed reactivation said */
+	uint64_t active_ns;                       /* when last activated */
+	bool pipewire;                            /* libjack is PipeWire's (jk_start) */
 };
 
 /* JACK_DEFAULT_SERVER, or "default": for messages. Any thread. */

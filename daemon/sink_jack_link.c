@@ -3,7 +3,8 @@
  * to the JACK server once the group plays (normal priority, never the audio
  * path).
  *
- * Does: on the shutdown callback's flag, log the loss and close the dead
+ * Does: on the shutdown callback's flag, or (PipeWire's libjack) a played
+ * client's process callback silent for JK_SILENT_NS, log the loss and close the dead
  * client once libjack has let go of it (jk_notify_ended); retry every second
  * until a server is back; once it runs the group's rate and buffer size
  * (at once, or later: the client stays open, unplayed, meanwhile), register,
@@ -34,6 +35,7 @@
 #define JK_RETRY_NS (1000 * NSEC_PER_MSEC)  /* reconnect attempts */
 #define JK_DOWN_TICK_NS (100 * NSEC_PER_MSEC)
 #define JK_UP_TICK_NS (1000 * NSEC_PER_MSEC)
+#define JK_UP_TICK_PW_NS (250 * NSEC_PER_MSEC)  /* JK_SILENT_NS is seen within this */
 /*
  * How long shutdown waits for the link thread. It may be inside
  * jack_client_open() against a server that accepted the connection and
@@ -49,6 +51,16 @@
 #define JK_QUIET_NS (3000 * NSEC_PER_MSEC)
 #define JK_QUIET_STOP_NS (1000 * NSEC_PER_MSEC)
 #define JK_QUIET_TICK_NS (10 * NSEC_PER_MSEC)
+/*
+ * Under PipeWire's libjack, a client played into whose process callback
+ * has not run for this long has lost its server: that libjack (0.3.65)
+ * calls no shutdown callback when the server goes. Eight periods at the
+ * longest the sink accepts (1024 frames at 8 kHz); the ALSA sink's bound
+ * is 500 ms of no progress. Not under JACK's own libjack, which says when
+ * its server goes: a silent jackd is a hung one, and closing a client of
+ * a server that may come back races libjack's notification thread.
+ */
+#define JK_SILENT_NS (1000 * NSEC_PER_MSEC)
 
 /* The server as the sink's device: played into or not (status, `sink` events). */
 static void jk_dev_up(struct sink *s, bool up)
@@ -94,6 +106,7 @@ static void jk_try_play(struct sink *s, uint64_t now)
 		return;
 	}
 	j->active = true;
+	j->active_ns = now;
 	jk_dev_up(s, true);
 	j->bad_rate_logged = j->bad_frames_logged = 0;
 	j->activate_logged = false;
@@ -150,6 +163,8 @@ static void jk_check_frames(struct sink *s)
  */
 static bool jk_notify_ended(struct jk *j)
 {
+	if (j->pipewire)
+		return true;  /* its callbacks run on PipeWire's own loop: no such race */
 #ifdef __linux__
 	int32_t tid = atomic_load_explicit(&j->ntid, memory_order_relaxed);
 
@@ -178,6 +193,19 @@ static bool jk_close_lost(struct jk *j, uint64_t now, uint64_t by)
 	return true;
 }
 
+/* PipeWire's, played into, and no cycle (jk_process's beat) for JK_SILENT_NS. */
+static bool jk_silent(struct sink *s, uint64_t now)
+{
+	struct jk *j = s->priv;
+	uint64_t beat = atomic_load_explicit(&s->beat_ns, memory_order_relaxed);
+
+	if (!j->active || !j->pipewire)
+		return false;
+	if (beat < j->active_ns)
+		beat = j->active_ns;
+	return now > beat && now - beat > JK_SILENT_NS;
+}
+
 /* The link thread: notice the server going, reconnect, report size changes. */
 void *jk_link(void *arg)
 {
@@ -188,9 +216,10 @@ void *jk_link(void *arg)
 		uint32_t seen = atomic_load_explicit(&j->wake, memory_order_acquire);
 		uint64_t now = clock_now_ns();
 
-		if (j->client != NULL && !j->closing &&
-		    atomic_load_explicit(&j->gone, memory_order_acquire)) {
-			const char *why = j->reason[0] != '\0' ? j->reason : "no reason given";
+		bool said = atomic_load_explicit(&j->gone, memory_order_acquire);
+		if (j->client != NULL && !j->closing && (said || jk_silent(s, now))) {
+			const char *why = !said ? "no process cycle for a second, and no word"
+			                  : j->reason[0] != '\0' ? j->reason : "no reason given";
 
 			if (j->active) {
 				log_warn("jack: server '%s' went away (%s); audio stopped at block %llu, "
@@ -222,7 +251,7 @@ void *jk_link(void *arg)
 				jk_try_play(s, now);
 		}
 		futex_wait(&j->wake, seen, j->closing ? JK_QUIET_TICK_NS :
-		           j->active ? JK_UP_TICK_NS : JK_DOWN_TICK_NS);
+		           !j->active ? JK_DOWN_TICK_NS : j->pipewire ? JK_UP_TICK_PW_NS : JK_UP_TICK_NS);
 	}
 	/* Closing talks to the server too, which may hang: here, not in the loop. */
 	if (j->client != NULL && atomic_load_explicit(&j->gone, memory_order_acquire)) {
