@@ -4,16 +4,15 @@
  * path).
  *
  * Does: on the shutdown callback's flag, or (PipeWire's libjack) a played
- * client's process callback silent for JK_SILENT_NS, log the loss and close the dead
- * client once libjack has let go of it (jk_notify_ended); retry every second
- * until a server is back; once it runs the group's rate and buffer size
- * (at once, or later: the client stays open, unplayed, meanwhile), register,
- * activate and connect again (the group's sequence carries on where it
- * stopped); publish the server's state as the sink's device (sink.device:
- * up, losses, reopens; report.c makes the events); report the server's
- * buffer-size changes; close the
- * client at shutdown, which may hang in libjack (jk_link_exited bounds the
- * wait).
+ * client's process callback silent for JK_SILENT_NS, log the loss and
+ * close the dead client once libjack has let go of it (jk_notify_ended);
+ * retry every second until a server is back; once it runs the group's
+ * rate and buffer size (at once, or later: the client stays open,
+ * unplayed, meanwhile), register, activate and connect again (the group's
+ * sequence carries on where it stopped); publish the server's state as the
+ * sink's device (sink.device: up, losses, reopens; report.c makes the
+ * events); report the server's buffer-size changes; close the client at
+ * shutdown, which may hang in libjack (jk_link_exited bounds the wait).
  *
  * Does not: touch the process callback's state (sink_jack.c), make a JACK
  * call from the loop thread, or play into a server whose rate or buffer
