@@ -149,6 +149,15 @@ stop_jackd() {
 	JPID=""
 }
 stop_jackd_clean() { stop_jackd; rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_*; }
+# jack_resumed: the jack sink's first loss and first reconnect in $DLOG name
+# the same block (the stream holds its position while the server is away);
+# sets RESUMED to it.
+jack_resumed() {
+	stopped=$(sed -n 's/.*audio stopped at block \([0-9]*\).*/\1/p' "$DLOG" | head -n 1)
+	RESUMED=$(sed -n 's/.*audio resumed at block \([0-9]*\).*/\1/p' "$DLOG" | head -n 1)
+	[ -n "$stopped" ] && [ "$stopped" = "$RESUMED" ] ||
+		fail "stopped at block '$stopped' but resumed at block '$RESUMED'"
+}
 
 # rt_syscalls TRACE LABEL MIN [device]: check an strace -o TRACE of one
 # real-time thread (the audio path: lib/rtthread.h). Allowed: futex and
