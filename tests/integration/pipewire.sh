@@ -10,10 +10,13 @@
 #   1. jack sink: status reports the server's rate and period; 10 kills of
 #      the primary while `rtaudioctl record` (the tap, independent of the
 #      server) records: 10 crash failovers, 0 lost, 0 underruns, and the
-#      recording is a continuous sine (sinecheck);
+#      recording is a continuous sine (sinecheck); then the server is
+#      stopped and started again: the loss is seen (PipeWire's libjack
+#      says nothing: a second without a cycle), the client closed at once,
+#      and the next server played into from the block where it stopped;
 #   2. alsa sink, device = pipewire: the same with 10 kills, the device
-#      never lost (sink.device.losses 0), status showing its format, period
-#      and buffer. What a session manager would do for pipewire-alsa's
+#      never lost once its stream is linked (sink.device.losses), status
+#      showing its format, period and buffer. What a session manager would do for pipewire-alsa's
 #      stream, the test does: without ports (the stream's adapter gets them
 #      from the session manager's PortConfig) and links to a driven node,
 #      the PCM opens but never advances (`device lost (no progress for
@@ -21,8 +24,9 @@
 #      giving the stream its node name and adapter.auto-port-config (dsp:
 #      a port per channel, as a session manager configures it), and a
 #      linker of ours, reading `pw-link -m -o`, links each of its ports to
-#      the "system" null sink with pw-link as soon as it appears, well
-#      within the sink's first 500 ms.
+#      the "system" null sink with pw-link as soon as it appears, most
+#      often within the sink's first 500 ms (when not, the sink reopens
+#      the device once, said as a note: a session manager's lateness).
 # What it does not check: what the null sink does with the samples (it
 # discards them; the tap records what the sink was given).
 . "$(dirname "$0")/lib.sh"
@@ -172,15 +176,22 @@ else
 	start_daemon
 	wait_until 5 alsa_linked || die "alsa: the stream was not linked to the null sink: $(tr '\n' ' ' < "$TMP/link.log")"
 	ok "alsa sink on pipewire, its stream linked: $(pw-link -l | grep -A1 '^rtaudiod-alsa:' | tr -s ' \n' ' ')"
+	# A stream nobody links in its first 500 ms makes no progress, and the
+	# sink takes its device for lost and reopens it: that is our linker
+	# (a session manager's job) being late, not the device. Losses count
+	# from here, the stream linked and played.
+	dev_up() { [ "$(st .sink.device.up)" = true ]; }
+	wait_until 5 dev_up || fail "alsa: device not up"
+	losses0=$(st .sink.device.losses)
+	[ "$losses0" = 0 ] || echo "note: alsa: $losses0 loss(es) before our linker linked the stream"
 	ok "alsa sink on pipewire: $(ctl status | sed -n 's/^ *Device: //p')"
-	[ "$(st .sink.device.up)" = true ] || fail "alsa: device not up"
 	case "$(st .sink.device.format)" in ""|"?") fail "alsa: no device format in status";; esac
 	[ "$(st .sink.device.period)" = "$(st .stream.frames)" ] ||
 		fail "alsa: device period $(st .sink.device.period), stream frames $(st .stream.frames)"
 	[ "$(st .sink.device.buffer)" -ge "$(st .sink.device.period)" ] 2>/dev/null ||
 		fail "alsa: device buffer $(st .sink.device.buffer)"
 	kills_recorded alsa
-	losses=$(st .sink.device.losses)
+	losses=$(( $(st .sink.device.losses) - losses0 ))
 	[ "$losses" = 0 ] || fail "alsa: the device was lost $losses times: $(grep 'alsa:' "$DLOG" | tail -n 3 | tr '\n' ' ')"
 	ok "alsa: device losses $losses, xruns $(st .sink.device.xruns), reopens $(st .sink.device.reopens)"
 	stop_daemon
