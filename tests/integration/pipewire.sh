@@ -16,11 +16,12 @@
 #      and the next server played into from the block where it stopped;
 #   2. alsa sink, device = pipewire: the same with 10 kills, the device
 #      never lost once its stream is linked (sink.device.losses), status
-#      showing its format, period and buffer. What a session manager would do for pipewire-alsa's
-#      stream, the test does: without ports (the stream's adapter gets them
-#      from the session manager's PortConfig) and links to a driven node,
-#      the PCM opens but never advances (`device lost (no progress for
-#      500 ms)`, reopened forever). So rtaudiod runs with PIPEWIRE_ALSA
+#      showing its format, period and buffer. What a session manager would
+#      do for pipewire-alsa's stream, the test does: without ports (the
+#      stream's adapter gets them from the session manager's PortConfig)
+#      and links to a driven node, the PCM opens but never advances
+#      (`device lost (no progress for 500 ms)`, reopened forever). So
+#      rtaudiod runs with PIPEWIRE_ALSA
 #      giving the stream its node name and adapter.auto-port-config (dsp:
 #      a port per channel, as a session manager configures it), and a
 #      linker of ours, reading `pw-link -m -o`, links each of its ports to
