@@ -19,14 +19,14 @@
  * (sink.late, sink.device.xruns), the buffer refilled with silence to the
  * same latency and the capture restarted behind it; a capture overrun
  * likewise (sink.device.capture.xruns), its period silence. A device that
- * fails otherwise, or makes no progress for ALSA_STUCK_MS (a USB device
- * pulled, the JACK server behind alsa-plugins' jack PCM stopped), is handed
- * to a link thread of ours (normal priority): it logs, closes both PCMs
- * and reopens them with backoff (100 ms .. 5 s) at the group's rate and
- * period; the position holds meanwhile, and the watchdog makes events.
- * The close waits for the first retry: a jack PCM's libjack can deadlock
- * in a close that comes while it still handles the lost server's last
- * notices (sink_jack_link.c, jk_notify_ended), about 10 ms here.
+ * fails otherwise, xruns ALSA_XRUN_RUN_MAX times with no period written,
+ * or makes no progress for ALSA_STUCK_MS (a USB device pulled, the server
+ * behind a jack or pipewire PCM stopped), is handed to a link thread of
+ * ours (normal priority): it logs, closes both PCMs and reopens them with
+ * backoff (100 ms .. 5 s) at the group's rate and period; the position
+ * holds meanwhile, and the watchdog makes events. The close waits for the
+ * first retry: a jack PCM's libjack can deadlock in a close that comes
+ * while it handles the lost server's last notices (jk_notify_ended).
  *
  * The sink thread's system calls: futex and clock calls like every sink,
  * plus the devices' own I/O inside alsa-lib (poll, ioctl, read/write on a
@@ -54,6 +54,10 @@
 #define ALSA_BACKOFF_MIN_NS (100 * NSEC_PER_MSEC)
 #define ALSA_BACKOFF_MAX_NS (5000 * NSEC_PER_MSEC)
 #define ALSA_LINK_TICK_NS (100 * NSEC_PER_MSEC)
+/* Xruns with no period written: pipewire-alsa's PCM, its server gone, fails
+ * every write and every recovery succeeds (unbounded: a SCHED_FIFO spin). */
+#define ALSA_XRUN_RUN_MAX 4u
+#define ALSA_ERR_XRUNS (-ELOOP)                   /* a->failed: that bound hit */
 
 struct al {
 	/* Owned by the sink thread while `up`, by the loop/link thread otherwise. */
@@ -62,6 +66,7 @@ struct al {
 	snd_pcm_uframes_t buffer;
 	bool prefill;                    /* write buffer - period of silence first */
 	int failed;                      /* sink thread: the error that lost the device */
+	uint32_t xrun_run;               /* sink thread: xruns since a period was written */
 	snd_pcm_t *cap;                  /* capture PCM; NULL without live input */
 	const struct al_fmt *cfmt;
 	bool linked;                     /* cap is snd_pcm_link()ed to pcm */
@@ -96,20 +101,15 @@ static void al_publish(struct sink *s, const struct al_fmt *fmt, const struct al
 	atomic_store_explicit(&s->dev.rate, w->rate, memory_order_relaxed);
 }
 
-/* The playback's parameters for the capture beside it: exact rate and period. */
-static struct al_want al_cap_want(const struct config *cfg, const struct al_want *play)
-{
-	return (struct al_want){
-		.rate = play->rate, .channels = cfg->input_channels, .period = play->period,
-		.buffer = play->buffer, .force = cfg->alsa_format, .exact = true, .capture = true,
-	};
-}
-
-/* Open the capture beside a.pcm and link them if they can be. 0 or -errno, err. */
+/* Open the capture beside a.pcm, at exactly the playback's rate and
+ * period, and link them if they can be. 0 or -errno, err. */
 static int al_open_cap(struct sink *s, struct al *a, const struct config *cfg,
                        const struct al_want *play, char *err, size_t errlen)
 {
-	struct al_want c = al_cap_want(cfg, play);
+	struct al_want c = {
+		.rate = play->rate, .channels = cfg->input_channels, .period = play->period,
+		.buffer = play->buffer, .force = cfg->alsa_format, .exact = true, .capture = true,
+	};
 	int rc = al_open_dev(cfg->capture_device, &c, &a->cap, &a->cfmt, err, errlen);
 
 	if (rc < 0)
@@ -193,7 +193,7 @@ static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
  * the capture behind it (linked, the recovery prepared both). 0 or the error. */
 static int al_xrun(struct sink *s, struct al *a, int err)
 {
-	int rc = snd_pcm_recover(a->pcm, err, 1);
+	int rc = ++a->xrun_run > ALSA_XRUN_RUN_MAX ? ALSA_ERR_XRUNS : snd_pcm_recover(a->pcm, err, 1);
 
 	if (rc < 0)
 		return rc;
@@ -219,7 +219,7 @@ static int al_xrun(struct sink *s, struct al *a, int err)
  */
 static int al_cap_xrun(struct sink *s, struct al *a, int err)
 {
-	int rc = snd_pcm_recover(a->cap, err, 1);
+	int rc = ++a->xrun_run > ALSA_XRUN_RUN_MAX ? ALSA_ERR_XRUNS : snd_pcm_recover(a->cap, err, 1);
 
 	if (rc < 0)
 		return rc;
@@ -303,6 +303,8 @@ static void al_write(struct sink *s, const float *buf)
 		if (!a->prefill)
 			break;
 	}
+	if (rc == 0 && !a->prefill)
+		a->xrun_run = 0;      /* the block is in the device */
 	if (rc == 0)
 		rc = al_cap_start(a); /* the buffer is full: the playback runs */
 	if (rc < 0)
@@ -465,6 +467,7 @@ static void al_reopen(struct sink *s, struct al *a, uint64_t now)
 	a->buffer = w.buffer;
 	a->prefill = true;
 	a->failed = 0;
+	a->xrun_run = 0;
 	a->last_err = 0;
 	a->lost = false;
 	al_publish(s, fmt, &w);
@@ -496,8 +499,9 @@ static void *al_link(void *arg)
 			         "replicas keep running; reopening with backoff", s->cfg->device,
 			         a->cap != NULL ? " or capture device '" : "",
 			         a->cap != NULL ? s->dev.cap_name : "", a->cap != NULL ? "'" : "",
-			         a->failed == -ETIMEDOUT ? "no progress for 500 ms"
-			                                 : snd_strerror(a->failed),
+			         a->failed == -ETIMEDOUT        ? "no progress for 500 ms"
+			         : a->failed == ALSA_ERR_XRUNS ? "xruns in a row, no period played"
+			                                       : snd_strerror(a->failed),
 			         (unsigned long long)group_position(s->gr));
 			atomic_store_explicit(&s->dev.up, 0, memory_order_relaxed);
 			atomic_fetch_add_explicit(&s->dev.losses, 1, memory_order_relaxed);

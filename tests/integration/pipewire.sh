@@ -27,7 +27,11 @@
 #      linker of ours, reading `pw-link -m -o`, links each of its ports to
 #      the "system" null sink with pw-link as soon as it appears, most
 #      often within the sink's first 500 ms (when not, the sink reopens
-#      the device once, said as a note: a session manager's lateness).
+#      the device once, said as a note: a session manager's lateness);
+#      then the server is stopped and started again: the device lost (its
+#      PCM xruns on every write: no spin, no replica taken for stalled),
+#      the position held, the device reopened on the next server and our
+#      linker's links made again, played on with no failover, 0 lost.
 # What it does not check: what the null sink does with the samples (it
 # discards them; the tap records what the sink was given).
 . "$(dirname "$0")/lib.sh"
@@ -195,6 +199,38 @@ else
 	losses=$(( $(st .sink.device.losses) - losses0 ))
 	[ "$losses" = 0 ] || fail "alsa: the device was lost $losses times: $(grep 'alsa:' "$DLOG" | tail -n 3 | tr '\n' ' ')"
 	ok "alsa: device losses $losses, xruns $(st .sink.device.xruns), reopens $(st .sink.device.reopens)"
+	# The server goes and comes back under the alsa sink too. Its PCM then
+	# fails every write and every recovery succeeds: the sink must take the
+	# device for lost (not spin at SCHED_FIFO, starving the replicas into
+	# stall failovers, then hang at shutdown), hold the position, reopen it
+	# on the next server (our linker links the new stream) and play on.
+	fo0=$(st .failovers.count); pids0=$(st '[.replicas[].pid] | join(" ")')
+	kill -TERM "$PWPID"; wait "$PWPID" 2>/dev/null
+	wait "$MONPID" "$LINKPID" 2>/dev/null  # the monitor ends with its server
+	lostline() { grep -q "alsa: device 'pipewire' lost" "$DLOG"; }
+	wait_until 5 lostline || fail "alsa: pipewire's loss not seen: $(grep 'alsa:' "$DLOG" | tail -n 2)"
+	why=$(grep -o "alsa: device 'pipewire' lost ([^)]*)" "$DLOG" | head -n 1)
+	s0=$(st .sink.seq); sleep 0.5
+	[ "$(st .sink.seq)" = "$s0" ] || fail "alsa: sink.seq moved with no server"
+	[ "$(st .sink.device.up)" = false ] || fail "alsa: device.up still true with no server"
+	start_pipewire || fail "pipewire did not start again"
+	pw-link -m -o > "$TMP/ports" 2>/dev/null &
+	MONPID=$!
+	alsa_linker < "$TMP/ports" >> "$TMP/link.log" 2>&1 &
+	LINKPID=$!
+	wait_until 10 dev_up || fail "alsa: not reopened on the new server: $(grep 'alsa:' "$DLOG" | tail -n 2)"
+	wait_until 5 alsa_linked || fail "alsa: the new stream not linked: $(tail -n 4 "$TMP/link.log" | tr '\n' ' ')"
+	moved() { [ "$(st .sink.seq)" -gt "$s0" ]; }
+	wait_until 5 moved || fail "alsa: sink.seq stuck at $s0 after the reopen"
+	back=$(grep -o "is back after [0-9.]* s" "$DLOG" | tail -n 1)
+	[ "$(st .failovers.count)" = "$fo0" ] ||
+		fail "alsa: $(( $(st .failovers.count) - fo0 )) failover(s) while the server was away: $(grep 'stalled' "$DLOG" | head -n 2 | tr '\n' ' ')"
+	[ "$(st '[.replicas[].pid] | join(" ")')" = "$pids0" ] || fail "alsa: replicas replaced while the server was away"
+	[ "$(st .sink.device.losses)" = $((losses0 + 1)) ] ||
+		fail "alsa: device losses $(st .sink.device.losses), expected $((losses0 + 1))"
+	[ "$(st .sink.lost_samples)" = 0 ] || fail "alsa: lost $(st .sink.lost_samples) samples across the server's restart"
+	ok "alsa: pipewire went and came back: $why, position held at block $s0, $back, linked and playing," \
+	   "no failover, lost 0"
 	stop_daemon
 	kill -TERM "$MONPID" 2>/dev/null
 	wait "$MONPID" "$LINKPID" 2>/dev/null
