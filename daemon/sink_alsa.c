@@ -21,12 +21,8 @@
  * likewise (sink.device.capture.xruns), its period silence. A device that
  * fails otherwise, xruns ALSA_XRUN_RUN_MAX times with no period written,
  * or makes no progress for ALSA_STUCK_MS (a USB device pulled, the server
- * behind a jack or pipewire PCM stopped), is handed to a link thread of
- * ours (normal priority): it logs, closes both PCMs and reopens them with
- * backoff (100 ms .. 5 s) at the group's rate and period; the position
- * holds meanwhile, and the watchdog makes events. The close waits for the
- * first retry: a jack PCM's libjack can deadlock in a close that comes
- * while it handles the lost server's last notices (jk_notify_ended).
+ * behind a jack or pipewire PCM stopped), is handed to the link thread
+ * (sink_alsa_link.c), which reopens it; the position holds meanwhile.
  *
  * The sink thread's system calls: futex and clock calls like every sink,
  * plus the devices' own I/O inside alsa-lib (poll, ioctl, read/write on a
@@ -47,81 +43,7 @@
 #include "clock.h"
 #include "futex.h"
 #include "log.h"
-#include "sink.h"
-#include "sink_alsa.h"
-
-#define ALSA_STUCK_MS 500u                        /* no progress: the device is gone */
-#define ALSA_BACKOFF_MIN_NS (100 * NSEC_PER_MSEC)
-#define ALSA_BACKOFF_MAX_NS (5000 * NSEC_PER_MSEC)
-#define ALSA_LINK_TICK_NS (100 * NSEC_PER_MSEC)
-/* Xruns with no period written: pipewire-alsa's PCM, its server gone, fails
- * every write and every recovery succeeds (unbounded: a SCHED_FIFO spin). */
-#define ALSA_XRUN_RUN_MAX 4u
-#define ALSA_ERR_XRUNS (-ELOOP)                   /* a->failed: that bound hit */
-
-struct al {
-	/* Owned by the sink thread while `up`, by the loop/link thread otherwise. */
-	snd_pcm_t *pcm;
-	const struct al_fmt *fmt;
-	snd_pcm_uframes_t buffer;
-	bool prefill;                    /* write buffer - period of silence first */
-	int failed;                      /* sink thread: the error that lost the device */
-	uint32_t xrun_run;               /* sink thread: xruns since a period was written */
-	snd_pcm_t *cap;                  /* capture PCM; NULL without live input */
-	const struct al_fmt *cfmt;
-	bool linked;                     /* cap is snd_pcm_link()ed to pcm */
-	bool cap_run;                    /* sink thread: the capture runs behind the playback */
-	/* Fixed after probe. */
-	unsigned char *conv;             /* one period in the widest format */
-	unsigned char *zero;             /* one period of silence, likewise */
-	unsigned char *craw;             /* one captured period, in the device's format */
-	uint32_t wait_ms;                /* one snd_pcm_wait */
-	/* Hand-over between the two threads. */
-	_Atomic int up;                  /* 1: the sink thread owns pcm */
-	_Atomic uint32_t sink_word;      /* futex: link -> sink (device back, stop) */
-	_Atomic uint32_t link_word;      /* futex: sink -> link (device lost, stop) */
-	_Atomic int stop;
-	struct rtthread thread;          /* the sink thread (rtthread.h: no fork faults, no signals) */
-	pthread_t link;
-	bool thread_started, link_started;
-	size_t conv_bytes, craw_bytes;   /* rtprio_rt_alloc sizes of conv/zero and craw */
-	/* link thread only */
-	uint64_t down_ns, retry_ns, backoff_ns;
-	int last_err;                    /* last reopen error logged */
-	bool lost;                       /* loss logged, PCMs not reopened yet */
-};
-
-/* ---- opening (loop thread at start, link thread after a loss) ------------ */
-
-static void al_publish(struct sink *s, const struct al_fmt *fmt, const struct al_want *w)
-{
-	atomic_store_explicit(&s->dev.format, fmt->id, memory_order_relaxed);
-	atomic_store_explicit(&s->dev.period, (uint32_t)w->period, memory_order_relaxed);
-	atomic_store_explicit(&s->dev.buffer, (uint32_t)w->buffer, memory_order_relaxed);
-	atomic_store_explicit(&s->dev.rate, w->rate, memory_order_relaxed);
-}
-
-/* Open the capture beside a.pcm, at exactly the playback's rate and
- * period, and link them if they can be. 0 or -errno, err. */
-static int al_open_cap(struct sink *s, struct al *a, const struct config *cfg,
-                       const struct al_want *play, char *err, size_t errlen)
-{
-	struct al_want c = {
-		.rate = play->rate, .channels = cfg->input_channels, .period = play->period,
-		.buffer = play->buffer, .force = cfg->alsa_format, .exact = true, .capture = true,
-	};
-	int rc = al_open_dev(cfg->capture_device, &c, &a->cap, &a->cfmt, err, errlen);
-
-	if (rc < 0)
-		return rc;
-	a->linked = snd_pcm_link(a->pcm, a->cap) == 0;
-	a->cap_run = false;
-	atomic_store_explicit(&s->dev.cap_format, a->cfmt->id, memory_order_relaxed);
-	atomic_store_explicit(&s->dev.cap_channels, c.channels, memory_order_relaxed);
-	atomic_store_explicit(&s->dev.cap_buffer, (uint32_t)c.buffer, memory_order_relaxed);
-	atomic_store_explicit(&s->dev.cap_linked, a->linked, memory_order_relaxed);
-	return 0;
-}
+#include "sink_alsa_int.h"
 
 static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen)
 {
@@ -429,98 +351,6 @@ static void *al_main(void *arg)
 		}
 		if (rc < 0)
 			al_hand_to_link(s, a, rc);
-	}
-	return NULL;
-}
-
-/* ---- the link thread: loss, backoff, reopen -------------------------------- */
-
-static void al_reopen(struct sink *s, struct al *a, uint64_t now)
-{
-	struct al_want w = {
-		.rate = s->cfg->sample_rate,
-		.channels = s->play.channels,
-		.period = s->play.frames,
-		.buffer = s->cfg->alsa_buffer != 0 ? s->cfg->alsa_buffer : 4u * s->play.frames,
-		.force = s->cfg->alsa_format,
-		.exact = true,
-	};
-	const struct al_fmt *fmt = NULL;
-	char err[256];
-	int rc = al_open_dev(s->cfg->device, &w, &a->pcm, &fmt, err, sizeof(err));
-
-	if (rc == 0 && s->dev.cap_name[0] != '\0' &&
-	    (rc = al_open_cap(s, a, s->cfg, &w, err, sizeof(err))) < 0)
-		al_close_pair(&a->pcm, &a->cap, a->linked);
-	if (rc < 0) {
-		if (rc != a->last_err)
-			log_warn("alsa: %s (retrying, up to every %llu s)", err,
-			         (unsigned long long)(ALSA_BACKOFF_MAX_NS / NSEC_PER_SEC));
-		a->last_err = rc;
-		a->pcm = NULL;
-		a->backoff_ns = a->backoff_ns * 2 > ALSA_BACKOFF_MAX_NS ? ALSA_BACKOFF_MAX_NS
-		                                                        : a->backoff_ns * 2;
-		a->retry_ns = now + a->backoff_ns;
-		return;
-	}
-	a->fmt = fmt;
-	a->buffer = w.buffer;
-	a->prefill = true;
-	a->failed = 0;
-	a->xrun_run = 0;
-	a->last_err = 0;
-	a->lost = false;
-	al_publish(s, fmt, &w);
-	atomic_fetch_add_explicit(&s->dev.reopens, 1, memory_order_relaxed);
-	log_info("alsa: device '%s' is back after %.1f s (%s, period %lu, buffer %lu%s%s); audio "
-	         "resumes at block %llu", s->cfg->device, (double)(now - a->down_ns) / 1e9,
-	         snd_pcm_format_name(fmt->alsa), (unsigned long)w.period, (unsigned long)w.buffer,
-	         a->cap != NULL ? ", capture " : "", a->cap != NULL ? s->dev.cap_name : "",
-	         (unsigned long long)group_position(s->gr));
-	atomic_store_explicit(&s->dev.up, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->dev.changes, 1, memory_order_release);
-	atomic_store_explicit(&a->up, 1, memory_order_release);
-	atomic_fetch_add_explicit(&a->sink_word, 1, memory_order_release);
-	futex_wake(&a->sink_word, 1);
-}
-
-static void *al_link(void *arg)
-{
-	struct sink *s = arg;
-	struct al *a = s->priv;
-
-	while (!atomic_load_explicit(&a->stop, memory_order_acquire)) {
-		uint32_t seen = atomic_load_explicit(&a->link_word, memory_order_acquire);
-		uint64_t now = clock_now_ns();
-		bool up = atomic_load_explicit(&a->up, memory_order_acquire);
-
-		if (!up && a->pcm != NULL && !a->lost) {
-			log_warn("alsa: device '%s'%s%s%s lost (%s); audio stopped at block %llu, "
-			         "replicas keep running; reopening with backoff", s->cfg->device,
-			         a->cap != NULL ? " or capture device '" : "",
-			         a->cap != NULL ? s->dev.cap_name : "", a->cap != NULL ? "'" : "",
-			         a->failed == -ETIMEDOUT        ? "no progress for 500 ms"
-			         : a->failed == ALSA_ERR_XRUNS ? "xruns in a row, no period played"
-			                                       : snd_strerror(a->failed),
-			         (unsigned long long)group_position(s->gr));
-			atomic_store_explicit(&s->dev.up, 0, memory_order_relaxed);
-			atomic_fetch_add_explicit(&s->dev.losses, 1, memory_order_relaxed);
-			atomic_fetch_add_explicit(&s->dev.changes, 1, memory_order_release);
-			a->lost = true;
-			a->down_ns = now;
-			a->backoff_ns = ALSA_BACKOFF_MIN_NS;
-			a->retry_ns = now + a->backoff_ns;
-			a->last_err = 0;
-		}
-		if (!up) {
-			/* Waiting for the device is not a stuck sink (notify.c's WATCHDOG). */
-			atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
-			if (now >= a->retry_ns) {
-				al_close_pair(&a->pcm, &a->cap, a->linked);
-				al_reopen(s, a, now);
-			}
-		}
-		futex_wait(&a->link_word, seen, (int64_t)ALSA_LINK_TICK_NS);
 	}
 	return NULL;
 }
