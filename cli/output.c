@@ -332,6 +332,8 @@ static void print_status(FILE *out, json_t *reply, bool utf8)
 		fprintf(out, "     Device: %s %s, period %s, buffer %s, xruns %s%s", str(dev, "name"),
 			str(dev, "format"), num(dev, "period", a), num(dev, "buffer", b),
 			num(dev, "xruns", c), json_is_true(json_object_get(dev, "up")) ? "" : " (lost)");
+		if (json_integer_value(json_object_get(dev, "paced")) > 0)
+			fprintf(out, ", paced by rtaudiod (%s periods held)", num(dev, "paced", d));
 		if (json_is_object(cap))
 			fprintf(out, "; capture %s %s, %s ch, xruns %s%s", str(cap, "name"),
 				str(cap, "format"), num(cap, "channels", a), num(cap, "xruns", b),

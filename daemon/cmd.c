@@ -117,14 +117,15 @@ static json_t *sink_dev_json(const struct sink_dev *v)
 	              "buffer", (int)atomic_load(&v->cap_buffer),
 	              "linked", atomic_load(&v->cap_linked) != 0,
 	              "xruns", (json_int_t)atomic_load(&v->cap_xruns));
-	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:o}", "name", v->name,
+	return json_pack("{s:s, s:b, s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:o}", "name", v->name,
 	                 "up", atomic_load(&v->up) != 0,
 	                 "format", sink_format_name(atomic_load(&v->format)),
 	                 "rate", (int)atomic_load(&v->rate), "period", (int)atomic_load(&v->period),
 	                 "buffer", (int)atomic_load(&v->buffer),
 	                 "xruns", (json_int_t)atomic_load(&v->xruns),
 	                 "losses", (json_int_t)atomic_load(&v->losses),
-	                 "reopens", (json_int_t)atomic_load(&v->reopens), "capture", cap);
+	                 "reopens", (json_int_t)atomic_load(&v->reopens),
+	                 "paced", (json_int_t)atomic_load(&v->paced), "capture", cap);
 }
 
 /* Status keys added after the main object (kept apart to keep that one readable). */

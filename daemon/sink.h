@@ -86,6 +86,7 @@ struct sink_dev {
 	_Atomic uint32_t format;    /* enum sink_format */
 	_Atomic uint32_t rate, period, buffer;   /* Hz, frames, frames */
 	_Atomic uint64_t xruns;     /* underruns recovered */
+	_Atomic uint64_t paced;     /* periods held: the device took them too fast (alsa) */
 	_Atomic uint64_t losses;    /* times the device went away */
 	_Atomic uint64_t reopens;   /* times it came back */
 	_Atomic uint64_t changes;   /* bumped at each loss and return (events) */

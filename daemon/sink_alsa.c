@@ -22,7 +22,11 @@
  * fails otherwise, xruns ALSA_XRUN_RUN_MAX times with no period written,
  * or makes no progress for ALSA_STUCK_MS (a USB device pulled, the server
  * behind a jack or pipewire PCM stopped), is handed to the link thread
- * (sink_alsa_link.c), which reopens it; the position holds meanwhile.
+ * (sink_alsa_link.c), which reopens it; the position holds meanwhile. A
+ * device that takes periods faster than real time (ALSA's null PCM, a
+ * plugin that never waits) is paced by our clock (al_pace): never more
+ * than ALSA_PACE_SLACK fast beyond a buffer's worth, counted
+ * (sink.device.paced) and logged once.
  *
  * The sink thread's system calls: futex and clock calls like every sink,
  * plus the devices' own I/O inside alsa-lib (poll, ioctl, read/write on a
@@ -110,6 +114,32 @@ static int al_probe(struct sink *s, struct config *cfg, char *err, size_t errlen
 }
 
 /* ---- the sink thread ------------------------------------------------------ */
+
+/*
+ * Before `frames` go to the device: one that takes them faster than real
+ * time would have the sink thread spin at SCHED_FIFO, millions of blocks a
+ * second, every one an underrun (the replicas render at the sink's pace)
+ * and the replicas on its core starved into stall failovers. A real device
+ * is never more than its buffer ahead of real time, so neither may we be:
+ * a cell rate limit (GCRA) whose theoretical time moves on by what was
+ * written, less ALSA_PACE_SLACK (far beyond any crystal's error: a device
+ * that runs fast is never held), and a block (`hold`) waits while that time
+ * is more than a buffer ahead. A prefill (silence) counts but never waits.
+ * RT path: a clock read, and a clock sleep only when held.
+ */
+static void al_pace(struct sink *s, struct al *a, snd_pcm_uframes_t frames, bool hold)
+{
+	uint64_t rate = s->cfg->sample_rate, now = clock_now_ns();
+	uint64_t early = (uint64_t)a->buffer * NSEC_PER_SEC / rate;
+	uint64_t d = (uint64_t)frames * NSEC_PER_SEC / rate;
+
+	if (hold && a->tat_ns > now + early) {
+		clock_sleep_until_ns(a->tat_ns - early);
+		atomic_fetch_add_explicit(&s->dev.paced, 1, memory_order_relaxed);
+		now = a->tat_ns - early;
+	}
+	a->tat_ns = (a->tat_ns > now ? a->tat_ns : now) + d - d / ALSA_PACE_SLACK;
+}
 
 /* A playback xrun: recover, count, refill to the same latency, and restart
  * the capture behind it (linked, the recovery prepared both). 0 or the error. */
@@ -214,6 +244,7 @@ static void al_write(struct sink *s, const float *buf)
 		if (a->prefill) {
 			a->prefill = false;
 			snd_pcm_uframes_t left = a->buffer - frames;
+			al_pace(s, a, left, false);
 			while (rc == 0 && left > 0) {
 				snd_pcm_uframes_t k = left < frames ? left : frames;
 				rc = al_write_all(s, a, a->zero, k);
@@ -342,6 +373,7 @@ static void *al_main(void *arg)
 		if (rc == 0 && a->cap != NULL)
 			rc = al_capture(s, a);
 		if (rc == 0) {
+			al_pace(s, a, s->play.frames, true);
 			uint64_t now = sink_period(s); /* calls al_write */
 			rc = a->failed;
 			/* SIGUSR2's test hook: hold once, as a stuck thread would (xruns). */

@@ -26,6 +26,7 @@
  * every write and every recovery succeeds (unbounded: a SCHED_FIFO spin). */
 #define ALSA_XRUN_RUN_MAX 4u
 #define ALSA_ERR_XRUNS (-ELOOP)                   /* a->failed: that bound hit */
+#define ALSA_PACE_SLACK 256u                      /* al_pace: 1/256 (0.4%) fast at most */
 
 struct al {
 	/* Owned by the sink thread while `up`, by the loop/link thread otherwise. */
@@ -35,6 +36,7 @@ struct al {
 	bool prefill;                    /* write buffer - period of silence first */
 	int failed;                      /* sink thread: the error that lost the device */
 	uint32_t xrun_run;               /* sink thread: xruns since a period was written */
+	uint64_t tat_ns;                 /* sink thread: al_pace's theoretical time */
 	snd_pcm_t *cap;                  /* capture PCM; NULL without live input */
 	const struct al_fmt *cfmt;
 	bool linked;                     /* cap is snd_pcm_link()ed to pcm */
@@ -57,6 +59,7 @@ struct al {
 	uint64_t down_ns, retry_ns, backoff_ns;
 	int last_err;                    /* last reopen error logged */
 	bool lost;                       /* loss logged, PCMs not reopened yet */
+	bool paced_logged;               /* al_pace's hold said once */
 };
 
 /* Loop thread (probe) or link thread (reopen): publish what the device took. */
@@ -75,7 +78,8 @@ int al_open_cap(struct sink *s, struct al *a, const struct config *cfg,
  * The link thread (pthread start routine, arg the sink; normal priority):
  * while a->stop is 0, on each loss the sink thread hands over (a->up 0,
  * link_word bumped) log it, close both PCMs and reopen them with backoff,
- * then hand them back. Never touches the PCMs while a->up is 1.
+ * then hand them back; also logs, once, that the sink paces a device that
+ * does not keep time. Never touches the PCMs while a->up is 1.
  */
 void *al_link(void *arg);
 

@@ -126,6 +126,12 @@ void *al_link(void *arg)
 			a->retry_ns = now + a->backoff_ns;
 			a->last_err = 0;
 		}
+		if (!a->paced_logged && atomic_load_explicit(&s->dev.paced, memory_order_relaxed) > 0) {
+			log_warn("alsa: device '%s' takes periods faster than real time (a PCM that "
+			         "does not wait, like ALSA's null): paced by rtaudiod's clock",
+			         s->cfg->device);
+			a->paced_logged = true;
+		}
 		if (!up) {
 			/* Waiting for the device is not a stuck sink (notify.c's WATCHDOG). */
 			atomic_store_explicit(&s->beat_ns, now, memory_order_relaxed);
