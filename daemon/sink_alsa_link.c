@@ -4,7 +4,11 @@
  * took, and the link thread (normal priority, never the audio path) that
  * takes a lost device from the sink thread, logs the loss, closes both
  * PCMs and reopens them with backoff (ALSA_BACKOFF_MIN_NS .. MAX) at the
- * group's rate and period, then hands them back.
+ * group's rate and period, then hands them back. The close waits for the
+ * first retry: a jack PCM's libjack can deadlock in a close that comes
+ * while it still handles the lost server's last notices (sink_jack_link.c,
+ * jk_notify_ended), about 10 ms here. It also logs, once, that the sink
+ * thread paces a device that does not keep time (al_pace).
  *
  * Does not: play, recover an xrun (sink_alsa.c's sink thread does), or
  * negotiate a PCM's parameters (sink_alsa_dev.c).
