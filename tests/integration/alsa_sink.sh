@@ -124,7 +124,7 @@ lost=$(st .sink.lost_samples); under=$(st .sink.underruns); n=$(st .failovers.co
 [ "$under" = 0 ] || fail "$under underruns"
 # A device that keeps time (the jack PCM: jackd's clock) is never held back.
 [ "$(st .sink.device.paced)" = 0 ] || fail "a device that keeps time was paced $(st .sink.device.paced) times"
-ok "20 kills into ALSA: failovers $n, lost $lost, underruns $under, rescued $(st .sink.rescued), xruns $(st .sink.device.xruns)", paced 0
+ok "20 kills into ALSA: failovers $n, lost $lost, underruns $under, rescued $(st .sink.rescued), xruns $(st .sink.device.xruns), paced 0"
 
 # 4. The JACK server behind the PCM goes away, and comes back.
 jctl events > "$TMP/events.log" 2>&1 &

@@ -206,7 +206,8 @@ else
 	# on the next server (our linker links the new stream) and play on.
 	fo0=$(st .failovers.count); pids0=$(st '[.replicas[].pid] | join(" ")')
 	kill -TERM "$PWPID"; wait "$PWPID" 2>/dev/null
-	wait "$MONPID" "$LINKPID" 2>/dev/null  # the monitor ends with its server
+	kill -TERM "$MONPID" 2>/dev/null  # it ends with its server, or now
+	wait "$MONPID" "$LINKPID" 2>/dev/null
 	lostline() { grep -q "alsa: device 'pipewire' lost" "$DLOG"; }
 	wait_until 5 lostline || fail "alsa: pipewire's loss not seen: $(grep 'alsa:' "$DLOG" | tail -n 2)"
 	why=$(grep -o "alsa: device 'pipewire' lost ([^)]*)" "$DLOG" | head -n 1)
