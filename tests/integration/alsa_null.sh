@@ -10,37 +10,53 @@
 #   - 0 underruns, 0 lost, 0 failovers, the replicas never replaced;
 #   - status counts the held periods (sink.device.paced), rtaudioctl status
 #     says so, and the daemon logs it once;
-#   - the sink thread uses well under a core (it sleeps, it does not spin).
+#   - the sink thread uses well under a core (it sleeps, it does not spin);
+#   - the same in full duplex, capturing from the null PCM as well.
 # A device that keeps time is never held: alsa_sink.sh checks paced is 0.
 . "$(dirname "$0")/lib.sh"
 
 "$RTAUDIOD" -V | grep -q alsa || skip "rtaudiod built without ALSA (libasound2-dev)"
 
+# paced WHAT: the daemon just started; checks the above over 4 s.
+paced() {
+	wait_until 5 all_ready || die "$1: replicas not ready"
+	tid=$(ps -L -o tid=,comm= -p "$DPID" | awk '$2 == "alsa-sink" { print $1 }' | head -n 1)
+	[ -n "$tid" ] || die "$1: no alsa-sink thread in rtaudiod"
+	pids0=$(st '[.replicas[].pid] | join(" ")')
+	s0=$(st .sink.seq); c0=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t0=$(date +%s%N)
+	sleep 4
+	s1=$(st .sink.seq); c1=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t1=$(date +%s%N)
+	rate=$(st .stream.sample_rate); frames=$(st .stream.frames)
+	verdict=$(awk -v n=$((s1 - s0)) -v t=$((t1 - t0)) -v r="$rate" -v f="$frames" -v c=$((c1 - c0)) 'BEGIN {
+		want = t / 1e9 * r / f
+		printf "%d blocks in %.2f s (real time: %.0f, ratio %.4f); sink thread %.1f%% of a core",
+		       n, t / 1e9, want, n / want, 100 * c / t
+		exit !(n >= 0.98 * want && n <= 1.02 * want && c < 0.25 * t)
+	}') || fail "$1: not paced at real time: $verdict"
+	[ "$(st .sink.underruns)" = 0 ] || fail "$1: $(st .sink.underruns) underruns"
+	[ "$(st .sink.lost_samples)" = 0 ] || fail "$1: lost $(st .sink.lost_samples) samples"
+	[ "$(st .failovers.count)" = 0 ] ||
+		fail "$1: $(st .failovers.count) failovers: $(grep -m 2 stalled "$DLOG" | tr '\n' ' ')"
+	[ "$(st '[.replicas[].pid] | join(" ")')" = "$pids0" ] || fail "$1: replicas replaced"
+	n=$(st .sink.device.paced)
+	[ "$n" -gt 0 ] 2>/dev/null || fail "$1: sink.device.paced is '$n'"
+	ctl status | grep -q "paced by rtaudiod (" || fail "$1: rtaudioctl status does not say the device is paced"
+	logged=$(grep -c "device 'null' takes periods faster than real time" "$DLOG")
+	[ "$logged" = 1 ] || fail "$1: the pacing logged $logged times, expected once"
+	ok "$1: $verdict; paced $n, underruns 0, failovers 0"
+}
+
 write_conf "[stream]" "frames = 256" "[sink]" "type = alsa" "device = null"
 start_daemon
-wait_until 5 all_ready || die "replicas not ready"
-tid=$(ps -L -o tid=,comm= -p "$DPID" | awk '$2 == "alsa-sink" { print $1 }' | head -n 1)
-[ -n "$tid" ] || die "no alsa-sink thread in rtaudiod"
-pids0=$(st '[.replicas[].pid] | join(" ")')
-s0=$(st .sink.seq); c0=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t0=$(date +%s%N)
-sleep 4
-s1=$(st .sink.seq); c1=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t1=$(date +%s%N)
-rate=$(st .stream.sample_rate); frames=$(st .stream.frames)
-verdict=$(awk -v n=$((s1 - s0)) -v t=$((t1 - t0)) -v r="$rate" -v f="$frames" -v c=$((c1 - c0)) 'BEGIN {
-	want = t / 1e9 * r / f
-	printf "%d blocks in %.2f s (real time: %.0f, ratio %.4f); sink thread %.1f%% of a core",
-	       n, t / 1e9, want, n / want, 100 * c / t
-	exit !(n >= 0.98 * want && n <= 1.02 * want && c < 0.25 * t)
-}') || fail "not paced at real time: $verdict"
-[ "$(st .sink.underruns)" = 0 ] || fail "$(st .sink.underruns) underruns"
-[ "$(st .sink.lost_samples)" = 0 ] || fail "lost $(st .sink.lost_samples) samples"
-[ "$(st .failovers.count)" = 0 ] || fail "$(st .failovers.count) failovers: $(grep -m 2 stalled "$DLOG" | tr '\n' ' ')"
-[ "$(st '[.replicas[].pid] | join(" ")')" = "$pids0" ] || fail "replicas replaced"
-paced=$(st .sink.device.paced)
-[ "$paced" -gt 0 ] 2>/dev/null || fail "sink.device.paced is '$paced'"
-ctl status | grep -q "paced by rtaudiod (" || fail "rtaudioctl status does not say the device is paced"
-n=$(grep -c "device 'null' takes periods faster than real time" "$DLOG")
-[ "$n" = 1 ] || fail "the pacing logged $n times, expected once"
-ok "null PCM: $verdict; paced $paced, underruns 0, failovers 0"
+paced "null PCM"
+stop_daemon
+
+# Full duplex, capturing from the null PCM too: in duplex the capture paces
+# the sink, and this capture never waits either.
+: > "$DLOG"
+write_conf "[stream]" "frames = 256" "input_channels = 2" "[sink]" "type = alsa" "device = null" \
+	"capture_device = null" "[source]" "type = input"
+start_daemon
+paced "null PCM, full duplex"
 stop_daemon
 finish
