@@ -194,16 +194,19 @@ struct result {
 	char rt[64];
 };
 
+static void result_free(struct result *r)
+{
+	free(r->lat_ns);
+	free(r->exit_ns);
+	r->lat_ns = r->exit_ns = NULL;
+}
+
 /*
- * The peer: how long this machine takes from kill(SIGKILL) to waitpid()
- * for a child with `anon_kb` of touched, locked (where allowed) private
- * memory, i.e. the floor under any supervisor's crash detection for a
- * process of a replica's size (the kernel frees its pages before the
- * parent can reap it). One kill, ns; cycles() runs one right before each
- * of its kills, so a host that slows down for a moment slows either side
- * alike (in its own phase, before the kills, the peer missed every stall
- * the kills met: one kill in 30 at 3.4 ms, its replica's exit at 3.7 ms,
- * made the ratio 11.5).
+ * The peer: one kill(SIGKILL) to waitpid() of a child with `anon_kb` of
+ * touched, locked private memory, ns (0 if it cannot fork): the floor under
+ * any supervisor's crash detection for a process of a replica's size.
+ * cycles() runs one right before each of its kills, so a host that slows
+ * down for a moment slows either side alike.
  */
 static uint64_t peer_kill(long anon_kb)
 {
@@ -366,8 +369,9 @@ static int cycles(struct bench *b, int n, int sig, struct result *r, struct resu
 		json_int_t pid = primary_pid(b, &primary);
 		if (pid <= 0)
 			break;
-		if (peer != NULL)
-			peer->lat_ns[peer->n++] = peer_kill(anon_kb);
+		/* A peer that could not run is no figure: the cycles fail. */
+		if (peer != NULL && (peer->lat_ns[peer->n++] = peer_kill(anon_kb)) == 0)
+			break;
 		/* The same process's own exit, as its parent could first see it. */
 		int pfd = r->exit_ns != NULL ? (int)syscall(SYS_pidfd_open, (pid_t)pid, 0) : -1;
 		uint64_t t0 = clock_now_ns(), texit = 0;
@@ -416,11 +420,16 @@ static const char *goal(bool met)
 	return met ? "met" : "MISSED";
 }
 
+static double p99_us(const struct result *r)
+{
+	return r->lat_ns[(r->n * 99) / 100 < r->n ? (r->n * 99) / 100 : r->n - 1] / 1e3;
+}
+
 static void report(const char *name, const struct result *r, double goal_p99_us)
 {
 	goal_p99_us *= margin;
 	double med = r->lat_ns[r->n / 2] / 1e3;
-	double p99 = r->lat_ns[(r->n * 99) / 100 < r->n ? (r->n * 99) / 100 : r->n - 1] / 1e3;
+	double p99 = p99_us(r);
 	double max = r->lat_ns[r->n - 1] / 1e3;
 
 	printf("%-22s %5d %10.0f %10.0f %10.0f %12lld %10lld %8lld   p99 goal < %.0f us: %s; "
@@ -511,11 +520,6 @@ static long replica_anon_kb(struct bench *b)
 	return pid > 0 ? status_kb((pid_t)pid, "RssAnon") : -1;
 }
 
-static double p99_us(const struct result *r)
-{
-	return r->lat_ns[(r->n * 99) / 100 < r->n ? (r->n * 99) / 100 : r->n - 1] / 1e3;
-}
-
 static int env_int(const char *name, int def)
 {
 	const char *v = getenv(name);
@@ -577,18 +581,14 @@ int main(int argc, char **argv)
 		       goal(ratio <= 1.3 * margin));
 	} else
 		printf("crash cycles failed after %d\n", r.n), missed++;
-	free(peer.lat_ns);
-	free(r.lat_ns);
-	free(r.exit_ns);
-	r.exit_ns = NULL;
+	result_free(&peer);
+	result_free(&r);
 	if (cycles(&b, stops, SIGSTOP, &r, NULL, 0) == 0)
 		report("stall (hot, SIGSTOP)", &r, 2 * period_us + 1000);
 	else
 		printf("stall cycles failed after %d\n", r.n), missed++;
 	printf("replica RT scheduling: %s\n", r.rt);
-	free(r.lat_ns);
-	free(r.exit_ns);
-	r.exit_ns = NULL;
+	result_free(&r);
 	idle(&b, idle_s);
 	stop(&b);
 
@@ -598,9 +598,7 @@ int main(int argc, char **argv)
 		report("crash (warm, SIGKILL)", &r, 1000);
 	else
 		printf("warm crash cycles failed after %d\n", r.n), missed++;
-	free(r.lat_ns);
-	free(r.exit_ns);
-	r.exit_ns = NULL;
+	result_free(&r);
 	stop(&b);
 	printf("failover_bench: %d goal(s) MISSED (margin %.1fx on latency and CPU)\n", missed,
 	       margin);
