@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "group.h"
@@ -76,6 +77,8 @@ struct watch {
 	uint32_t blind_wakes;       /* watcher only: early returns nothing explained */
 	bool life_off;              /* watcher only: no futex_waitv here */
 	int rt_priority;            /* SCHED_FIFO priority asked for (0: none) */
+	pid_t loop_tid;             /* the loop thread, raised at a death (Linux; else 0) */
+	_Atomic int loop_boosted;   /* the watcher raised it; the loop's next async lowers it */
 };
 
 /*
@@ -124,9 +127,10 @@ void watch_check(struct watch *w, uint64_t now, uint64_t verdicts);
  * when which one cannot be told, every watched lock after many early
  * returns nothing explains: a replica may not keep a real-time thread of
  * the daemon busy; watch_refused() says so. At a death the watcher lowers
- * the dying process to SCHED_OTHER, so that the loop it wakes is not
- * queued behind its teardown. Call once the replica is ready (it took the lock before its renderer's
- * open). Loop thread.
+ * the dying process to SCHED_OTHER and raises the loop thread to
+ * SCHED_FIFO 1, below every audio thread, until it has looked (the async
+ * callback lowers it again). Call once the replica is ready
+ * (it took the lock before its renderer's open). Loop thread.
  */
 void watch_life(struct watch *w, uint32_t i, uint32_t pid);
 

@@ -6,6 +6,7 @@
 # outside kills are failed over through the life lock (lib/life.h), before
 # the reap: most of them must say so (the loop may see the reap first when
 # the host holds it back), and none with its life lock armed may be missed.
+# The loop thread, raised at each death, must end at SCHED_OTHER.
 . "$(dirname "$0")/lib.sh"
 
 write_conf "[sink]" "type = wav" "path = $TMP/out.wav" "[source]" "frequency = 440" \
@@ -51,6 +52,12 @@ lost=$(st .sink.lost_samples); under=$(st .sink.underruns)
 [ "$lost" = 0 ] || fail "lost $lost samples"
 [ "$under" = 0 ] || fail "$under underruns"
 ok "10 outside kills: $early of 30 deaths failed over before their reap (life lock), lost $lost"
+# At each death the watcher raised the loop thread to SCHED_FIFO 1 until it
+# had acted (daemon/watch.c): 30 deaths later it must be back at SCHED_OTHER
+# (policy 0), never left real-time.
+pol=$(awk '/^policy/ {print $3}' "/proc/$DPID/task/$DPID/sched")
+[ "$pol" = 0 ] || fail "the loop thread is at policy $pol after the failovers, not SCHED_OTHER (0)"
+ok "loop thread back at SCHED_OTHER after 30 failovers"
 stop_daemon
 "$SINECHECK" "$TMP/out.wav" 440 1 || fail "recording is not a continuous sine"
 finish
