@@ -113,11 +113,14 @@ void *al_link(void *arg)
 		bool up = atomic_load_explicit(&a->up, memory_order_acquire);
 
 		if (!up && a->pcm != NULL && !a->lost) {
+			char stuck[48];
+
+			snprintf(stuck, sizeof(stuck), "no progress for %u ms", ALSA_STUCK_MS);
 			log_warn("alsa: device '%s'%s%s%s lost (%s); audio stopped at block %llu, "
 			         "replicas keep running; reopening with backoff", s->cfg->device,
 			         a->cap != NULL ? " or capture device '" : "",
 			         a->cap != NULL ? s->dev.cap_name : "", a->cap != NULL ? "'" : "",
-			         a->failed == -ETIMEDOUT        ? "no progress for 500 ms"
+			         a->failed == -ETIMEDOUT        ? stuck
 			         : a->failed == ALSA_ERR_XRUNS ? "xruns in a row, no period played"
 			                                       : snd_strerror(a->failed),
 			         (unsigned long long)group_position(s->gr));
