@@ -44,9 +44,10 @@
 
 /*
  * The loop's side of the hand-over at a death (watch_boost): once it has
- * looked (cb), it goes back to SCHED_OTHER. A boost whose flag a callback
- * already cleared is followed by an async that runs this again, so the
- * loop is never left real-time past the death it was raised for.
+ * looked (cb), it goes back to the policy it had at watch_start. A boost
+ * whose flag a callback already cleared is followed by an async that runs
+ * this again, so the loop is never left real-time past the death it was
+ * raised for.
  */
 static void watch_on_async(uv_async_t *a)
 {
@@ -56,7 +57,7 @@ static void watch_on_async(uv_async_t *a)
 #ifdef __linux__
 	if (atomic_exchange_explicit(&w->loop_boosted, 0, memory_order_acquire)) {
 		struct sched_param sp = { .sched_priority = 0 };
-		(void)sched_setscheduler(0, SCHED_OTHER, &sp);
+		(void)sched_setscheduler(0, w->loop_policy, &sp);
 	}
 #endif
 }
@@ -189,19 +190,22 @@ static void watch_demote(uint32_t pid)
  * Raise the loop thread, which is to act on a death the watcher heard, to
  * SCHED_FIFO 1 until it has (watch_on_async). At SCHED_OTHER its wake-up
  * waits for the scheduler's fair share on a host whose other core runs the
- * replicas and the sink: failover_bench's crash detection p99 was 590 to
- * 610 us so, 400 to 470 us raised (the bare kill->waitpid's: 430 to 470
- * in the same runs). Priority 1 is below every audio thread, so the loop can
- * delay none of them; RESET_ON_FORK, so a replacement it spawns meanwhile
- * starts at SCHED_OTHER. Only where the watcher itself is real-time (it
- * was allowed to be), before the async is sent.
+ * replicas and the sink: in failover_bench, crash detection p99 was 494 to
+ * 768 us so, against 459 to 507 us for a bare kill->waitpid in the same
+ * runs; raised, 344 to 506 in five runs of six (README). Priority 1 is
+ * below every audio thread, so the loop can delay none of them;
+ * RESET_ON_FORK, so a replacement it spawns meanwhile starts at
+ * SCHED_OTHER. Only where the watcher itself is real-time (it was allowed
+ * to be), and not when the loop was started real-time by whoever runs the
+ * daemon (its policy is theirs); before the async is sent.
  */
 static void watch_boost(struct watch *w)
 {
 #ifdef __linux__
 	struct sched_param sp = { .sched_priority = 1 };
+	int pol = w->loop_policy & ~SCHED_RESET_ON_FORK;
 
-	if (w->rt_priority > 0 && w->loop_tid > 0 &&
+	if (w->rt_priority > 0 && w->loop_tid > 0 && pol != SCHED_FIFO && pol != SCHED_RR &&
 	    sched_setscheduler(w->loop_tid, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0)
 		atomic_store_explicit(&w->loop_boosted, 1, memory_order_release);
 #else
@@ -394,6 +398,9 @@ int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch
 	w->rt_priority = rt_priority;
 #ifdef __linux__
 	w->loop_tid = (pid_t)syscall(SYS_gettid);
+	w->loop_policy = sched_getscheduler(0);
+	if (w->loop_policy < 0)
+		w->loop_tid = 0;  /* not known: never raised */
 #endif
 	atomic_store_explicit(&w->poll_ns, poll_ns, memory_order_relaxed);
 	bell->period_ns = period_ns;

@@ -78,6 +78,7 @@ struct watch {
 	bool life_off;              /* watcher only: no futex_waitv here */
 	int rt_priority;            /* SCHED_FIFO priority asked for (0: none) */
 	pid_t loop_tid;             /* the loop thread, raised at a death (Linux; else 0) */
+	int loop_policy;            /* its policy at watch_start, given back after */
 	_Atomic int loop_boosted;   /* the watcher raised it; the loop's next async lowers it */
 };
 
@@ -129,7 +130,8 @@ void watch_check(struct watch *w, uint64_t now, uint64_t verdicts);
  * the daemon busy; watch_refused() says so. At a death the watcher lowers
  * the dying process to SCHED_OTHER and raises the loop thread to
  * SCHED_FIFO 1, below every audio thread, until it has looked (the async
- * callback lowers it again). Call once the replica is ready
+ * callback gives it back its own policy; a loop started real-time is left
+ * alone). Call once the replica is ready
  * (it took the lock before its renderer's open). Loop thread.
  */
 void watch_life(struct watch *w, uint32_t i, uint32_t pid);
