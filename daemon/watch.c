@@ -187,8 +187,10 @@ static void watch_demote(uint32_t pid)
 }
 
 /*
- * Raise the loop thread, which is to act on a death the watcher heard, to
- * SCHED_FIFO 1 until it has (watch_on_async). At SCHED_OTHER its wake-up
+ * Raise the loop thread, which is to act on what the watcher heard (a
+ * death, a heartbeat gone stale, a verdict of the sink), to SCHED_FIFO 1
+ * until it has (watch_on_async); not for a starting replica's readiness,
+ * which waits for nothing. At SCHED_OTHER its wake-up
  * waits for the scheduler's fair share on a host whose other core runs the
  * replicas and the sink: in failover_bench, crash detection p99 was 494 to
  * 768 us so, against 459 to 507 us for a bare kill->waitpid in the same
@@ -364,6 +366,8 @@ static void *watch_main(void *arg)
 				if (wake)
 					handled = 0;  /* look again then */
 			} else {
+				if (wake || verdicts != verdicts_seen)
+					watch_boost(w);  /* a stall or a verdict: acted on now */
 				verdicts_seen = verdicts;
 				ready_sent = ready_sent || ready;
 				quiet_until = now + poll_ns;

@@ -86,7 +86,10 @@ struct watch {
  * Start the watcher over group `gr` on `loop`, sleeping on *bell (the
  * sink's, which looks every period_ns); cb(arg) runs on the loop thread
  * each time it rings (coalesced). The thread runs at SCHED_FIFO
- * rt_priority where allowed (0: not real-time), so that it is not queued behind a dying replica.
+ * rt_priority where allowed (0: not real-time), so that it is not queued
+ * behind a dying replica; when it rings for a death, a stale heartbeat or
+ * a verdict (not for a readiness) it raises the calling (loop) thread to
+ * SCHED_FIFO 1 until cb has run, then gives it back the policy it has now.
  * Nothing is watched until watch_publish(). *w is owned by the caller and
  * must stay in place until watch_close()'s handle is closed. Returns 0 or
  * -errno (uv or pthread errors; nothing left running, watch_close() still

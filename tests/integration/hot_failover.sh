@@ -55,7 +55,7 @@ ok "10 outside kills: $early of 30 deaths failed over before their reap (life lo
 # At each death the watcher raised the loop thread to SCHED_FIFO 1 until it
 # had acted (daemon/watch.c): 30 deaths later it must be back at SCHED_OTHER
 # (policy 0), never left real-time.
-pol=$(awk '/^policy/ {print $3}' "/proc/$DPID/task/$DPID/sched")
+pol=$(loop_policy)
 [ "$pol" = 0 ] || fail "the loop thread is at policy $pol after the failovers, not SCHED_OTHER (0)"
 ok "loop thread back at SCHED_OTHER after 30 failovers"
 stop_daemon

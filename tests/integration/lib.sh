@@ -221,6 +221,9 @@ refusals() { if [ -f "$TMP/refused" ]; then wc -l < "$TMP/refused"; else echo 0;
 # counted); use as `wait_until 5 settled`.
 settled() { [ "$(st .failovers.last.settled)" = true ]; }
 
+# loop_policy: the daemon's loop thread's scheduling policy (0: SCHED_OTHER),
+# which the watcher raises to SCHED_FIFO while the loop acts and gives back.
+loop_policy() { awk '/^policy/ {print $3}' "/proc/$DPID/task/$DPID/sched"; }
 alive_pid() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 stop_daemon() {

@@ -5,7 +5,9 @@
 # process and respawn the slot. The detection time is printed against its
 # goal (the stall limit + 1 period of the last sign of life, + 1 ms); only a
 # bound 10x the goal is asserted, since a loaded 2-core machine wakes the
-# watchdog late now and then (jitter.sh measures by how much).
+# watchdog late now and then (jitter.sh measures by how much). The loop
+# thread, raised to SCHED_FIFO to act on the stall, must be back at
+# SCHED_OTHER after it.
 # First, the heartbeat cadence the limit counts on (lib/layout.h): over 2 s
 # of playing, the primary's loop wakes on a time-out about once a period at
 # 256 frames (a beat half a period after each ring) and hardly ever at 64
@@ -69,6 +71,8 @@ run() {
 		fail "$frames frames: stopped primary $pid was not fenced"
 	wait_until 10 all_ready || fail "$frames frames: slot $idx not respawned"
 	ok "$frames frames: fenced pid $pid, slot respawned, lost 0"
+	# Raised to act on the stall (daemon/watch.c), the loop is given back.
+	[ "$(loop_policy)" = 0 ] || fail "$frames frames: the loop thread left at policy $(loop_policy) after the stall"
 	note_pids
 	stop_daemon
 }
