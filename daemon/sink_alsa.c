@@ -20,8 +20,10 @@
  * same latency and the capture restarted behind it; a capture overrun
  * likewise (sink.device.capture.xruns), its period silence. A device that
  * fails otherwise, xruns ALSA_XRUN_RUN_MAX times with no period written,
- * or makes no progress for ALSA_STUCK_MS (a USB device pulled, the server
- * behind a jack or pipewire PCM stopped), is handed to the link thread
+ * or makes no progress for ALSA_STUCK_MS by the clock (a USB device
+ * pulled, the server behind a jack or pipewire PCM stopped; a poll that
+ * says ready with no room is napped on, not spun on: al_wait), is handed
+ * to the link thread
  * (sink_alsa_link.c), which reopens it; the position holds meanwhile. A
  * device that takes periods faster than real time (ALSA's null PCM, a
  * plugin that never waits) is paced by our clock (al_pace): never more
@@ -141,6 +143,39 @@ static void al_pace(struct sink *s, struct al *a, snd_pcm_uframes_t frames, bool
 	a->tat_ns = (a->tat_ns > now ? a->tat_ns : now) + d - d / ALSA_PACE_SLACK;
 }
 
+/*
+ * One wait on `pcm` for what the caller found missing (room, or a captured
+ * period); *w starts zeroed, and is zeroed again by the caller at each
+ * progress. The device is lost (-ETIMEDOUT) once nothing came for
+ * ALSA_STUCK_MS by the clock, whether its waits time out or say "ready"
+ * with still nothing there: a PCM whose poll lies (ready, and no room)
+ * would otherwise spin this SCHED_FIFO thread, starving the replicas on
+ * its CPU into stall failovers. So a "ready" the caller found false is not
+ * asked again at once: a quarter-period nap stands in for the next poll.
+ * 0 (look again), snd_pcm_wait's error (the caller recovers), or
+ * -ETIMEDOUT. RT path: poll, clock reads, a clock sleep.
+ */
+static int al_wait(struct sink *s, struct al *a, snd_pcm_t *pcm, struct al_waiting *w)
+{
+	uint64_t now = clock_now_ns();
+	int rc;
+
+	if (w->since == 0)
+		w->since = now;
+	else if (now - w->since >= (uint64_t)ALSA_STUCK_MS * NSEC_PER_MSEC)
+		return -ETIMEDOUT;
+	if (w->ready) {
+		w->ready = false;
+		clock_sleep_until_ns(now + s->period_ns / 4);
+		return 0;
+	}
+	rc = snd_pcm_wait(pcm, (int)a->wait_ms);
+	if (rc == 0)
+		atomic_store_explicit(&s->beat_ns, clock_now_ns(), memory_order_relaxed);
+	w->ready = rc > 0;
+	return rc < 0 ? rc : 0;
+}
+
 /* A playback xrun: recover, count, refill to the same latency, and restart
  * the capture behind it (linked, the recovery prepared both). 0 or the error. */
 static int al_xrun(struct sink *s, struct al *a, int err)
@@ -203,14 +238,14 @@ static int al_write_all(struct sink *s, struct al *a, const void *buf, snd_pcm_u
 {
 	const unsigned char *p = buf;
 	size_t fbytes = (size_t)a->fmt->bytes * s->play.channels;
-	uint32_t waited = 0;
+	struct al_waiting w = { 0 };
 
 	while (frames > 0) {
 		snd_pcm_sframes_t n = snd_pcm_writei(a->pcm, p, frames);
 		if (n == -EAGAIN) {
-			int rc = snd_pcm_wait(a->pcm, (int)a->wait_ms);
-			if (rc == 0 && (waited += a->wait_ms) >= ALSA_STUCK_MS)
-				return -ETIMEDOUT;
+			int rc = al_wait(s, a, a->pcm, &w);
+			if (rc == -ETIMEDOUT)
+				return rc;
 			if (rc < 0 && (rc = al_xrun(s, a, rc)) < 0)
 				return rc;
 			continue;
@@ -225,6 +260,7 @@ static int al_write_all(struct sink *s, struct al *a, const void *buf, snd_pcm_u
 			return (int)n;
 		p += (size_t)n * fbytes;
 		frames -= (snd_pcm_uframes_t)n;
+		w = (struct al_waiting){ 0 };
 	}
 	return 0;
 }
@@ -269,7 +305,7 @@ static void al_write(struct sink *s, const float *buf)
  * it (linked) returns at once, to refill the playback. */
 static int al_wait_period(struct sink *s, struct al *a, snd_pcm_t *pcm, bool cap)
 {
-	uint32_t waited = 0;
+	struct al_waiting w = { 0 };
 
 	for (;;) {
 		snd_pcm_sframes_t av = snd_pcm_avail_update(pcm);
@@ -279,12 +315,8 @@ static int al_wait_period(struct sink *s, struct al *a, snd_pcm_t *pcm, bool cap
 				return 0;
 			if ((snd_pcm_uframes_t)av >= s->play.frames)
 				return 0;
-			rc = snd_pcm_wait(pcm, (int)a->wait_ms);
-			if (rc == 0) {
-				atomic_store_explicit(&s->beat_ns, clock_now_ns(), memory_order_relaxed);
-				if ((waited += a->wait_ms) >= ALSA_STUCK_MS)
-					return -ETIMEDOUT;
-			}
+			if ((rc = al_wait(s, a, pcm, &w)) == -ETIMEDOUT)
+				return rc;
 		}
 		if (rc < 0 && (rc = cap ? al_cap_xrun(s, a, rc) : al_xrun(s, a, rc)) < 0)
 			return rc;
@@ -303,7 +335,7 @@ static int al_capture(struct sink *s, struct al *a)
 	snd_pcm_uframes_t left = s->play.frames;
 	unsigned char *p = a->craw;
 	size_t fbytes = (size_t)a->cfmt->bytes * ich;
-	uint32_t waited = 0;
+	struct al_waiting w = { 0 };
 	int rc = 0;
 
 	if (in == NULL)
@@ -311,14 +343,13 @@ static int al_capture(struct sink *s, struct al *a)
 	while (a->cap_run && left > 0 && rc == 0) {
 		snd_pcm_sframes_t n = snd_pcm_readi(a->cap, p, left);
 		if (n == -EAGAIN) {
-			rc = snd_pcm_wait(a->cap, (int)a->wait_ms);
-			if (rc == 0 && (waited += a->wait_ms) >= ALSA_STUCK_MS)
-				rc = -ETIMEDOUT;
+			rc = al_wait(s, a, a->cap, &w);
 		} else if (n < 0) {
 			rc = (int)n;
 		} else {
 			p += (size_t)n * fbytes;
 			left -= (snd_pcm_uframes_t)n;
+			w = (struct al_waiting){ 0 };
 		}
 		if (rc == -EPIPE || rc == -ESTRPIPE || rc == -EINTR) {
 			if ((rc = al_cap_xrun(s, a, rc)) == 0)

@@ -28,6 +28,12 @@
 #define ALSA_ERR_XRUNS (-ELOOP)                   /* a->failed: that bound hit */
 #define ALSA_PACE_SLACK 256u                      /* al_pace: 1/256 (0.4%) fast at most */
 
+/* A sink-thread wait for a device that has nothing yet (al_wait). */
+struct al_waiting {
+	uint64_t since;                  /* when it was first found missing (0: not yet) */
+	bool ready;                      /* the last poll said ready */
+};
+
 struct al {
 	/* Owned by the sink thread while `up`, by the loop/link thread otherwise. */
 	snd_pcm_t *pcm;
