@@ -169,6 +169,23 @@ alsa_linker() {
 }
 # alsa_linked: both of the stream's ports feed the null sink.
 alsa_linked() { [ "$(pw-link -l 2>/dev/null | grep -c '|<- rtaudiod-alsa:')" = 2 ]; }
+# server_gone WHAT LOSS PID...: stop the server under the alsa sink, and
+# PID... (our port monitor and the like, which end with it, or now); the
+# sink must log LOSS (a pattern of no special characters) with its reason,
+# which goes in $why, and hold its position ($s0) with the device down.
+server_gone() {
+	what=$1; loss=$2; shift 2
+	kill -TERM "$PWPID"; wait "$PWPID" 2>/dev/null
+	kill -TERM "$@" 2>/dev/null
+	wait "$@" "$LINKPID" 2>/dev/null
+	lostline() { grep -q "$loss" "$DLOG"; }
+	wait_until 5 lostline || fail "$what: pipewire's loss not seen: $(grep 'alsa:' "$DLOG" | tail -n 2)"
+	why=$(grep -o "$loss ([^)]*)" "$DLOG" | head -n 1)
+	s0=$(st .sink.seq); sleep 0.5
+	[ "$(st .sink.seq)" = "$s0" ] || fail "$what: sink.seq moved with no server"
+	[ "$(st .sink.device.up)" = false ] || fail "$what: device.up still true with no server"
+}
+
 # 3. Full duplex through pipewire-alsa. Both streams are nodes named
 # rtaudiod-alsa (PIPEWIRE_ALSA names them alike), so they are linked port
 # by port: output_FL/FR to the null sink, the virtual source's capture
@@ -223,15 +240,7 @@ duplex() {
 	kills_recorded duplex
 	# The server goes and comes back under both streams.
 	fo0=$(st .failovers.count); pids0=$(st '[.replicas[].pid] | join(" ")'); losses0=$(st .sink.device.losses)
-	kill -TERM "$PWPID"; wait "$PWPID" 2>/dev/null
-	kill -TERM "$MONPID" "$TONEPID" 2>/dev/null  # they end with their server, or now
-	wait "$MONPID" "$LINKPID" "$TONEPID" 2>/dev/null
-	lostline() { grep -q "alsa: device 'pipewire' or capture device 'pipewire' lost" "$DLOG"; }
-	wait_until 5 lostline || fail "duplex: pipewire's loss not seen: $(grep 'alsa:' "$DLOG" | tail -n 2)"
-	why=$(grep -o "capture device 'pipewire' lost ([^)]*)" "$DLOG" | head -n 1)
-	s0=$(st .sink.seq); sleep 0.5
-	[ "$(st .sink.seq)" = "$s0" ] || fail "duplex: sink.seq moved with no server"
-	[ "$(st .sink.device.up)" = false ] || fail "duplex: device.up still true with no server"
+	server_gone duplex "capture device 'pipewire' lost" "$MONPID" "$TONEPID"
 	start_pipewire || fail "pipewire did not start again"
 	start_tone || fail "duplex: the tone not linked on the new server: $(tail -n 3 "$TMP/tone.log")"
 	start_duplex_linker
@@ -306,15 +315,7 @@ else
 	# stall failovers, then hang at shutdown), hold the position, reopen it
 	# on the next server (our linker links the new stream) and play on.
 	fo0=$(st .failovers.count); pids0=$(st '[.replicas[].pid] | join(" ")')
-	kill -TERM "$PWPID"; wait "$PWPID" 2>/dev/null
-	kill -TERM "$MONPID" 2>/dev/null  # it ends with its server, or now
-	wait "$MONPID" "$LINKPID" 2>/dev/null
-	lostline() { grep -q "alsa: device 'pipewire' lost" "$DLOG"; }
-	wait_until 5 lostline || fail "alsa: pipewire's loss not seen: $(grep 'alsa:' "$DLOG" | tail -n 2)"
-	why=$(grep -o "alsa: device 'pipewire' lost ([^)]*)" "$DLOG" | head -n 1)
-	s0=$(st .sink.seq); sleep 0.5
-	[ "$(st .sink.seq)" = "$s0" ] || fail "alsa: sink.seq moved with no server"
-	[ "$(st .sink.device.up)" = false ] || fail "alsa: device.up still true with no server"
+	server_gone alsa "alsa: device 'pipewire' lost" "$MONPID"
 	start_pipewire || fail "pipewire did not start again"
 	pw-link -m -o > "$TMP/ports" 2>/dev/null &
 	MONPID=$!
