@@ -354,8 +354,6 @@ static int al_capture(struct sink *s, struct al *a)
 		if (rc == -EPIPE || rc == -ESTRPIPE || rc == -EINTR) {
 			if ((rc = al_cap_xrun(s, a, rc)) == 0)
 				break; /* this period is lost: silence */
-		} else if (rc > 0) {
-			rc = 0;
 		}
 	}
 	if (left == 0)

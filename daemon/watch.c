@@ -43,10 +43,10 @@
 #define WATCH_BLIND_WAKES 64u  /* per set of lives: early returns nothing explains */
 
 /*
- * The loop's side of the hand-over at a death (watch_boost): once it has
+ * The loop's side of the hand-over (watch_boost): once it has
  * looked (cb), it goes back to the policy it had at watch_start. A boost
  * whose flag a callback already cleared is followed by an async that runs
- * this again, so the loop is never left real-time past the death it was
+ * this again, so the loop is never left real-time past the event it was
  * raised for.
  */
 static void watch_on_async(uv_async_t *a)
@@ -190,16 +190,16 @@ static void watch_demote(uint32_t pid)
  * Raise the loop thread, which is to act on what the watcher heard (a
  * death, a heartbeat gone stale, a verdict of the sink), to SCHED_FIFO 1
  * until it has (watch_on_async); not for a starting replica's readiness,
- * which waits for nothing. At SCHED_OTHER its wake-up
- * waits for the scheduler's fair share on a host whose other core runs the
- * replicas and the sink: in failover_bench, crash detection p99 was 494 to
- * 768 us so, against 459 to 507 us for a bare kill->waitpid in the same
- * runs; raised, 344 to 506 in five runs of six (README). Priority 1 is
- * below every audio thread, so the loop can delay none of them;
- * RESET_ON_FORK, so a replacement it spawns meanwhile starts at
- * SCHED_OTHER. Only where the watcher itself is real-time (it was allowed
- * to be), and not when the loop was started real-time by whoever runs the
- * daemon (its policy is theirs); before the async is sent.
+ * which waits for nothing. At SCHED_OTHER its wake-up waits for the
+ * scheduler's fair share on a host whose other core runs the replicas and
+ * the sink: in failover_bench, crash detection p99 was 494 to 768 us so,
+ * against 430 to 535 us for a bare kill->waitpid in the same runs; raised,
+ * 313 to 506 us in all runs but one (README). Priority 1 is below every
+ * audio thread, so the loop can delay none of them; RESET_ON_FORK, so a
+ * replacement it spawns meanwhile starts at SCHED_OTHER. Only where the
+ * watcher itself was allowed real-time, and not when the loop was started
+ * real-time by whoever runs the daemon (its policy is theirs); before the
+ * async is sent.
  */
 static void watch_boost(struct watch *w)
 {
