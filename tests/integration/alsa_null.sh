@@ -20,18 +20,12 @@
 # paced WHAT: the daemon just started; checks the above over 4 s.
 paced() {
 	wait_until 5 all_ready || die "$1: replicas not ready"
-	tid=$(ps -L -o tid=,comm= -p "$DPID" | awk '$2 == "alsa-sink" { print $1 }' | head -n 1)
-	[ -n "$tid" ] || die "$1: no alsa-sink thread in rtaudiod"
 	pids0=$(st '[.replicas[].pid] | join(" ")')
-	s0=$(st .sink.seq); c0=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t0=$(date +%s%N)
-	sleep 4
-	s1=$(st .sink.seq); c1=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t1=$(date +%s%N)
-	rate=$(st .stream.sample_rate); frames=$(st .stream.frames)
-	verdict=$(awk -v n=$((s1 - s0)) -v t=$((t1 - t0)) -v r="$rate" -v f="$frames" -v c=$((c1 - c0)) 'BEGIN {
-		want = t / 1e9 * r / f
+	alsa_window "$1" 4
+	verdict=$(awk -v n="$WIN_BLOCKS" -v t="$WIN_NS" -v w="$WIN_WANT" -v x="$WIN_RATIO" -v c="$WIN_CPU_NS" 'BEGIN {
 		printf "%d blocks in %.2f s (real time: %.0f, ratio %.4f); sink thread %.1f%% of a core",
-		       n, t / 1e9, want, n / want, 100 * c / t
-		exit !(n >= 0.98 * want && n <= 1.02 * want && c < 0.25 * t)
+		       n, t / 1e9, w, x, 100 * c / t
+		exit !(n >= 0.98 * w && n <= 1.02 * w && c < 0.25 * t)
 	}') || fail "$1: not paced at real time: $verdict"
 	[ "$(st .sink.underruns)" = 0 ] || fail "$1: $(st .sink.underruns) underruns"
 	[ "$(st .sink.lost_samples)" = 0 ] || fail "$1: lost $(st .sink.lost_samples) samples"

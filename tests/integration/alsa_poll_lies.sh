@@ -41,15 +41,11 @@ if command -v aplay >/dev/null 2>&1 && command -v sox >/dev/null 2>&1; then
 			'BEGIN { printf "%.0f%% of a core", 100 * t / hz / 2 }') (it trusts the poll)"
 fi
 
-# sink_window WHAT: 4 s of the sink thread; sets BLOCKS CPU_PCT.
+# sink_window WHAT: 4 s of the sink thread (lib.sh's alsa_window); sets
+# CPU_PCT, which must stay under 10% of a core.
 sink_window() {
-	tid=$(ps -L -o tid=,comm= -p "$DPID" | awk '$2 == "alsa-sink" { print $1 }' | head -n 1)
-	[ -n "$tid" ] || die "$1: no alsa-sink thread in rtaudiod"
-	s0=$(st .sink.seq); c0=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t0=$(date +%s%N)
-	sleep 4
-	s1=$(st .sink.seq); c1=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t1=$(date +%s%N)
-	BLOCKS=$((s1 - s0)); WINDOW_NS=$((t1 - t0))
-	CPU_PCT=$(awk -v c=$((c1 - c0)) -v t="$WINDOW_NS" 'BEGIN { printf "%.1f", 100 * c / t }')
+	alsa_window "$1" 4
+	CPU_PCT=$(awk -v c="$WIN_CPU_NS" -v t="$WIN_NS" 'BEGIN { printf "%.1f", 100 * c / t }')
 	awk -v p="$CPU_PCT" 'BEGIN { exit !(p < 10) }' || fail "$1: the sink thread at $CPU_PCT% of a core: it spins"
 }
 steady() {
@@ -64,13 +60,12 @@ write_conf "[sink]" "type = alsa" "device = lies_clock"
 start_daemon
 pids0=$(st '[.replicas[].pid] | join(" ")')
 sink_window clock
-rate=$(st .stream.sample_rate); frames=$(st .stream.frames)
-ratio=$(awk -v n="$BLOCKS" -v t="$WINDOW_NS" -v r="$rate" -v f="$frames" 'BEGIN { printf "%.4f", n / (t / 1e9 * r / f) }')
-awk -v x="$ratio" 'BEGIN { exit !(x >= 0.98 && x <= 1.02) }' || fail "clock: $BLOCKS blocks in 4 s: $ratio x real time"
+awk -v n="$WIN_BLOCKS" -v w="$WIN_WANT" 'BEGIN { exit !(n >= 0.98 * w && n <= 1.02 * w) }' ||
+	fail "clock: $WIN_BLOCKS blocks in 4 s: $WIN_RATIO x real time"
 [ "$(st .sink.underruns)" = 0 ] || fail "clock: $(st .sink.underruns) underruns"
 [ "$(st .sink.device.losses)" = 0 ] || fail "clock: the device was lost: $(grep 'alsa:' "$DLOG" | tail -n 2)"
 steady clock
-ok "clock: $BLOCKS blocks in 4 s ($ratio x real time), underruns $(st .sink.underruns), sink thread $CPU_PCT% of a core," \
+ok "clock: $WIN_BLOCKS blocks in 4 s ($WIN_RATIO x real time), underruns $(st .sink.underruns), sink thread $CPU_PCT% of a core," \
    "failovers $(st .failovers.count)"
 stop_daemon
 

@@ -221,6 +221,22 @@ refusals() { if [ -f "$TMP/refused" ]; then wc -l < "$TMP/refused"; else echo 0;
 # counted); use as `wait_until 5 settled`.
 settled() { [ "$(st .failovers.last.settled)" = true ]; }
 
+# alsa_window WHAT SECS: watch the alsa sink thread for SECS of playing;
+# sets WIN_BLOCKS (blocks played), WIN_NS (wall time), WIN_CPU_NS (the
+# thread's CPU time, from schedstat), WIN_WANT (the blocks real time calls
+# for) and WIN_RATIO (WIN_BLOCKS / WIN_WANT).
+alsa_window() {
+	tid=$(ps -L -o tid=,comm= -p "$DPID" | awk '$2 == "alsa-sink" { print $1 }' | head -n 1)
+	[ -n "$tid" ] || die "$1: no alsa-sink thread in rtaudiod"
+	s0=$(st .sink.seq); c0=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t0=$(date +%s%N)
+	sleep "$2"
+	s1=$(st .sink.seq); c1=$(awk '{ print $1 }' "/proc/$DPID/task/$tid/schedstat"); t1=$(date +%s%N)
+	WIN_BLOCKS=$((s1 - s0)); WIN_NS=$((t1 - t0)); WIN_CPU_NS=$((c1 - c0))
+	w=$(awk -v n="$WIN_BLOCKS" -v t="$WIN_NS" -v r="$(st .stream.sample_rate)" -v f="$(st .stream.frames)" \
+		'BEGIN { w = t / 1e9 * r / f; printf "%.6f %.4f", w, n / w }')
+	WIN_WANT=${w% *}; WIN_RATIO=${w#* }
+}
+
 # loop_policy: the daemon's loop thread's scheduling policy (0: SCHED_OTHER),
 # which the watcher raises to SCHED_FIFO while the loop acts and gives back.
 loop_policy() { awk '/^policy/ {print $3}' "/proc/$DPID/task/$DPID/sched"; }
