@@ -205,9 +205,8 @@ static void watch_boost(struct watch *w)
 {
 #ifdef __linux__
 	struct sched_param sp = { .sched_priority = 1 };
-	int pol = w->loop_policy & ~SCHED_RESET_ON_FORK;
 
-	if (w->rt_priority > 0 && w->loop_tid > 0 && pol != SCHED_FIFO && pol != SCHED_RR &&
+	if (w->loop_tid > 0 &&
 	    sched_setscheduler(w->loop_tid, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0)
 		atomic_store_explicit(&w->loop_boosted, 1, memory_order_release);
 #else
@@ -401,10 +400,12 @@ int watch_start(struct watch *w, uv_loop_t *loop, struct group *gr, struct watch
 	w->arg = arg;
 	w->rt_priority = rt_priority;
 #ifdef __linux__
-	w->loop_tid = (pid_t)syscall(SYS_gettid);
+	/* Raised at all (watch_boost) only with a real-time watcher, and a
+	 * loop whose policy is known and not real-time already. */
 	w->loop_policy = sched_getscheduler(0);
-	if (w->loop_policy < 0)
-		w->loop_tid = 0;  /* not known: never raised */
+	int pol = w->loop_policy & ~SCHED_RESET_ON_FORK;
+	if (rt_priority > 0 && w->loop_policy >= 0 && pol != SCHED_FIFO && pol != SCHED_RR)
+		w->loop_tid = (pid_t)syscall(SYS_gettid);
 #endif
 	atomic_store_explicit(&w->poll_ns, poll_ns, memory_order_relaxed);
 	bell->period_ns = period_ns;

@@ -77,7 +77,7 @@ struct watch {
 	uint32_t blind_wakes;       /* watcher only: early returns nothing explained */
 	bool life_off;              /* watcher only: no futex_waitv here */
 	int rt_priority;            /* SCHED_FIFO priority asked for (0: none) */
-	pid_t loop_tid;             /* the loop thread, raised at a death (Linux; else 0) */
+	pid_t loop_tid;             /* the loop thread, to raise (0: never raised) */
 	int loop_policy;            /* its policy at watch_start, given back after */
 	_Atomic int loop_boosted;   /* the watcher raised it; the loop's next async lowers it */
 };
