@@ -173,8 +173,10 @@ alsa_linked() { [ "$(pw-link -l 2>/dev/null | grep -c '|<- rtaudiod-alsa:')" = 2
 # PID... (our port monitor and the like, which end with it, or now); the
 # sink must log LOSS (a pattern of no special characters) with its reason,
 # which goes in $why, and hold its position ($s0) with the device down.
+# The failovers and replicas before it are kept for played_on.
 server_gone() {
 	what=$1; loss=$2; shift 2
+	fo0=$(st .failovers.count); pids0=$(st '[.replicas[].pid] | join(" ")')
 	kill -TERM "$PWPID"; wait "$PWPID" 2>/dev/null
 	kill -TERM "$@" 2>/dev/null
 	wait "$@" "$LINKPID" 2>/dev/null
@@ -184,6 +186,16 @@ server_gone() {
 	s0=$(st .sink.seq); sleep 0.5
 	[ "$(st .sink.seq)" = "$s0" ] || fail "$what: sink.seq moved with no server"
 	[ "$(st .sink.device.up)" = false ] || fail "$what: device.up still true with no server"
+}
+# played_on WHAT: after server_gone and the device's reopen, the sink plays
+# on from $s0, with no failover, the same replicas and no sample lost.
+played_on() {
+	moved() { [ "$(st .sink.seq)" -gt "$s0" ]; }
+	wait_until 5 moved || fail "$1: sink.seq stuck at $s0 after the reopen"
+	[ "$(st .failovers.count)" = "$fo0" ] ||
+		fail "$1: $(( $(st .failovers.count) - fo0 )) failover(s) while the server was away: $(grep 'stalled' "$DLOG" | head -n 2 | tr '\n' ' ')"
+	[ "$(st '[.replicas[].pid] | join(" ")')" = "$pids0" ] || fail "$1: replicas replaced while the server was away"
+	[ "$(st .sink.lost_samples)" = 0 ] || fail "$1: lost $(st .sink.lost_samples) samples across the server's restart"
 }
 
 # 3. Full duplex through pipewire-alsa. Both streams are nodes named
@@ -239,24 +251,19 @@ duplex() {
 	sleep 0.5  # the input latency (status: input_latency_ms) and more: the tone has arrived
 	kills_recorded duplex
 	# The server goes and comes back under both streams.
-	fo0=$(st .failovers.count); pids0=$(st '[.replicas[].pid] | join(" ")'); losses0=$(st .sink.device.losses)
+	losses0=$(st .sink.device.losses)
 	server_gone duplex "capture device 'pipewire' lost" "$MONPID" "$TONEPID"
 	start_pipewire || fail "pipewire did not start again"
 	start_tone || fail "duplex: the tone not linked on the new server: $(tail -n 3 "$TMP/tone.log")"
 	start_duplex_linker
 	wait_until 10 dev_up || fail "duplex: not reopened on the new server: $(grep 'alsa:' "$DLOG" | tail -n 2)"
 	wait_until 5 duplex_linked || fail "duplex: the new streams not linked: $(tail -n 4 "$TMP/link.log" | tr '\n' ' ')"
-	moved() { [ "$(st .sink.seq)" -gt "$s0" ]; }
-	wait_until 5 moved || fail "duplex: sink.seq stuck at $s0 after the reopen"
-	[ "$(st .failovers.count)" = "$fo0" ] ||
-		fail "duplex: $(( $(st .failovers.count) - fo0 )) failover(s) while the server was away"
-	[ "$(st '[.replicas[].pid] | join(" ")')" = "$pids0" ] || fail "duplex: replicas replaced while the server was away"
+	played_on duplex
 	# One loss for the server's going; one more is our linker late on the
 	# new server (a stream nobody links makes no progress), said, not failed.
 	more=$(( $(st .sink.device.losses) - losses0 ))
 	[ "$more" -ge 1 ] || fail "duplex: device losses did not move"
 	[ "$more" = 1 ] || echo "note: duplex: $more device losses across the restart (our linker late)"
-	[ "$(st .sink.lost_samples)" = 0 ] || fail "duplex: lost $(st .sink.lost_samples) samples across the server's restart"
 	sleep 0.5
 	ctl record "$TMP/duplex2.wav" -d 2 > "$TMP/duplex2.rec" 2>&1 || fail "duplex: record: $(cat "$TMP/duplex2.rec")"
 	"$SINECHECK" "$TMP/duplex2.wav" 440 1.9 || fail "duplex: the captured sine is not continuous after the restart"
@@ -314,7 +321,6 @@ else
 	# device for lost (not spin at SCHED_FIFO, starving the replicas into
 	# stall failovers, then hang at shutdown), hold the position, reopen it
 	# on the next server (our linker links the new stream) and play on.
-	fo0=$(st .failovers.count); pids0=$(st '[.replicas[].pid] | join(" ")')
 	server_gone alsa "alsa: device 'pipewire' lost" "$MONPID"
 	start_pipewire || fail "pipewire did not start again"
 	pw-link -m -o > "$TMP/ports" 2>/dev/null &
@@ -323,15 +329,10 @@ else
 	LINKPID=$!
 	wait_until 10 dev_up || fail "alsa: not reopened on the new server: $(grep 'alsa:' "$DLOG" | tail -n 2)"
 	wait_until 5 alsa_linked || fail "alsa: the new stream not linked: $(tail -n 4 "$TMP/link.log" | tr '\n' ' ')"
-	moved() { [ "$(st .sink.seq)" -gt "$s0" ]; }
-	wait_until 5 moved || fail "alsa: sink.seq stuck at $s0 after the reopen"
+	played_on alsa
 	back=$(grep -o "is back after [0-9.]* s" "$DLOG" | tail -n 1)
-	[ "$(st .failovers.count)" = "$fo0" ] ||
-		fail "alsa: $(( $(st .failovers.count) - fo0 )) failover(s) while the server was away: $(grep 'stalled' "$DLOG" | head -n 2 | tr '\n' ' ')"
-	[ "$(st '[.replicas[].pid] | join(" ")')" = "$pids0" ] || fail "alsa: replicas replaced while the server was away"
 	[ "$(st .sink.device.losses)" = $((losses0 + 1)) ] ||
 		fail "alsa: device losses $(st .sink.device.losses), expected $((losses0 + 1))"
-	[ "$(st .sink.lost_samples)" = 0 ] || fail "alsa: lost $(st .sink.lost_samples) samples across the server's restart"
 	ok "alsa: pipewire went and came back: $why, position held at block $s0, $back, linked and playing," \
 	   "no failover, lost 0"
 	stop_daemon
