@@ -1,8 +1,8 @@
 /*
  * failover_bench.c - failover figures of the real daemon (make bench).
  *
- * Starts rtaudiod (the binary named by $RTAUDIOD, replicas from $REPLICA) at
- * 48 kHz / 256 frames with the null sink, then:
+ * Starts rtaudiod (benchd.c: the binary named by $RTAUDIOD, replicas from
+ * $REPLICA) at 48 kHz / 256 frames with the null sink, then:
  *  - N kill cycles (default 200, BENCH_KILLS; hot standby): SIGKILL the primary from here,
  *    time from our kill() to the daemon's detection (its failover record
  *    carries the CLOCK_MONOTONIC detection time), wait for the respawn;
@@ -22,168 +22,20 @@
  *
  * usage: failover_bench [KILLS [STOPS [WARM_KILLS [IDLE_SECONDS]]]]
  */
-#include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "benchd.h"
 #include "clock.h"
-
-struct bench {
-	char dir[64];
-	char sock[100];
-	char conf[128];
-	char log[128];
-	pid_t pid;
-};
-
-static json_t *request(const struct bench *b, const char *line)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[65536];
-	size_t len = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", b->sock);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	dprintf(fd, "%s\n", line);
-	while (len < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (memchr(buf, '\n', len) != NULL)
-			break;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return json_loads(buf, 0, NULL);
-}
-
-static json_int_t jint(json_t *st, const char *path)
-{
-	json_t *v = st;
-	char key[64];
-
-	while (v != NULL && *path != '\0') {
-		size_t n = strcspn(path, ".");
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(key)) : json_object_get(v, key);
-		path += n + (path[n] == '.');
-	}
-	return v != NULL && json_is_integer(v) ? json_integer_value(v) : -1;
-}
-
-static bool all_ready(const struct bench *b)
-{
-	json_t *st = request(b, "status");
-	bool ok = st != NULL;
-	json_t *reps = json_object_get(st, "replicas");
-
-	for (size_t i = 0; ok && i < json_array_size(reps); i++) {
-		const char *role = json_string_value(json_object_get(json_array_get(reps, i), "role"));
-		ok = role != NULL && (strcmp(role, "primary") == 0 || strcmp(role, "standby") == 0);
-	}
-	ok = ok && json_is_integer(json_object_get(st, "primary"));
-	json_decref(st);
-	return ok;
-}
-
-static bool wait_ready(const struct bench *b, int seconds)
-{
-	uint64_t end = clock_now_ns() + (uint64_t)seconds * NSEC_PER_SEC;
-
-	while (clock_now_ns() < end) {
-		if (all_ready(b))
-			return true;
-		usleep(2000);
-	}
-	return false;
-}
-
-static int start(struct bench *b, const char *standby)
-{
-	const char *rtaudiod = getenv("RTAUDIOD"), *replica = getenv("REPLICA");
-	FILE *f;
-
-	if (rtaudiod == NULL || replica == NULL) {
-		fprintf(stderr, "failover_bench: set RTAUDIOD and REPLICA (make bench does)\n");
-		return -1;
-	}
-	snprintf(b->dir, sizeof(b->dir), "/tmp/rtaudio-bench.XXXXXX");
-	if (mkdtemp(b->dir) == NULL)
-		return -1;
-	snprintf(b->sock, sizeof(b->sock), "%s/ctl.sock", b->dir);
-	snprintf(b->conf, sizeof(b->conf), "%s/rtaudiod.conf", b->dir);
-	snprintf(b->log, sizeof(b->log), "%s/rtaudiod.log", b->dir);
-	f = fopen(b->conf, "w");
-	if (f == NULL)
-		return -1;
-	/*
-	 * This kills faster than any crash loop a user would meet: each
-	 * replica lives well under a second, so with the default backoff the
-	 * slots' restarts would back off to seconds and the group degrade,
-	 * and the cycles would time the backoff. Backoff and start limits are
-	 * check_fsm's to test; here they are out of the way.
-	 */
-	fprintf(f, "[daemon]\nsocket = %s\nlog_level = warn\n[group]\nname = bench%d\n"
-	           "replica = %s\nstandby = %s\n[stream]\nsample_rate = 48000\nframes = 256\n"
-	           "[watchdog]\nrestart_backoff_ms = 20\nrestart_backoff_max_ms = 20\nstart_limit = 1000\n",
-	        b->sock, (int)getpid(), replica, standby);
-	fclose(f);
-	b->pid = fork();
-	if (b->pid == 0) {
-		if (freopen(b->log, "w", stderr) == NULL)
-			_exit(126);
-		execl(rtaudiod, "rtaudiod", "-c", b->conf, (char *)NULL);
-		_exit(127);
-	}
-	if (!wait_ready(b, 10)) {
-		fprintf(stderr, "failover_bench: daemon did not become ready\n");
-		return -1;
-	}
-	return 0;
-}
-
-static void stop(struct bench *b)
-{
-	int status;
-
-	char line[512];
-	int shown = 0;
-	FILE *f;
-
-	kill(b->pid, SIGTERM);
-	waitpid(b->pid, &status, 0);
-	/* The daemon's own account of anything that went wrong during the run. */
-	f = fopen(b->log, "r");
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, "underrun") != NULL || strstr(line, "lost") != NULL ||
-		    strstr(line, "late by") != NULL || strstr(line, "error") != NULL)
-			if (shown++ < 20)
-				printf("  daemon: %s", line);
-	if (f != NULL)
-		fclose(f);
-	unlink(b->log);
-	unlink(b->conf);
-	rmdir(b->dir);
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -238,95 +90,19 @@ static uint64_t peer_kill(long anon_kb)
 	return clock_now_ns() - t0;
 }
 
-/* A connection following the daemon's event stream. */
-struct events {
-	int fd;
-	size_t len;
-	char buf[65536];
-};
-
-static int events_open(const struct bench *b, struct events *ev)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	ev->len = 0;
-	ev->fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", b->sock);
-	if (ev->fd < 0 || connect(ev->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	dprintf(ev->fd, "events\n");
-	return 0;
-}
-
-/* Next event line as JSON (NULL on time-out or EOF). */
-static json_t *events_next(struct events *ev, uint64_t deadline)
-{
-	for (;;) {
-		char *nl = memchr(ev->buf, '\n', ev->len);
-		if (nl != NULL) {
-			*nl = '\0';
-			json_t *j = json_loads(ev->buf, 0, NULL);
-			ev->len -= (size_t)(nl + 1 - ev->buf);
-			memmove(ev->buf, nl + 1, ev->len);
-			return j;
-		}
-		uint64_t now = clock_now_ns();
-		if (now >= deadline || ev->len == sizeof(ev->buf))
-			return NULL;
-		struct timeval tv = { .tv_sec = (time_t)((deadline - now) / NSEC_PER_SEC),
-		                      .tv_usec = (suseconds_t)((deadline - now) % NSEC_PER_SEC / 1000) };
-		setsockopt(ev->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		ssize_t n = read(ev->fd, ev->buf + ev->len, sizeof(ev->buf) - ev->len);
-		if (n <= 0)
-			return NULL;
-		ev->len += (size_t)n;
-	}
-}
-
-/* Wait for an event of `type` (and slot `index` unless < 0); its mono_ns. */
-static int64_t events_wait(struct events *ev, const char *type, int index, int seconds)
-{
-	uint64_t deadline = clock_now_ns() + (uint64_t)seconds * NSEC_PER_SEC;
-	json_t *j;
-
-	while ((j = events_next(ev, deadline)) != NULL) {
-		const char *t = json_string_value(json_object_get(j, "event"));
-		json_t *idx = json_object_get(j, "index");
-		int64_t mono = jint(j, "mono_ns");
-		bool match = t != NULL && strcmp(t, type) == 0 &&
-		             (index < 0 || (json_is_integer(idx) && json_integer_value(idx) == index));
-		json_decref(j);
-		if (match)
-			return mono;
-	}
-	return -1;
-}
-
-/* The primary's index (in *primary, -1 if none) and pid (<= 0 if none), from status. */
-static json_int_t primary_pid(struct bench *b, json_int_t *primary)
-{
-	json_t *st = request(b, "status");
-	char path[32];
-
-	*primary = jint(st, "primary");
-	snprintf(path, sizeof(path), "replicas.%d.pid", (int)*primary);
-	json_int_t pid = *primary >= 0 ? jint(st, path) : -1;
-	json_decref(st);
-	return pid;
-}
 
 /*
  * Sum the lost_samples of the failover records detected at or after
  * `since` (CLOCK_MONOTONIC), once all of them have settled (up to 3 s).
  * -1 if the daemon does not answer.
  */
-static long long failover_lost(struct bench *b, uint64_t since)
+static long long failover_lost(struct benchd *b, uint64_t since)
 {
 	uint64_t end = clock_now_ns() + 3 * NSEC_PER_SEC;
 	long long sum = -1;
 
 	for (;;) {
-		json_t *h = request(b, "history");
+		json_t *h = benchd_request(b, "history");
 		json_t *fos = json_object_get(h, "failovers");
 		bool settled = true;
 		size_t i;
@@ -352,14 +128,14 @@ static long long failover_lost(struct bench *b, uint64_t since)
  * CLOCK_MONOTONIC; nothing polls the daemon while it works. With `peer`,
  * a peer_kill of a child of `anon_kb` right before each kill, into it.
  */
-static int cycles(struct bench *b, int n, int sig, struct result *r, struct result *peer,
+static int cycles(struct benchd *b, int n, int sig, struct result *r, struct result *peer,
                   long anon_kb)
 {
 	uint64_t since = clock_now_ns();
-	struct events ev;
-	json_t *st0 = request(b, "status");
-	json_int_t lost0 = jint(st0, "sink.lost_samples"), under0 = jint(st0, "sink.underruns");
-	json_int_t resc0 = jint(st0, "sink.rescued");
+	struct benchd_events ev;
+	json_t *st0 = benchd_request(b, "status");
+	json_int_t lost0 = benchd_int(st0, "sink.lost_samples"), under0 = benchd_int(st0, "sink.underruns");
+	json_int_t resc0 = benchd_int(st0, "sink.rescued");
 
 	json_decref(st0);
 	r->lat_ns = calloc((size_t)n, sizeof(uint64_t));
@@ -369,12 +145,12 @@ static int cycles(struct bench *b, int n, int sig, struct result *r, struct resu
 		memset(peer, 0, sizeof(*peer));
 		peer->lat_ns = calloc((size_t)n, sizeof(uint64_t));
 	}
-	if (events_open(b, &ev) < 0)
+	if (benchd_events_open(b, &ev) < 0)
 		return -1;
-	json_decref(events_next(&ev, clock_now_ns() + NSEC_PER_SEC)); /* {"ok":true} */
+	json_decref(benchd_events_next(&ev, clock_now_ns() + NSEC_PER_SEC)); /* {"ok":true} */
 	for (int i = 0; i < n; i++) {
 		json_int_t primary;
-		json_int_t pid = primary_pid(b, &primary);
+		json_int_t pid = benchd_primary_pid(b, &primary);
 		if (pid <= 0)
 			break;
 		/* A peer that could not run is no figure: the cycles fail. */
@@ -390,21 +166,21 @@ static int cycles(struct bench *b, int n, int sig, struct result *r, struct resu
 				texit = clock_now_ns();
 			close(pfd);
 		}
-		int64_t det = events_wait(&ev, "failover", -1, 5);
-		if (det < 0 || events_wait(&ev, "ready", (int)primary, 10) < 0)
+		int64_t det = benchd_events_wait(&ev, "failover", -1, 5);
+		if (det < 0 || benchd_events_wait(&ev, "ready", (int)primary, 10) < 0)
 			break;
 		if (r->exit_ns != NULL)
 			r->exit_ns[r->n] = texit > t0 ? texit - t0 : 0;
 		r->lat_ns[r->n++] = (uint64_t)det > t0 ? (uint64_t)det - t0 : 0;
 	}
 	close(ev.fd);
-	if (r->n < n || !wait_ready(b, 10))
+	if (r->n < n || !benchd_wait_ready(b, 10))
 		return -1;
 	usleep(100 * 1000);  /* let the last record settle */
-	json_t *st = request(b, "status");
-	r->lost = jint(st, "sink.lost_samples") - lost0;
-	r->underruns = jint(st, "sink.underruns") - under0;
-	r->rescued = jint(st, "sink.rescued") - resc0;
+	json_t *st = benchd_request(b, "status");
+	r->lost = benchd_int(st, "sink.lost_samples") - lost0;
+	r->underruns = benchd_int(st, "sink.underruns") - under0;
+	r->rescued = benchd_int(st, "sink.rescued") - resc0;
 	r->lost_fo = failover_lost(b, since);
 	const char *rt = json_string_value(json_object_get(
 	    json_array_get(json_object_get(st, "replicas"), 0), "rt"));
@@ -482,7 +258,7 @@ static uint64_t cpu_ns(pid_t pid)
 	return total;
 }
 
-static void idle(struct bench *b, int seconds)
+static void idle(struct benchd *b, int seconds)
 {
 	char path[64], line[256];
 	long rss_kb = -1, anon_kb = -1, shmem_kb = 0;
@@ -528,10 +304,10 @@ static long status_kb(pid_t pid, const char *key)
 }
 
 /* RssAnon of the group's primary replica, or -1. */
-static long replica_anon_kb(struct bench *b)
+static long replica_anon_kb(struct benchd *b)
 {
 	json_int_t primary;
-	json_int_t pid = primary_pid(b, &primary);
+	json_int_t pid = benchd_primary_pid(b, &primary);
 
 	return pid > 0 ? status_kb((pid_t)pid, "RssAnon") : -1;
 }
@@ -551,7 +327,7 @@ int main(int argc, char **argv)
 	int warm = argc > 3 ? atoi(argv[3]) : env_int("BENCH_WARM_KILLS", 100);
 	int idle_s = argc > 4 ? atoi(argv[4]) : env_int("BENCH_IDLE_S", 3);
 	double period_us = 256 * 1e6 / 48000;
-	struct bench b;
+	struct benchd b;
 	struct result r;
 
 	const char *m = getenv("FAILOVER_BENCH_MARGIN");
@@ -562,8 +338,10 @@ int main(int argc, char **argv)
 	       "null sink\n", period_us);
 	printf("%-22s %5s %10s %10s %10s %12s %10s %8s\n", "scenario", "n", "median us", "p99 us",
 	       "max us", "lost samples", "underruns", "rescued");
-	if (start(&b, "hot") < 0)
+	if (benchd_start(&b, "hot") < 0) {
+		benchd_stop(&b);
 		return 1;
+	}
 	long anon_kb = replica_anon_kb(&b);
 	struct result peer;
 	if (cycles(&b, kills, SIGKILL, &r, &peer, anon_kb) == 0) {
@@ -606,16 +384,18 @@ int main(int argc, char **argv)
 	printf("replica RT scheduling: %s\n", r.rt);
 	result_free(&r);
 	idle(&b, idle_s);
-	stop(&b);
+	benchd_stop(&b);
 
-	if (start(&b, "warm") < 0)
+	if (benchd_start(&b, "warm") < 0) {
+		benchd_stop(&b);
 		return 1;
+	}
 	if (cycles(&b, warm, SIGKILL, &r, NULL, 0) == 0)
 		report("crash (warm, SIGKILL)", &r, 1000);
 	else
 		printf("warm crash cycles failed after %d\n", r.n), missed++;
 	result_free(&r);
-	stop(&b);
+	benchd_stop(&b);
 	printf("failover_bench: %d goal(s) MISSED (margin %.1fx on latency and CPU)\n", missed,
 	       margin);
 	return missed > 0 ? 2 : 0;
