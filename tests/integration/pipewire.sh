@@ -102,11 +102,10 @@ ok "pipewire $(pipewire --version | sed -n 's/^Linked with libpipewire \([0-9.]*
 # diverged (the failover itself was clean): the duplex part's captured
 # sine jumped or went silent in 3 of 18 runs on a quiet 2-CPU VM (the one
 # examined: no playback xrun, identical replicas), in none of 3 without
-# the kills. Each respawn forks
-# rtaudiod (uv_spawn), and pipewire-alsa's own real-time threads in it take
-# copy-on-write faults after each fork (tens a kill, /proc/PID/task/*/stat;
-# so does the alsa sink thread inside pipewire-alsa's code). Not fixed:
-# README, "Known gaps".
+# the kills. Each respawn forks rtaudiod (uv_spawn), and pipewire-alsa's
+# own real-time threads in it take copy-on-write faults after each fork
+# (tens a kill, /proc/PID/task/*/stat; so does the alsa sink thread inside
+# pipewire-alsa's code). Not fixed: README, "Known gaps".
 kills_recorded() {
 	ctl record "$TMP/$1.wav" -d 8 > "$TMP/$1.rec" 2>&1 &
 	RPID=$!
