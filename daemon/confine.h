@@ -4,8 +4,9 @@
  *
  * What it does: when rtaudiod runs as root, resolves [group] replica_user
  * to the uid and gid every renderer process (replicas and --check runs)
- * switches to before exec, with no supplementary groups; drops to them in
- * a forked child (params.c) or has libuv do it (spawn.c); raises the
+ * switches to before exec, with no supplementary groups (the drop itself
+ * is spawn_clone's, or, on a kernel without pidfds, confine_child's in a
+ * forked child (params.c) or libuv's (spawn.c)); raises the
  * daemon's own RLIMIT_RTPRIO and RLIMIT_MEMLOCK so that replicas, which
  * inherit them and lose root's capabilities, still get SCHED_FIFO and
  * locked memory (each limit on its own, as far as this root may).

@@ -2,9 +2,9 @@
  * params.c - the parameter table from the renderer's --check run, and the
  * [params] values checked against it (see params.h).
  *
- * Does: posix_spawn the renderer with its stdout on a pipe, read at most
- * PARAMS_REPORT_MAX bytes within PARAMS_CHECK_TIMEOUT_MS (then kill it),
- * reap it, parse the report line by line. The renderer is untrusted: a line
+ * Does: start the renderer (spawn_clone, or fork where there are no
+ * pidfds) with its stdout on a pipe, read at most PARAMS_REPORT_MAX bytes
+ * within PARAMS_CHECK_TIMEOUT_MS (then kill it), reap it, parse the report line by line. The renderer is untrusted: a line
  * that is not exactly one of the three forms, a name that is not valid, a
  * range that is not finite, a table that does not fit, a duplicate, or a
  * report that is not finished by "ok" is an error, never a partial table.
@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "confine.h"
 #include "params.h"
+#include "spawn_clone.h"
 
 char **params_argv(const struct config *c, char *const *extra)
 {
@@ -215,6 +216,42 @@ bad:
 	return -1;
 }
 
+/*
+ * Start the --check run of argv with its stdout on `out`, stdin on
+ * /dev/null, as `cred` says; *pid to reap. Returns 0 or -errno (of the
+ * start, or of the exec where spawn_clone can tell; after a fork, an exec
+ * that fails is exit status 126 or 127 instead).
+ */
+static int start_check(const struct config *c, char **argv, const struct confine_cred *cred,
+                       int out, pid_t *pid)
+{
+#ifdef __linux__
+	/* Not fork: rtaudiod may be playing already (a reload), and a fork
+	 * would write-protect the memory of its sound server's threads
+	 * (spawn_clone.h). */
+	if (spawn_clone_supported()) {
+		struct spawn_clone_plan pl = { .file = c->replica, .argv = argv, .nfds = 3,
+		                               .fd = { -1, out, 2 }, .cred = cred };
+		int pidfd, rc = spawn_clone(&pl, pid, &pidfd);
+		if (rc == 0)
+			close(pidfd); /* reaped by waitpid, with a time-out of its own */
+		return rc;
+	}
+#endif
+	/* The child only calls async-signal-safe functions (a JACK sink may
+	 * have started threads already). */
+	*pid = fork();
+	if (*pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		/* The renderer's open is untrusted code: never as root. */
+		if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || confine_child(cred) < 0)
+			_exit(127);
+		execv(c->replica, argv);
+		_exit(errno == EACCES ? 126 : 127);
+	}
+	return *pid < 0 ? -errno : 0;
+}
+
 int params_check(struct params *p, const struct config *c, const char *path, char *err,
                  size_t errlen)
 {
@@ -246,26 +283,19 @@ int params_check(struct params *p, const struct config *c, const char *path, cha
 		free(buf);
 		return -1;
 	}
-	/* fork + exec rather than posix_spawn: daemon/spawn.h shadows <spawn.h>
-	 * on our include path. The child only calls async-signal-safe
-	 * functions (a JACK sink may have started threads already). */
-	pid = fork();
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		/* The renderer's open is untrusted code: never as root. */
-		if (in < 0 || dup2(in, 0) < 0 || dup2(pfd[1], 1) < 0 || confine_child(&cred) < 0)
-			_exit(127);
-		execv(c->replica, argv);
-		_exit(errno == EACCES ? 126 : 127);
-	}
-	rc = pid < 0 ? errno : 0;
+	rc = start_check(c, argv, &cred, pfd[1], &pid);
 	close(pfd[1]);
 	free(argv);
-	if (rc != 0) {
+	if (rc < 0) {
 		close(pfd[0]);
 		free(buf);
-		snprintf(err, errlen, "%s: key 'replica': cannot run %s: %s", path, c->replica,
-		         strerror(rc));
+		if (rc == -EACCES && cred.drop)
+			snprintf(err, errlen, "%s: key 'replica': %s: user '%s' (replica_user) may not "
+			         "execute it (check the permissions of the path)", path, c->replica,
+			         c->replica_user);
+		else
+			snprintf(err, errlen, "%s: key 'replica': cannot run %s: %s", path, c->replica,
+			         strerror(-rc));
 		return -1;
 	}
 	ssize_t n = read_report(pfd[0], buf, PARAMS_REPORT_MAX,

@@ -34,6 +34,9 @@ int main(void)
 	srunner_add_suite(sr, life_suite());
 	srunner_add_suite(sr, errtext_suite());
 	srunner_add_suite(sr, sandbox_suite());
+#ifdef __linux__
+	srunner_add_suite(sr, spawn_suite());
+#endif
 #ifdef HAVE_ALSA
 	srunner_add_suite(sr, alsa_suite());
 #endif

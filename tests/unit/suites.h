@@ -33,6 +33,9 @@ Suite *slot_life_suite(void);
 Suite *life_suite(void);
 Suite *errtext_suite(void);
 Suite *sandbox_suite(void);
+#ifdef __linux__
+Suite *spawn_suite(void);
+#endif
 #ifdef HAVE_ALSA
 Suite *alsa_suite(void);
 #endif
