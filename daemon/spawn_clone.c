@@ -51,7 +51,7 @@
 
 /* The child must not write AddressSanitizer's shadow of its stack frames:
  * they never return (execve or _exit), so a frame's poisoned redzones would
- * outlive the stack's unmapping, in the memory we share. */
+ * stay in the memory we share, and the next child's frames differ. */
 #if defined(__has_attribute)
 #if __has_attribute(no_sanitize_address)
 #define CHILD __attribute__((no_sanitize_address))
@@ -147,6 +147,15 @@ bool spawn_clone_supported(void)
 	return known > 0;
 }
 
+/*
+ * The child's stack, mapped on the first spawn and kept: a new mapping per
+ * spawn would be locked and pre-faulted each time (mlockall MCL_FUTURE),
+ * 17 faults of the loop thread a respawn. One child at a time uses it:
+ * the caller is suspended until its child execs or exits, and every caller
+ * is the loop thread.
+ */
+static char *child_stack;
+
 int spawn_clone(const struct spawn_clone_plan *pl, int *pid, int *pidfd)
 {
 	struct child c = { .plan = pl, .err = 0 };
@@ -155,24 +164,26 @@ int spawn_clone(const struct spawn_clone_plan *pl, int *pid, int *pidfd)
 
 	if (pl->nfds < 1 || pl->nfds > SPAWN_CLONE_FDS)
 		return -EINVAL;
-	char *stack = mmap(NULL, CHILD_STACK + GUARD, PROT_READ | PROT_WRITE,
-	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		return -errno;
-	if (mprotect(stack, GUARD, PROT_NONE) != 0) {
-		rc = -errno;
-		munmap(stack, CHILD_STACK + GUARD);
-		return rc;
+	if (child_stack == NULL) {
+		char *m = mmap(NULL, CHILD_STACK + GUARD, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		if (mprotect(m, GUARD, PROT_NONE) != 0) {
+			rc = -errno;
+			munmap(m, CHILD_STACK + GUARD);
+			return rc;
+		}
+		child_stack = m;
 	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	/* SIGCHLD: a plain child, reaped with waitpid like a forked one. */
-	int p = clone(child_main, stack + GUARD + CHILD_STACK,
+	int p = clone(child_main, child_stack + GUARD + CHILD_STACK,
 	              CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &c, &fd);
 	if (p < 0)
 		rc = -errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	munmap(stack, CHILD_STACK + GUARD);
 	if (rc < 0)
 		return rc;
 	if (c.err != 0 || fd < 0) {

@@ -65,8 +65,8 @@ bool spawn_clone_supported(void);
  * until the child execs or exits; other threads run on (they must not
  * change the plan's descriptors meanwhile). All signals are blocked in the
  * calling thread for the duration, so that no handler of ours runs in the
- * child. Not async-signal-safe; any thread but an audio one (it maps a
- * stack).
+ * child. Not async-signal-safe, not thread-safe: one thread calls it (the
+ * loop thread; it maps the children's stack on the first call).
  */
 int spawn_clone(const struct spawn_clone_plan *plan, int *pid, int *pidfd);
 #endif
