@@ -4,10 +4,11 @@
  *
  * Does: start the renderer (spawn_clone, or fork where there are no
  * pidfds) with its stdout on a pipe, read at most PARAMS_REPORT_MAX bytes
- * within PARAMS_CHECK_TIMEOUT_MS (then kill it), reap it, parse the report line by line. The renderer is untrusted: a line
- * that is not exactly one of the three forms, a name that is not valid, a
- * range that is not finite, a table that does not fit, a duplicate, or a
- * report that is not finished by "ok" is an error, never a partial table.
+ * within PARAMS_CHECK_TIMEOUT_MS (then kill it), reap it, parse the report
+ * line by line. The renderer is untrusted: a line that is not exactly one
+ * of the three forms, a name that is not valid, a range that is not
+ * finite, a table that does not fit, a duplicate, or a report that is not
+ * finished by "ok" is an error, never a partial table.
  * Does not: log, keep the child (it is always reaped before returning),
  * touch shared memory.
  */

@@ -43,13 +43,14 @@ struct spawn_proc {
 /*
  * Start replica `index` of group `gr` as `cfg` says, into `p` (which must
  * have no process): its segments passed as descriptors, as the user `cred`
- * names when it says to drop root. On success sets p->h and p->pid and returns 0;
- * the exit is then reported once through exit_cb(arg, ...). On failure
- * returns -errno (clone's, or the exec's: -ENOENT, -EACCES, ...), a
- * negative libuv error, or -ENOMEM, and leaves p->h NULL (a child whose
- * set-up or exec failed is reaped here, and no callback comes). `cfg`, `gr` and `cred` are only read
- * during the call. Runs out of handle memory fatally, like the rest of the
- * daemon's loop-thread allocations. Loop thread.
+ * names when it says to drop root. On success sets p->h and p->pid and
+ * returns 0; the exit is then reported once through exit_cb(arg, ...). On
+ * failure returns -errno (clone's, or the exec's: -ENOENT, -EACCES, ...),
+ * a negative libuv error, or -ENOMEM, and leaves p->h NULL (a child whose
+ * set-up or exec failed is reaped here, and no callback comes). `cfg`,
+ * `gr` and `cred` are only read during the call. Runs out of handle memory
+ * fatally, like the rest of the daemon's loop-thread allocations. Loop
+ * thread.
  */
 int spawn_start(struct spawn_proc *p, uv_loop_t *loop, const struct config *cfg,
                 const struct group *gr, const struct confine_cred *cred, uint32_t index,
