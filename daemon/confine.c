@@ -2,8 +2,8 @@
  * confine.c - replica_user resolution, the privilege drop before exec, the
  * limits children inherit (confine.h says why each).
  *
- * Does: getpwnam, setgroups/setgid/setuid, setrlimit, and the text saying
- * which limits could not be raised.
+ * Does: getpwnam, the setgroups/setgid/setuid drop, setrlimit, and the
+ * text saying which limits could not be raised.
  * Does not: log (it formats; super.c logs), spawn, or decide when (spawn.c
  * and params.c call it).
  */
@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 #include <unistd.h>
 
 #include "confine.h"
@@ -35,14 +38,37 @@ int confine_user(const struct config *c, struct confine_cred *cr)
 	return 0;
 }
 
+#ifdef __linux__
+/* 32-bit ABIs with 16-bit legacy calls name the full-width ones *32. */
+#ifdef SYS_setuid32
+#define SET_GROUPS_NONE() syscall(SYS_setgroups32, 0, NULL)
+#define SET_GID(g) syscall(SYS_setgid32, (g))
+#define SET_UID(u) syscall(SYS_setuid32, (u))
+#else
+#define SET_GROUPS_NONE() syscall(SYS_setgroups, 0, NULL)
+#define SET_GID(g) syscall(SYS_setgid, (g))
+#define SET_UID(u) syscall(SYS_setuid, (u))
+#endif
+#else
+/* Elsewhere the libc calls are the process's own (and syscall(2) is
+ * deprecated on macOS); only Linux children share our memory. */
+#define SET_GROUPS_NONE() setgroups(0, NULL)
+#define SET_GID(g) setgid(g)
+#define SET_UID(u) setuid(u)
+#endif
+
 int confine_child(const struct confine_cred *cr)
 {
 	if (!cr->drop)
 		return 0;
-	/* Groups first, uid last: after setuid we could change neither. */
-	if (setgroups(0, NULL) != 0 || setgid(cr->gid) != 0 || setuid(cr->uid) != 0)
+	/* On Linux system calls, not glibc's setgroups/setgid/setuid: those
+	 * change every thread of the process glibc believes it is in, which
+	 * for a child sharing our memory (spawn_clone) is rtaudiod itself. The
+	 * raw calls change the calling task only, in a forked child as well.
+	 * Groups first, uid last: after setuid we could change neither. */
+	if (SET_GROUPS_NONE() != 0 || SET_GID(cr->gid) != 0 || SET_UID(cr->uid) != 0)
 		return -1;
-	if (setuid(0) == 0) { /* a drop that can be undone is no drop */
+	if (SET_UID(0) == 0) { /* a drop that can be undone is no drop */
 		errno = EPERM;
 		return -1;
 	}

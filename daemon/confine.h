@@ -4,9 +4,9 @@
  *
  * What it does: when rtaudiod runs as root, resolves [group] replica_user
  * to the uid and gid every renderer process (replicas and --check runs)
- * switches to before exec, with no supplementary groups (the drop itself
- * is spawn_clone's, or, on a kernel without pidfds, confine_child's in a
- * forked child (params.c) or libuv's (spawn.c)); raises the
+ * switches to before exec, with no supplementary groups (confine_child,
+ * in spawn_clone's child or params.c's forked one; libuv's own where
+ * spawn.c falls back to uv_spawn); raises the
  * daemon's own RLIMIT_RTPRIO and RLIMIT_MEMLOCK so that replicas, which
  * inherit them and lose root's capabilities, still get SCHED_FIFO and
  * locked memory (each limit on its own, as far as this root may).
@@ -38,9 +38,11 @@ struct confine_cred {
 int confine_user(const struct config *c, struct confine_cred *cr);
 
 /*
- * In a forked child before exec: setgroups(0), setgid, setuid to *cr (if
- * cr->drop), and check that root cannot be regained. Async-signal-safe.
- * Returns 0 or -1 (errno set); the caller must then _exit.
+ * In a child before exec (forked, or sharing our memory: spawn_clone):
+ * setgroups(0), setgid, setuid to *cr (if cr->drop), as system calls of
+ * the calling task alone, and check that root cannot be regained.
+ * Async-signal-safe. Returns 0 or -1 (errno set); the caller must then
+ * _exit.
  */
 int confine_child(const struct confine_cred *cr);
 

@@ -10,9 +10,9 @@
  * calling thread's TLS, until execve: so it only makes system calls, writes
  * nothing of ours but the report (and errno, whose owner is suspended),
  * and never returns into our code. It must not call glibc's setuid family:
- * those change every thread of the process glibc believes it is in (ours),
- * so the user is changed by raw system calls, which act on the calling
- * task only.
+ * those change every thread of the process glibc believes it is in (ours);
+ * confine_child changes the user by raw system calls, which act on the
+ * calling task only.
  */
 #ifdef __linux__
 
@@ -31,17 +31,6 @@
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
-#endif
-
-/* 32-bit ABIs with 16-bit legacy calls name the full-width ones *32. */
-#ifdef SYS_setuid32
-#define SYS_SETGROUPS SYS_setgroups32
-#define SYS_SETGID SYS_setgid32
-#define SYS_SETUID SYS_setuid32
-#else
-#define SYS_SETGROUPS SYS_setgroups
-#define SYS_SETGID SYS_setgid
-#define SYS_SETUID SYS_setuid
 #endif
 
 /* The child's stack: its calls before execve need little; a guard page
@@ -92,21 +81,6 @@ CHILD static int child_fds(const struct spawn_clone_plan *pl)
 	return 0;
 }
 
-CHILD static int child_user(const struct confine_cred *cr)
-{
-	if (cr == NULL || !cr->drop)
-		return 0;
-	/* Groups first, uid last: after setuid we could change neither. */
-	if (syscall(SYS_SETGROUPS, 0, NULL) != 0 || syscall(SYS_SETGID, cr->gid) != 0 ||
-	    syscall(SYS_SETUID, cr->uid) != 0)
-		return -1;
-	if (syscall(SYS_SETUID, 0) == 0) { /* a drop that can be undone is no drop */
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
-}
-
 CHILD static int child_main(void *arg)
 {
 	struct child *c = arg;
@@ -122,7 +96,7 @@ CHILD static int child_main(void *arg)
 			(void)sigaction(s, &dfl, NULL);
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0 || (pl->new_session && setsid() < 0) ||
-	    child_fds(pl) < 0 || child_user(pl->cred) < 0)
+	    child_fds(pl) < 0 || (pl->cred != NULL && confine_child(pl->cred) < 0))
 		goto fail;
 	execve(pl->file, pl->argv, environ);
 fail:

@@ -12,7 +12,7 @@
  * threads keep their memory out of forks (rtprio_dontfork), but the data
  * threads a sound server's client library runs inside rtaudiod
  * (pipewire-alsa's, at SCHED_FIFO) cannot be reached that way: measured, a
- * respawn cost them tens of faults and broke captured audio now and then.
+ * respawn cost them tens of faults (README, Known gaps).
  * A child that shares the address space copies nothing and protects
  * nothing (glibc's posix_spawn works this way too; it cannot change the
  * user, which a root rtaudiod needs).
