@@ -168,12 +168,13 @@ graph_late() {
 # device's xruns and the server's profile, not failed, when no block was
 # lost, underrun or diverged (the failover itself was clean) and the
 # server's graph itself missed a cycle in the window (graph_late 2: its
-# driver woke late, or a node not ours did not finish): a cycle the graph
-# misses is one the capture stream never gets, with no xrun for ALSA to
-# report. The duplex part's captured sine jumped or went silent in 3 of
-# 30 runs while respawns forked rtaudiod, and in 1 (CI's distcheck) of 27
-# since they no longer do (daemon/spawn_clone.h). A break with nothing
-# late in the graph, or only rtaudiod's own stream, is ours: it fails.
+# driver woke late, or a node not ours did not finish): the one cause
+# outside rtaudiod that the profile can show (a late cycle does not always
+# break the sine: README). The duplex part's captured sine jumped or went
+# silent in 3 of 30 runs while respawns forked rtaudiod, and in 1 (CI's
+# distcheck) of 41 since they no longer do (daemon/spawn_clone.h). A
+# break with nothing late in the graph, or only rtaudiod's own stream, is
+# ours: it fails.
 # README, "Known gaps".
 kills_recorded() {
 	ctl record "$TMP/$1.wav" -d 8 > "$TMP/$1.rec" 2>&1 &
