@@ -10,8 +10,15 @@
  * parameter applied at one block) is allowed: each is printed as
  * "step at frame N: level A -> B" (N a multiple of FRAMES, A and B the
  * peaks of the cycles either side), and only breaks elsewhere count.
+ * With --gaps, each break of the first channel is also said as what it did
+ * to the sine: "gap at frame N: S silent frames, the sine after it D frames
+ * late (of a P-frame cycle): KIND", D from the sine's phase fitted over two
+ * cycles either side, so known modulo the cycle; KIND is "inserted" when D
+ * is S (modulo the cycle: silence was added and nothing lost, the rest
+ * comes late), "replaced" when D is 0 (samples in place were lost) and
+ * "jump" otherwise (samples dropped or repeated).
  *
- * usage: sinecheck FILE.wav FREQUENCY [MIN_SECONDS] [--steps FRAMES]
+ * usage: sinecheck FILE.wav FREQUENCY [MIN_SECONDS] [--steps FRAMES] [--gaps]
  */
 #include <math.h>
 #include <sndfile.h>
@@ -20,18 +27,87 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The phase of the sine in x[k * ch], k in [from, from + n): the angle of
+ * its projection on sin and cos of w k. */
+static double phase_at(const float *x, int ch, sf_count_t from, sf_count_t n, double w)
+{
+	double s = 0, c = 0;
+
+	for (sf_count_t k = from; k < from + n; k++) {
+		s += x[k * ch] * sin(w * (double)k);
+		c += x[k * ch] * cos(w * (double)k);
+	}
+	return atan2(c, s);
+}
+
+/* Is frame n of channel 0 in a break: a residual above 1e-4, or silence
+ * (whose residual is 0: three silent frames, which a sine's exact zero
+ * crossing is not)? 1 <= n < frames - 1. */
+static bool broken(const float *x, int ch, sf_count_t n, double c2)
+{
+	return fabs(x[(n + 1) * ch] + x[(n - 1) * ch] - c2 * x[n * ch]) > 1e-4 ||
+	       (fabs(x[(n - 1) * ch]) < 1e-6 && fabs(x[n * ch]) < 1e-6 &&
+	        fabs(x[(n + 1) * ch]) < 1e-6);
+}
+
+/* --gaps: say each break of channel 0 (frames in a break closer than a
+ * cycle are one) as what it did to the sine. */
+static void print_gaps(const float *x, int ch, sf_count_t frames, double c2, double w)
+{
+	double cycle = 2.0 * M_PI / w;
+	sf_count_t fit = (sf_count_t)(2.0 * cycle), near = (sf_count_t)cycle + 1;
+	sf_count_t n = 1;
+
+	while (n + 1 < frames) {
+		if (!broken(x, ch, n, c2)) {
+			n++;
+			continue;
+		}
+		sf_count_t start = n, end = n;
+		for (n++; n + 1 < frames && n - end <= near; n++)
+			if (broken(x, ch, n, c2))
+				end = n;
+		long silent = 0;
+		for (sf_count_t k = start; k <= end; k++)
+			silent += fabs(x[k * ch]) < 1e-6;
+		if (start - 1 < fit || end + 2 + fit > frames) {
+			printf("gap at frame %lld: %ld silent frames, too near an end to say more\n",
+			       (long long)start, silent);
+			continue;
+		}
+		double before = phase_at(x, ch, start - 1 - fit, fit, w);
+		double after = phase_at(x, ch, end + 2, fit, w);
+		double late = fmod((before - after) / w, cycle);
+		if (late < 0)
+			late += cycle;
+		if (cycle - late < 0.5)  /* a whole cycle is none, modulo the cycle */
+			late = 0;
+		double want = fmod((double)silent, cycle);
+		double off_ins = fmin(fabs(late - want), cycle - fabs(late - want));
+		double off_rep = fmin(late, cycle - late);
+		const char *kind = off_ins < 1.0 ? "inserted" : off_rep < 1.0 ? "replaced" : "jump";
+		printf("gap at frame %lld: %ld silent frames, the sine after it %.1f frames late "
+		       "(of a %.1f-frame cycle): %s\n",
+		       (long long)start, silent, late, cycle, kind);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	SF_INFO info = { 0 };
 	SNDFILE *sf;
 
+	bool gaps = argc >= 4 && strcmp(argv[argc - 1], "--gaps") == 0;
+	if (gaps)
+		argc--;
 	long steps = 0;
 	if (argc >= 5 && strcmp(argv[argc - 2], "--steps") == 0) {
 		steps = atol(argv[argc - 1]);
 		argc -= 2;
 	}
 	if (argc < 3 || steps < 0) {
-		fprintf(stderr, "usage: sinecheck FILE.wav FREQUENCY [MIN_SECONDS] [--steps FRAMES]\n");
+		fprintf(stderr, "usage: sinecheck FILE.wav FREQUENCY [MIN_SECONDS] [--steps FRAMES] "
+		        "[--gaps]\n");
 		return 2;
 	}
 	double freq = atof(argv[2]);
@@ -90,6 +166,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	if (gaps && bad > 0)
+		print_gaps(x, ch, frames, c2, 2.0 * M_PI * freq / info.samplerate);
 	free(x);
 	double secs = (double)frames / info.samplerate;
 	printf("sinecheck: %s: %lld frames (%.2f s), %d ch, %d Hz; max residual %.2e, "
