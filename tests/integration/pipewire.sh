@@ -194,8 +194,9 @@ kills_recorded() {
 	[ "$crashes" = 10 ] || fail "$1: crash failovers $crashes, expected 10"
 	[ "$lost" = 0 ] || fail "$1: lost $lost samples"
 	[ "$under" = 0 ] || fail "$1: $under underruns"
-	if ! "$SINECHECK" "$TMP/$1.wav" 440 7.5 --gaps > "$TMP/$1.sine"; then
-		cat "$TMP/$1.sine"
+	"$SINECHECK" "$TMP/$1.wav" 440 7.5 --gaps > "$TMP/$1.sine"; sine=$?
+	cat "$TMP/$1.sine"
+	if [ $sine != 0 ]; then
 		div=$(jctl stats | jq -r '[.replicas[].diverged] | add')
 		xr=$(st '(.sink.device.xruns // 0) + (.sink.device.capture.xruns // 0)')
 		gaps=$(grep -c '^gap at' "$TMP/$1.sine")

@@ -27,6 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A break's threshold on the residual: far above float rounding (a clean
+ * sine's residual is about 1e-7), far below any cut in a 0.5 sine. */
+#define BREAK_RESIDUAL 1e-4
+
+/* The residual of channel c at frame n (1 <= n < frames - 1):
+ * x[n+1] + x[n-1] - 2 cos(w) x[n], 0 for a pure sine. */
+static double residual(const float *x, int ch, int c, sf_count_t n, double c2)
+{
+	double a = x[(n - 1) * ch + c], b = x[n * ch + c], d = x[(n + 1) * ch + c];
+
+	return fabs(d + a - c2 * b);  /* in double, as the samples are promoted */
+}
+
 /* The phase of the sine in x[k * ch], k in [from, from + n): the angle of
  * its projection on sin and cos of w k. */
 static double phase_at(const float *x, int ch, sf_count_t from, sf_count_t n, double w)
@@ -45,7 +58,7 @@ static double phase_at(const float *x, int ch, sf_count_t from, sf_count_t n, do
  * crossing is not)? 1 <= n < frames - 1. */
 static bool broken(const float *x, int ch, sf_count_t n, double c2)
 {
-	return fabs(x[(n + 1) * ch] + x[(n - 1) * ch] - c2 * x[n * ch]) > 1e-4 ||
+	return residual(x, ch, 0, n, c2) > BREAK_RESIDUAL ||
 	       (fabs(x[(n - 1) * ch]) < 1e-6 && fabs(x[n * ch]) < 1e-6 &&
 	        fabs(x[(n + 1) * ch]) < 1e-6);
 }
@@ -125,7 +138,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sf_close(sf);
-	double c2 = 2.0 * cos(2.0 * M_PI * freq / info.samplerate);
+	double w = 2.0 * M_PI * freq / info.samplerate;
+	double c2 = 2.0 * cos(w);
 	double worst = 0, peak_min = 1e9;
 	long long bad = 0, first_bad = -1;
 	int window = (int)(info.samplerate / freq) + 2;  /* one full cycle */
@@ -134,13 +148,13 @@ int main(int argc, char **argv)
 	for (int c = 0; c < ch; c++) {
 		double peak = 0;
 		for (sf_count_t n = 1; n + 1 < frames; n++) {
-			double a = x[(n - 1) * ch + c], b = x[n * ch + c], d = x[(n + 1) * ch + c];
-			double r = fabs(d + a - c2 * b);
+			double b = x[n * ch + c];
+			double r = residual(x, ch, c, n, c2);
 			if (r > worst)
 				worst = r;
 			/* n - 1, n, n + 1 span a boundary at n or n + 1: a step. */
 			bool at_edge = steps > 0 && ((n % steps) == 0 || ((n + 1) % steps) == 0);
-			if (r > 1e-4 && at_edge) {
+			if (r > BREAK_RESIDUAL && at_edge) {
 				sf_count_t edge = (n % steps) == 0 ? n : n + 1;
 				if (c == 0 && edge != last_step) {
 					double before = 0, after = 0;
@@ -152,7 +166,7 @@ int main(int argc, char **argv)
 					       before, after);
 					last_step = edge;
 				}
-			} else if (r > 1e-4) {
+			} else if (r > BREAK_RESIDUAL) {
 				if (first_bad < 0)
 					first_bad = (long long)n;
 				bad++;
@@ -167,7 +181,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (gaps && bad > 0)
-		print_gaps(x, ch, frames, c2, 2.0 * M_PI * freq / info.samplerate);
+		print_gaps(x, ch, frames, c2, w);
 	free(x);
 	double secs = (double)frames / info.samplerate;
 	printf("sinecheck: %s: %lld frames (%.2f s), %d ch, %d Hz; max residual %.2e, "
