@@ -238,12 +238,13 @@ for FRAMES in $FRAMES_LIST; do
 			lr = pmax > 0 ? sprintf("%10.2f", max / pmax) : sprintf("%10s", "-")
 			line = sprintf("%-6s %10.4f %10.4f %10.2f %11.1f%% %9s %s   overhead goal <= 10%%: %s",
 			               s, cpu, peer, peer > 0 ? cpu / peer : 0, pct, max, lr, goal)
-			if (s == "hot2" && pmax > 0)
-				mg = max / pmax >= 0.9 ? "met" : "MISSED"
-			else if (s == "hot2")
-				mg = max > 0 ? "met (the peer held no step of the ramp)" : "no figure (neither held a step of the ramp)"
-			if (s == "hot2")
+			if (s == "hot2") {
+				if (pmax > 0)
+					mg = max / pmax >= 0.9 ? "met" : "MISSED"
+				else
+					mg = max > 0 ? "met (the peer held no step of the ramp)" : "no figure (neither held a step of the ramp)"
 				line = line "; max load goal >= 0.90 x peer: " mg
+			}
 			print line
 		}'
 	done
