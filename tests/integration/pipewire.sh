@@ -319,7 +319,7 @@ duplex_linked() {
 # Beside memory churn, that came in 6 of 15 runs; with pw-play at FIFO 85
 # (above our replicas and sink, below PipeWire's 88), in 0 of 15
 # (2026-12-07). So it runs at FIFO 85 when it may, and the part is strict.
-if chrt -f 85 true 2>/dev/null; then TONE_RT="chrt -f 85"; else TONE_RT=; fi
+if tone_rt_err=$(chrt -f 85 true 2>&1); then TONE_RT="chrt -f 85"; else TONE_RT=; fi
 start_tone() {
 	$TONE_RT pw-play -P '{ node.name = tone adapter.auto-port-config = { mode = dsp } }' \
 		"$TMP/tone.wav" >> "$TMP/tone.log" 2>&1 &
@@ -357,7 +357,7 @@ duplex() {
 	if [ -n "$TONE_RT" ]; then
 		kills_recorded duplex
 	else
-		echo "note: duplex: pw-play not at SCHED_FIFO here ($(chrt -f 85 true 2>&1 | head -n 1)):" \
+		echo "note: duplex: pw-play not at SCHED_FIFO here ($(echo "$tone_rt_err" | head -n 1)):" \
 		     "a cycle it is late inserts silence into the capture, said as known"
 		kills_recorded duplex known
 	fi
